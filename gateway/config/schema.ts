@@ -1,0 +1,151 @@
+
+
+/** Asymmetric algorithms only: an HS* key would be the SSO's public key, which anyone can read. */
+export const asymmetricAlgorithms = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'] as const;
+export type AsymmetricAlgorithm = (typeof asymmetricAlgorithms)[number];
+
+export interface ListenerConfig { host: string; port: number }
+
+export interface GatewayConfig {
+  dataDir: string;
+  internal: ListenerConfig & { trustProxy: boolean };
+  admin: ListenerConfig;
+  sso: {
+    issuer: string;
+    audience: string;
+    algorithms: AsymmetricAlgorithm[];
+    /** Background refresh of the JWKS; a failed refresh keeps the keys already known. */
+    jwksRefreshSeconds: number;
+    /** Minimum time between two JWKS fetches caused by tokens with an unknown `kid`. */
+    jwksCooldownSeconds: number;
+    clockToleranceSeconds: number;
+    tokenCacheSize: number;
+    /** Claims (dot paths) whose string arrays count as roles, beside the `scope` claim. */
+    roleClaims: string[];
+  };
+  limits: { bodyBytes: number };
+  store: { url: string | null };
+  redis: { url: string | null };
+  contracts: { directories: string[]; reloadSeconds: number };
+  upstreams: Record<string, { url: string }>;
+  trafficLog: { batchSize: number; flushMs: number; maxQueue: number; replaySeconds: number };
+  shutdown: { drainSeconds: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
+
+const listener = (host: string, port: number) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    host: { type: 'string', minLength: 1, default: host },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: port },
+  },
+  required: [],
+  default: {},
+}) as const;
+
+const nullableUrl = { type: 'string', nullable: true, default: null } as const;
+
+export const configSchema = {
+  $id: 'https://penghubung.go.id/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dataDir: { type: 'string', minLength: 1, default: './data' },
+    internal: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...listener('0.0.0.0', 8080).properties,
+        trustProxy: { type: 'boolean', default: false },
+      },
+      required: [],
+      default: {},
+    },
+    admin: listener('127.0.0.1', 9090),
+    sso: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        issuer: { type: 'string', format: 'uri' },
+        audience: { type: 'string', minLength: 1 },
+        algorithms: {
+          type: 'array', minItems: 1, uniqueItems: true,
+          items: { type: 'string', enum: [...asymmetricAlgorithms] },
+          default: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        },
+        jwksRefreshSeconds: { type: 'integer', minimum: 1, default: 300 },
+        jwksCooldownSeconds: { type: 'number', minimum: 0, default: 30 },
+        clockToleranceSeconds: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
+        tokenCacheSize: { type: 'integer', minimum: 0, default: 10000 },
+        roleClaims: { type: 'array', items: { type: 'string' }, default: ['roles', 'realm_access.roles'] },
+      },
+      required: ['issuer', 'audience'],
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { bodyBytes: { type: 'integer', minimum: 1, default: 1048576 } },
+      required: [],
+      default: {},
+    },
+    store: {
+      type: 'object', additionalProperties: false,
+      properties: { url: nullableUrl }, required: [], default: {},
+    },
+    redis: {
+      type: 'object', additionalProperties: false,
+      properties: { url: nullableUrl }, required: [], default: {},
+    },
+    contracts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        directories: { type: 'array', items: { type: 'string' }, default: [] },
+        reloadSeconds: { type: 'number', minimum: 0.1, default: 2 },
+      },
+      required: [],
+      default: {},
+    },
+    upstreams: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { url: { type: 'string', format: 'uri' } },
+        required: ['url'],
+      },
+      required: [],
+      default: {},
+    },
+    trafficLog: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        batchSize: { type: 'integer', minimum: 1, default: 500 },
+        flushMs: { type: 'integer', minimum: 1, default: 200 },
+        maxQueue: { type: 'integer', minimum: 1, default: 20000 },
+        replaySeconds: { type: 'number', minimum: 0.05, default: 5 },
+      },
+      required: [],
+      default: {},
+    },
+    shutdown: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { drainSeconds: { type: 'number', minimum: 0, default: 15 } },
+      required: [],
+      default: {},
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+      required: [],
+      default: {},
+    },
+  },
+  required: ['sso'],
+} as const;

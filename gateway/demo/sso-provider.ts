@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider from 'oidc-provider';
+
+/** A client of the sandbox SSO: a PD application, or an ops tool with roles. */
+export interface SsoClient {
+  clientId: string;
+  secret: string;
+  /** Scopes the client may ask for; given by default when the request names none. */
+  scopes: string[];
+  /** Roles put in the `roles` claim of its access tokens (e.g. `penghubung-ops`). */
+  roles?: string[];
+}
+
+export interface SsoProviderOptions {
+  host?: string;
+  port?: number;
+  /** Resource indicator put in `aud` of every access token. */
+  audience: string;
+  clients: SsoClient[];
+  /** Private signing keys (JWK with `kid` and `alg`); the first one signs. Generated when absent. */
+  keys?: JWK[];
+  accessTokenTtlSeconds?: number;
+}
+
+export interface SsoProvider {
+  issuer: string;
+  port: number;
+  keys: JWK[];
+  /** Client-credentials token for a client, as a PD application would get it. */
+  token(clientId: string, scope?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function generateSigningKey(kid: string): Promise<JWK> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
+}
+
+/**
+ * A real OpenID Connect provider (npm `oidc-provider`) issuing RFC 9068 JWT access tokens through
+ * the client-credentials grant: the SSO of the demo profile and of the tests.
+ */
+export async function startSsoProvider(options: SsoProviderOptions): Promise<SsoProvider> {
+  const host = options.host ?? '127.0.0.1';
+  const keys = options.keys ?? [await generateSigningKey(`demo-${Date.now().toString(36)}`)];
+  const allScopes = [...new Set(options.clients.flatMap((c) => c.scopes))];
+  const byId = new Map(options.clients.map((c) => [c.clientId, c]));
+
+  // Listen first: the issuer URL needs the port when port 0 asks for a free one.
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const issuer = `http://${host}:${port}`;
+
+  const provider = new Provider(issuer, {
+    clients: options.clients.map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.secret,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      scope: c.scopes.join(' '),
+      id_token_signed_response_alg: 'ES256',
+    })),
+    jwks: { keys },
+    scopes: allScopes,
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => options.audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: allScopes.join(' '),
+          audience: options.audience,
+          accessTokenTTL: options.accessTokenTtlSeconds ?? 3600,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'ES256' } },
+        }),
+      },
+    },
+    async extraTokenClaims(_ctx, token) {
+      const roles = byId.get((token as { clientId?: string }).clientId ?? '')?.roles;
+      return roles?.length ? { roles } : undefined;
+    },
+  });
+  provider.proxy = false;
+  // RFC 6749 section 3.3 lets the server apply a pre-defined default scope when the request names
+  // none; oidc-provider has no option for it, so the default is set just before the token is saved.
+  const clientCredentials = provider.ClientCredentials.prototype as unknown as { save: (...args: unknown[]) => Promise<string>; scope?: string; clientId: string };
+  const save = clientCredentials.save;
+  clientCredentials.save = function (this: typeof clientCredentials, ...args: unknown[]) {
+    if (!this.scope) this.scope = byId.get(this.clientId)?.scopes.join(' ') || undefined;
+    return save.apply(this, args);
+  };
+  server.on('request', provider.callback());
+
+  return {
+    issuer,
+    port,
+    keys,
+    async token(clientId, scope) {
+      const client = byId.get(clientId);
+      if (!client) throw new Error(`unknown client ${clientId}`);
+      const body = new URLSearchParams({ grant_type: 'client_credentials' });
+      if (scope) body.set('scope', scope);
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      if (!json.access_token) throw new Error(`token request failed: ${json.error} ${json.error_description ?? ''}`);
+      return json.access_token;
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * Every refusal the gateway can answer with, declared once. Codes are stable and never reused:
+ * clients branch on `code`, operators search logs for it. `docs/errors.md` is rendered from this
+ * table (`penghubung docs errors`) and a test keeps the two equal.
+ */
+export interface ProblemDefinition {
+  status: number;
+  title: string;
+  /** When it happens and what the caller should do; rendered into docs/errors.md. */
+  description: string;
+}
+
+export const problemCatalogue = {
+  TOKEN_MISSING: {
+    status: 401,
+    title: 'Access token missing',
+    description: 'No `Authorization: Bearer <token>` header was sent. Tokens in the query string are ignored on purpose. Get a token from the SSO and send it in the header.',
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    title: 'Access token invalid',
+    description: 'The token is not a JWT signed by the configured SSO with an allowed algorithm, or its issuer, audience or not-before time does not match. Get a new token from the SSO.',
+  },
+  TOKEN_EXPIRED: {
+    status: 401,
+    title: 'Access token expired',
+    description: 'The token\'s `exp` has passed. Get a new token from the SSO.',
+  },
+  CONSUMER_UNKNOWN: {
+    status: 403,
+    title: 'Consumer not registered',
+    description: 'The token is valid but its client (`azp` / `client_id`) is not a registered, active consumer of the gateway. Ask the Dinas to register the application.',
+  },
+  SCOPE_DENIED: {
+    status: 403,
+    title: 'Scope not granted',
+    description: 'The token\'s scopes or roles do not cover the scopes the contract requires for this operation. The `missingScopes` member lists them.',
+  },
+  CLASSIFICATION_DENIED: {
+    status: 403,
+    title: 'Classification above clearance',
+    description: 'The contract carries a data classification above the caller\'s clearance (publik < terbatas < rahasia).',
+  },
+  FORBIDDEN_ROLE: {
+    status: 403,
+    title: 'Role required',
+    description: 'The admin API needs a token carrying one of the roles listed in `requiredRoles` (e.g. `penghubung-ops`).',
+  },
+  CONTRACT_NOT_FOUND: {
+    status: 404,
+    title: 'No contract for this route',
+    description: 'No active contract has an operation with this method and path. `GET /openapi.json` lists what the caller may call.',
+  },
+  CONTRACT_VALIDATION_FAILED: {
+    status: 422,
+    title: 'Request does not match the contract',
+    description: 'The request body, path or query parameters violate the contract\'s JSON Schema. Every failing field is listed in `errors` (`in`, `pointer`, `message`). Nothing was sent upstream.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    description: 'The request body is larger than the configured limit (`limits.bodyBytes`, default 1 MiB).',
+  },
+  MALFORMED_JSON: {
+    status: 400,
+    title: 'Malformed JSON',
+    description: 'The body of a JSON request could not be parsed. The `detail` names the position.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'The operation validates a JSON body but the request\'s `Content-Type` is not JSON.',
+  },
+  BAD_REQUEST: {
+    status: 400,
+    title: 'Bad request',
+    description: 'The request could not be read (for example a body cut off by the client, or a bad query parameter on the admin API). The `detail` says which.',
+  },
+  UPSTREAM_UNAVAILABLE: {
+    status: 502,
+    title: 'Upstream unavailable',
+    description: 'The upstream service refused or dropped the connection. The request may be retried later.',
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    title: 'Upstream timeout',
+    description: 'The upstream did not answer within the contract\'s `timeoutMs`. The upstream may still have acted on a non-idempotent request.',
+  },
+  SERVICE_DRAINING: {
+    status: 503,
+    title: 'Gateway shutting down',
+    description: 'The gateway is draining before a restart and takes no new exchanges. Retry against another instance or shortly.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    title: 'Internal gateway error',
+    description: 'An unexpected fault inside the gateway. The request id in `instance` finds the log lines for the Dinas.',
+  },
+} as const satisfies Record<string, ProblemDefinition>;
+
+export type ProblemCode = keyof typeof problemCatalogue;
+
+/** Relative URI of the documentation of a code; `type` in every problem document. */
+export function problemType(code: ProblemCode): string {
+  return `https://penghubung.go.id/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+}

@@ -1,0 +1,64 @@
+import type { ServerResponse } from 'node:http';
+import { problemCatalogue, problemType, type ProblemCode } from './catalogue.ts';
+
+/** RFC 9457 problem details, with the gateway's stable `code` and any extension members. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ProblemCode;
+  [extension: string]: unknown;
+}
+
+/** Thrown by a pipeline stage to refuse an exchange; turned into a problem+json answer at the edge. */
+export class Problem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(detail);
+    this.name = 'Problem';
+    this.code = code;
+    this.status = problemCatalogue[code].status;
+    this.extensions = extensions;
+    this.headers = headers;
+  }
+
+  toDocument(requestId: string): ProblemDocument {
+    return {
+      type: problemType(this.code),
+      title: problemCatalogue[this.code].title,
+      status: this.status,
+      detail: this.message,
+      instance: requestId,
+      code: this.code,
+      ...this.extensions,
+    };
+  }
+}
+
+/** Any thrown value as a Problem; unknown faults become INTERNAL_ERROR without leaking their message. */
+export function asProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  return new Problem('INTERNAL_ERROR', 'The gateway could not complete the request.');
+}
+
+/** Writes the problem as the whole response. Returns the serialized body for the traffic log. */
+export function sendProblem(res: ServerResponse, problem: Problem, requestId: string): Buffer {
+  const body = Buffer.from(JSON.stringify(problem.toDocument(requestId)));
+  if (res.headersSent) {
+    res.destroy();
+    return body;
+  }
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res.statusCode = problem.status;
+  res.setHeader('content-type', 'application/problem+json');
+  res.setHeader('content-length', body.length);
+  res.setHeader('cache-control', 'no-store');
+  res.end(body);
+  return body;
+}

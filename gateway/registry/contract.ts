@@ -1,0 +1,59 @@
+import type { AnySchema } from 'ajv';
+
+export const classifications = ['publik', 'terbatas', 'rahasia'] as const;
+export type Classification = (typeof classifications)[number];
+export const contractStates = ['draft', 'approved', 'active', 'deprecated', 'retired'] as const;
+export type ContractState = (typeof contractStates)[number];
+export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export type HttpMethod = (typeof httpMethods)[number];
+
+/** A JSON Schema with the example callers see in the OpenAPI document. */
+export interface SchemaRef { schema: AnySchema; example?: unknown }
+
+export interface ParameterSpec { schema: AnySchema; example?: unknown; description?: string; required?: boolean }
+
+export interface OperationSpec {
+  id: string;
+  method: HttpMethod;
+  /** Path template under `/{integration}/v{major}`, e.g. `/pegawai/{nip}`. */
+  path: string;
+  summary?: string;
+  /** Scopes needed beside the contract's own. */
+  scopes: string[];
+  pathParams: Record<string, ParameterSpec>;
+  query: Record<string, ParameterSpec>;
+  request?: SchemaRef;
+  response?: SchemaRef;
+}
+
+/** A contract as stored: schema file references already resolved to the schemas themselves. */
+export interface ContractDefinition {
+  id: string;
+  integration: string;
+  version: string;
+  title: string;
+  description: string;
+  state: ContractState;
+  classification: Classification;
+  scopes: string[];
+  timeoutMs: number;
+  upstream: { name: string; url: string };
+  /** `passthrough` streams to the upstream as is; any other value names an adapter. */
+  forwarding: string;
+  operations: OperationSpec[];
+}
+
+const classificationRank: Record<Classification, number> = { publik: 0, terbatas: 1, rahasia: 2 };
+
+export function clearanceCovers(clearance: Classification, classification: Classification): boolean {
+  return classificationRank[clearance] >= classificationRank[classification];
+}
+
+export function majorVersion(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+/** Public prefix of every route of the contract: `/{integration}/v{major}`. */
+export function routePrefix(contract: Pick<ContractDefinition, 'integration' | 'version'>): string {
+  return `/${contract.integration}/v${majorVersion(contract.version)}`;
+}

@@ -1,0 +1,209 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { Ajv, type AnySchema } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { contractFileSchema } from './contract-file-schema.ts';
+import type { ContractDefinition, OperationSpec, ParameterSpec, SchemaRef } from './contract.ts';
+import { routePrefix } from './contract.ts';
+import { createSchemaCompiler } from './schema-compiler.ts';
+
+export interface ContractFileProblem { file: string; reason: string }
+
+export class ContractLoadError extends Error {
+  override name = 'ContractLoadError';
+  readonly problems: ContractFileProblem[];
+  constructor(problems: ContractFileProblem[]) {
+    super(problems.map((p) => `${p.file}: ${p.reason}`).join('\n'));
+    this.problems = problems;
+  }
+}
+
+const validateFile = new Ajv({ allErrors: true, strict: false }).compile(contractFileSchema);
+const compiler = createSchemaCompiler();
+
+/** Contract files: `*.yaml` / `*.yml` in the integration folders of `root` (or in `root` itself). */
+export function findContractFiles(root: string): string[] {
+  const isYaml = (file: string) => /\.ya?ml$/.test(file);
+  const top = readdirSync(root, { withFileTypes: true });
+  const files = top.filter((entry) => entry.isFile() && isYaml(entry.name)).map((entry) => join(root, entry.name));
+  for (const entry of top) {
+    if (!entry.isDirectory() || entry.name === 'schemas') continue;
+    for (const file of readdirSync(join(root, entry.name))) {
+      if (isYaml(file) && statSync(join(root, entry.name, file)).isFile()) files.push(join(root, entry.name, file));
+    }
+  }
+  return files.sort();
+}
+
+class FileProblem extends Error {}
+
+function readSchema(file: string, ref: string | object): AnySchema {
+  if (typeof ref !== 'string') return ref as AnySchema;
+  const path = resolve(dirname(file), ref);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new FileProblem(`schema file ${ref} not found beside the contract`);
+  }
+  try {
+    return (path.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) as AnySchema;
+  } catch (error) {
+    throw new FileProblem(`schema file ${ref} is not valid: ${(error as Error).message}`);
+  }
+}
+
+/** Compiles the schema (so a broken schema fails here, not at the first request) and checks the example. */
+function checkSchema(schema: AnySchema, example: unknown, where: string, exampleRequired: boolean): void {
+  let validate;
+  try {
+    validate = compiler.compile(schema);
+  } catch (error) {
+    throw new FileProblem(`${where}: invalid JSON Schema: ${(error as Error).message}`);
+  }
+  if (example === undefined) {
+    if (exampleRequired) throw new FileProblem(`${where}: an example is required (documented in the OpenAPI document)`);
+    return;
+  }
+  if (!validate(example)) throw new FileProblem(`${where}: the example does not match its schema: ${compiler.errorsText(validate)}`);
+}
+
+function schemaExample(schema: AnySchema): unknown {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  const record = schema as Record<string, unknown>;
+  if (Array.isArray(record.examples) && record.examples.length > 0) return record.examples[0];
+  return record.example;
+}
+
+function resolveRef(file: string, raw: { schema: string | object; example?: unknown } | undefined, where: string, exampleRequired: boolean): SchemaRef | undefined {
+  if (!raw) return undefined;
+  const schema = readSchema(file, raw.schema);
+  const example = raw.example ?? schemaExample(schema);
+  checkSchema(schema, example, where, exampleRequired);
+  return example === undefined ? { schema } : { schema, example };
+}
+
+type RawParameter = ParameterSpec;
+interface RawOperation {
+  id: string; method: OperationSpec['method']; path: string; summary?: string; scopes?: string[];
+  parameters?: Record<string, RawParameter>; query?: Record<string, RawParameter>;
+  request?: { schema: string | object; example?: unknown }; response?: { schema: string | object; example?: unknown };
+}
+interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description'> {
+  title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; operations: RawOperation[];
+}
+
+function toOperation(file: string, raw: RawOperation): OperationSpec {
+  const where = `operation ${raw.id}`;
+  const templateParams = [...raw.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
+  const declared = raw.parameters ?? {};
+  for (const param of templateParams) {
+    if (!declared[param]) throw new FileProblem(`${where}: path parameter {${param}} is not declared under parameters`);
+  }
+  for (const param of Object.keys(declared)) {
+    if (!templateParams.includes(param)) throw new FileProblem(`${where}: parameter ${param} is not in the path ${raw.path}`);
+  }
+  for (const [param, spec] of Object.entries(declared)) checkSchema(spec.schema, spec.example, `${where} path parameter ${param}`, true);
+  for (const [param, spec] of Object.entries(raw.query ?? {})) checkSchema(spec.schema, spec.example, `${where} query parameter ${param}`, false);
+  const operation: OperationSpec = {
+    id: raw.id,
+    method: raw.method,
+    path: raw.path,
+    scopes: raw.scopes ?? [],
+    pathParams: declared,
+    query: raw.query ?? {},
+  };
+  if (raw.summary !== undefined) operation.summary = raw.summary;
+  const request = resolveRef(file, raw.request, `${where} request`, true);
+  if (request) operation.request = request;
+  const response = resolveRef(file, raw.response, `${where} response`, false);
+  if (response) operation.response = response;
+  return operation;
+}
+
+export function loadContractFile(file: string, knownAdapters: ReadonlySet<string> = new Set()): ContractDefinition {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new FileProblem(`not valid YAML: ${(error as Error).message}`);
+  }
+  if (!validateFile(raw)) {
+    const reasons = (validateFile.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}`);
+    throw new FileProblem(`does not match the contract format: ${[...new Set(reasons)].join('; ')}`);
+  }
+  const contract = raw as RawContract;
+  const forwarding = contract.forwarding ?? 'passthrough';
+  if (forwarding !== 'passthrough' && !knownAdapters.has(forwarding)) {
+    throw new FileProblem(`forwarding "${forwarding}" names no adapter (known: passthrough${[...knownAdapters].map((a) => `, ${a}`).join('')})`);
+  }
+  const seen = new Set<string>();
+  for (const op of contract.operations) {
+    if (seen.has(op.id)) throw new FileProblem(`operation id ${op.id} is used twice`);
+    seen.add(op.id);
+  }
+  return {
+    id: contract.id,
+    integration: contract.integration,
+    version: contract.version,
+    title: contract.title ?? contract.id,
+    description: contract.description ?? '',
+    state: contract.state,
+    classification: contract.classification,
+    scopes: contract.scopes ?? [],
+    timeoutMs: contract.timeoutMs ?? 10000,
+    upstream: contract.upstream,
+    forwarding,
+    operations: contract.operations.map((op) => toOperation(file, op)),
+  };
+}
+
+/** Route key of an operation, used to refuse two contracts claiming the same method and path. */
+function routeKeys(contract: ContractDefinition): string[] {
+  const prefix = routePrefix(contract);
+  return contract.operations.map((op) => `${op.method} ${prefix}${op.path.replace(/\{\w+\}/g, '{}')}`);
+}
+
+export interface LoadedContract { file: string; definition: ContractDefinition }
+
+/**
+ * Loads every contract under the directories, all or nothing: any bad file fails the whole load
+ * with each file and its reason, so a half-valid directory never reaches the store.
+ */
+export function loadContracts(roots: string[], knownAdapters: ReadonlySet<string> = new Set()): LoadedContract[] {
+  const problems: ContractFileProblem[] = [];
+  const loaded: LoadedContract[] = [];
+  for (const root of roots) {
+    let files: string[];
+    try {
+      files = findContractFiles(root);
+    } catch (error) {
+      problems.push({ file: root, reason: `cannot read directory: ${(error as Error).message}` });
+      continue;
+    }
+    for (const file of files) {
+      const shown = relative(process.cwd(), file) || basename(file);
+      try {
+        loaded.push({ file: shown, definition: loadContractFile(file, knownAdapters) });
+      } catch (error) {
+        if (!(error instanceof FileProblem)) throw error;
+        problems.push({ file: shown, reason: error.message });
+      }
+    }
+  }
+  const ids = new Map<string, string>();
+  const routes = new Map<string, string>();
+  for (const { file, definition } of loaded) {
+    const other = ids.get(definition.id);
+    if (other) problems.push({ file, reason: `contract id ${definition.id} is also defined in ${other}` });
+    ids.set(definition.id, file);
+    if (definition.state !== 'active') continue;
+    for (const key of routeKeys(definition)) {
+      const owner = routes.get(key);
+      if (owner) problems.push({ file, reason: `route ${key} is also served by active contract in ${owner}` });
+      routes.set(key, file);
+    }
+  }
+  if (problems.length > 0) throw new ContractLoadError(problems);
+  return loaded;
+}
