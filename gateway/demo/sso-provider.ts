@@ -64,7 +64,7 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      scope: c.scopes.join(' '),
+      ...(c.scopes.length ? { scope: c.scopes.join(' ') } : {}),
       id_token_signed_response_alg: 'ES256',
     })),
     jwks: { keys },

@@ -51,6 +51,11 @@ export const problemCatalogue = {
     title: 'No contract for this route',
     description: 'No active contract has an operation with this method and path. `GET /openapi.json` lists what the caller may call.',
   },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    description: 'The admin API has no resource at this method and path.',
+  },
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
     title: 'Request does not match the contract',

@@ -1,14 +1,15 @@
-import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { AnySchema, ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 /**
- * One Ajv instance for contract schemas: all errors, formats, string coercion off (a JSON body is
+ * One Ajv instance (JSON Schema 2020-12, the dialect of OpenAPI 3.1) for contract schemas: all errors, formats, string coercion off (a JSON body is
  * checked as sent). `example` / `examples` are documentation keywords, allowed in schemas.
  */
 export function createSchemaCompiler(options: { coerceTypes?: boolean } = {}) {
-  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: options.coerceTypes ?? false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, coerceTypes: options.coerceTypes ?? false });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'example' });
   return {

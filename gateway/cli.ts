@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from './config/load.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import { renderErrorsDoc } from './errors/render-doc.ts';
+import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
+import { applyContracts, upsertConsumers } from './registry/repository.ts';
+import { openStore } from './store/open.ts';
+import { startGateway } from './server.ts';
+import { startDemo } from './demo/profile.ts';
+import { knownAdapters } from '../adapters/index.ts';
+import { classifications } from './registry/contract.ts';
+
+function configFrom(file: string | undefined): GatewayConfig {
+  const chosen = file ?? (existsSync('penghubung.yaml') ? 'penghubung.yaml' : undefined);
+  return loadConfig({ file: chosen });
+}
+
+/** SIGTERM / SIGINT: drain, flush the traffic log, exit. A second signal exits at once. */
+function stopOn(close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    process.stderr.write(`\n${signal}: draining in-flight exchanges and flushing the traffic log...\n`);
+    close().then(() => process.exit(0), (error: Error) => {
+      process.stderr.write(`shutdown failed: ${error.message}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+const program = new Command('penghubung')
+  .description('Sistem Penghubung Layanan: the interoperability gateway')
+  .showHelpAfterError();
+const configOption = new Option('-c, --config <file>', 'configuration file (default: ./penghubung.yaml)');
+
+program.command('start')
+  .description('start the gateway with a configuration file')
+  .addOption(configOption)
+  .action(async (options: { config?: string }) => {
+    const gateway = await startGateway(configFrom(options.config));
+    stopOn(gateway.close);
+  });
+
+program.command('demo')
+  .description('start the demo profile: SSO, sandbox upstream and gateway on loopback, embedded store')
+  .addOption(configOption)
+  .action(async (options: { config?: string }) => {
+    const started = Date.now();
+    const demo = await startDemo({ configFile: options.config });
+    stopOn(demo.close);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stdout.write([
+      '',
+      `Penghubung demo siap / ready in ${seconds} s`,
+      `  internal gateway  ${demo.gateway.internal.url}    (OpenAPI: ${demo.gateway.internal.url}/openapi.json)`,
+      `  admin API         ${demo.gateway.admin.url}    (traffic: /admin/v1/traffic, client diskominfo-noc)`,
+      `  SSO (OIDC)        ${demo.sso.issuer}`,
+      `  sandbox upstream  ${demo.upstream.url}`,
+      `  client secrets    ${demo.clientsFile}`,
+      '',
+      'Try it:',
+      demo.curlExample,
+      '',
+    ].join('\n'));
+  });
+
+program.command('apply')
+  .description('load contract directories into the registry (idempotent, all or nothing)')
+  .argument('<dir...>', 'contract directories (one folder per integration)')
+  .addOption(configOption)
+  .action(async (dirs: string[], options: { config?: string }) => {
+    const config = configFrom(options.config);
+    const loaded = loadContracts(dirs, knownAdapters());
+    const store = await openStore(config);
+    try {
+      const summary = await applyContracts(store, loaded);
+      process.stdout.write(`applied ${loaded.length} contracts: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged (registry revision ${summary.revision})\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.command('consumer')
+  .description('register or update a consumer (a PD application, by its SSO client id)')
+  .argument('<clientId>')
+  .requiredOption('--name <name>', 'application name')
+  .option('--department <name>', 'owning department (perangkat daerah)', '')
+  .addOption(new Option('--clearance <class>', 'highest classification it may receive').choices([...classifications]).default('publik'))
+  .addOption(new Option('--status <status>').choices(['active', 'suspended']).default('active'))
+  .addOption(configOption)
+  .action(async (clientId: string, options: { name: string; department: string; clearance: 'publik'; status: 'active'; config?: string }) => {
+    const store = await openStore(configFrom(options.config));
+    try {
+      const revision = await upsertConsumers(store, [{ clientId, name: options.name, department: options.department, clearance: options.clearance, status: options.status }]);
+      process.stdout.write(`consumer ${clientId} saved (registry revision ${revision})\n`);
+    } finally {
+      await store.close();
+    }
+  });
+
+program.command('check-config')
+  .description('validate the configuration file and print the effective configuration')
+  .addOption(configOption)
+  .action((options: { config?: string }) => {
+    const config = configFrom(options.config);
+    process.stdout.write(`${JSON.stringify({ ...config, store: { url: config.store.url ? '(set)' : null }, redis: { url: config.redis.url ? '(set)' : null } }, null, 2)}\n`);
+  });
+
+program.command('docs')
+  .description('print generated documentation')
+  .argument('<topic>', 'errors')
+  .action((topic: string) => {
+    if (topic !== 'errors') throw new Error(`unknown topic ${topic}; known: errors`);
+    process.stdout.write(renderErrorsDoc());
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof ContractLoadError) {
+    process.stderr.write(`penghubung: ${error instanceof ContractLoadError ? 'contracts rejected:\n' : ''}${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`penghubung: ${(error as Error).message}\n`);
+  process.exit(1);
+}

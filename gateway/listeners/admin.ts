@@ -1,0 +1,66 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Problem, asProblem, sendProblem } from '../errors/problem.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import type { Store } from '../store/store.ts';
+import type { VerifiedToken } from '../sso/token-verifier.ts';
+import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
+import type { Health } from './health.ts';
+import { randomUUID } from 'node:crypto';
+
+export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
+
+type AdminRequest = Request & { requestId?: string; token?: VerifiedToken };
+
+function requireRole(ctx: PipelineContext, roles: string[]) {
+  return async (req: AdminRequest, _res: Response, next: NextFunction) => {
+    try {
+      const header = req.headers.authorization;
+      const token = header && /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
+      if (!token) throw new Problem('TOKEN_MISSING', 'The admin API needs an SSO access token as `Authorization: Bearer <token>`.');
+      req.token = await ctx.verifier.verify(token);
+      if (!roles.some((role) => req.token!.roles.includes(role))) {
+        throw new Problem('FORBIDDEN_ROLE', `This needs one of the roles ${roles.join(', ')}.`, { requiredRoles: roles });
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The Dinas' admin API (loopback by default): traffic log queries now; registry CRUD later. */
+export function createAdminApp(ctx: PipelineContext, store: Store, health: Health): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req: AdminRequest, res, next) => {
+    const sent = req.headers['x-request-id'];
+    req.requestId = typeof sent === 'string' && /^[\w.:@-]{1,128}$/.test(sent) ? sent : randomUUID();
+    res.setHeader('x-request-id', req.requestId);
+    next();
+  });
+  app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res));
+
+  app.get('/admin/v1/traffic', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+    try {
+      const filter: TrafficFilter = {};
+      for (const key of ['from', 'to', 'consumer', 'contract', 'status', 'code', 'requestId', 'limit', 'cursor'] as const) {
+        const value = req.query[key];
+        if (typeof value === 'string' && value !== '') filter[key] = value;
+        else if (value !== undefined && typeof value !== 'string') throw new Problem('BAD_REQUEST', `Query parameter ${key} must be given once.`);
+      }
+      res.json(await queryTraffic(store, filter));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
+  // Express recognises an error handler by its four parameters.
+  app.use((error: unknown, req: AdminRequest, res: Response, _next: NextFunction) => {
+    const problem = error instanceof SyntaxError ? new Problem('MALFORMED_JSON', error.message) : asProblem(error);
+    if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: req.requestId, err: error }, 'admin API fault');
+    sendProblem(res, problem, req.requestId ?? '');
+  });
+  return app;
+}

@@ -1,0 +1,59 @@
+import type { ServerResponse } from 'node:http';
+import type { Registry } from '../registry/registry.ts';
+import type { Store } from '../store/store.ts';
+import type { TokenVerifier } from '../sso/token-verifier.ts';
+import type { TrafficLog } from '../traffic/traffic-log.ts';
+
+export interface ReadinessCheck { ok: boolean; detail?: string }
+
+/**
+ * `/healthz`: the process answers. `/readyz`: it can serve exchanges: SSO keys loaded, store
+ * reachable, routing table loaded. A store outage is reported but traffic still flows (the
+ * traffic log spools), so load balancers may choose to keep the instance.
+ */
+export class Health {
+  private readonly store: Store;
+  private readonly verifier: TokenVerifier;
+  private readonly registry: Registry;
+  private readonly traffic: TrafficLog;
+  private draining = false;
+
+  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog) {
+    this.store = store;
+    this.verifier = verifier;
+    this.registry = registry;
+    this.traffic = traffic;
+  }
+
+  setDraining(): void {
+    this.draining = true;
+  }
+
+  async checks(): Promise<Record<string, ReadinessCheck>> {
+    const store: ReadinessCheck = await Promise.race([
+      this.store.query('select 1').then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message })),
+      new Promise<ReadinessCheck>((resolve) => setTimeout(() => resolve({ ok: false, detail: 'timeout' }), 1000).unref()),
+    ]);
+    return {
+      sso: this.verifier.ready ? { ok: true } : { ok: false, detail: 'SSO signing keys not loaded yet' },
+      store,
+      registry: { ok: true, detail: `revision ${this.registry.current.revision}, ${this.registry.current.routes.length} routes` },
+      trafficLog: { ok: true, detail: `${this.traffic.stats.queued} queued, ${this.traffic.stats.spoolFiles} spool files` },
+      draining: { ok: !this.draining },
+    };
+  }
+
+  async respond(path: string, res: ServerResponse): Promise<void> {
+    let status = 200;
+    let body: unknown = { status: 'ok' };
+    if (path === '/readyz') {
+      const checks = await this.checks();
+      const ready = checks.sso!.ok && checks.draining!.ok;
+      status = ready ? 200 : 503;
+      body = { status: ready ? 'ready' : 'not-ready', checks };
+    }
+    const bytes = Buffer.from(JSON.stringify(body));
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, 'cache-control': 'no-store' });
+    res.end(bytes);
+  }
+}

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { TrafficRow } from '../traffic/row.ts';
+import type { PipelineContext } from './context.ts';
+import type { Exchange } from './exchange.ts';
+
+/** Digit runs long enough to be a NIK (16), NIP (18) or phone number are not written to logs. */
+export function maskPersonalIds(text: string): string {
+  return text.replace(/\d{8,}/g, (digits) => `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`);
+}
+
+/** The traffic log row and the access log line of a finished exchange. Runs once the response is over. */
+export function record(ex: Exchange, ctx: PipelineContext): void {
+  const route = ex.match?.route;
+  const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
+  const row: TrafficRow = {
+    logId: randomUUID(),
+    requestId: ex.id,
+    at: ex.receivedAt.toISOString(),
+    listener: ex.listener,
+    consumer: ex.consumer?.clientId ?? ex.token?.clientId ?? null,
+    contract: route?.contract.id ?? null,
+    operation: route?.operation.id ?? null,
+    method: ex.method,
+    path: ex.pathname,
+    status,
+    errorCode: ex.problem?.code ?? (ex.res.writableFinished ? null : 'CLIENT_CLOSED'),
+    totalMs: Math.round((performance.now() - ex.startedAt) * 1000) / 1000,
+    upstreamMs: ex.upstream.ms === undefined ? null : Math.round(ex.upstream.ms * 1000) / 1000,
+    bytesIn: ex.bytesIn,
+    bytesOut: ex.bytesOut,
+    requestSha256: ex.bytesIn > 0 ? ex.requestHash.digest('hex') : null,
+    responseSha256: ex.bytesOut > 0 ? ex.responseHash.digest('hex') : null,
+    clientAddress: ex.clientAddress,
+    traceId: ex.trace.traceId,
+  };
+  ctx.traffic.enqueue(row);
+  ctx.log.info({
+    reqId: ex.id,
+    traceId: row.traceId,
+    method: row.method,
+    // The route template, not the path: paths carry NIPs and NIKs.
+    route: route ? `${route.contract.integration}:${route.operation.id}` : maskPersonalIds(ex.pathname),
+    consumer: row.consumer,
+    status,
+    code: row.errorCode ?? undefined,
+    ms: row.totalMs,
+    upstreamMs: row.upstreamMs ?? undefined,
+  }, 'exchange');
+}

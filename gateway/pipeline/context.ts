@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/schema.ts';
+import type { Registry } from '../registry/registry.ts';
+import type { TokenVerifier } from '../sso/token-verifier.ts';
+import type { TrafficLog } from '../traffic/traffic-log.ts';
+import type { Forwarder } from './forwarder.ts';
+
+/** The services stages use; built once per gateway, shared by every exchange. */
+export interface PipelineContext {
+  config: GatewayConfig;
+  log: Logger;
+  verifier: TokenVerifier;
+  registry: Registry;
+  forwarder: Forwarder;
+  traffic: TrafficLog;
+}

@@ -1,0 +1,90 @@
+import { createHash, randomBytes, randomUUID, type Hash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Problem } from '../errors/problem.ts';
+import type { Consumer } from '../registry/repository.ts';
+import type { RouteMatch } from '../registry/routing-table.ts';
+import type { VerifiedToken } from '../sso/token-verifier.ts';
+
+export type ListenerName = 'internal' | 'external';
+
+/** W3C trace context: the caller's trace id kept, a new span id for the hop to the upstream. */
+export interface TraceContext { traceId: string; spanId: string; flags: string }
+
+/**
+ * One call through the gateway. Created by the listener, enriched by each stage in order
+ * (identify -> route -> authorize -> validate -> forward), and written by `record` once the
+ * response is over. Stages only add to it; nothing flows back.
+ */
+export interface Exchange {
+  readonly id: string;
+  readonly listener: ListenerName;
+  readonly receivedAt: Date;
+  /** `performance.now()` at arrival, for latencies. */
+  readonly startedAt: number;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly clientAddress: string;
+  readonly trace: TraceContext;
+
+  /** identify */
+  token?: VerifiedToken;
+  consumer?: Consumer;
+  /** route */
+  match?: RouteMatch;
+  /** validate: the request body, when the contract checks it (otherwise it streams through) */
+  body?: Buffer;
+  /** forward */
+  upstream: { startedAt?: number; ms?: number; status?: number; timedOut?: boolean };
+
+  bytesIn: number;
+  bytesOut: number;
+  readonly requestHash: Hash;
+  readonly responseHash: Hash;
+  /** The refusal, when the gateway answered itself. */
+  problem?: Problem;
+}
+
+const requestIdPattern = /^[\w.:@-]{1,128}$/;
+const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+function traceFrom(header: string | undefined): TraceContext {
+  const match = header ? traceparentPattern.exec(header) : null;
+  const spanId = randomBytes(8).toString('hex');
+  if (match && match[1] !== '0'.repeat(32) && match[2] !== '0'.repeat(16)) {
+    return { traceId: match[1] as string, spanId, flags: match[3] as string };
+  }
+  return { traceId: randomBytes(16).toString('hex'), spanId, flags: '01' };
+}
+
+export function traceparentOf(trace: TraceContext): string {
+  return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
+}
+
+export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string): Exchange {
+  const sent = req.headers['x-request-id'];
+  const id = typeof sent === 'string' && requestIdPattern.test(sent) ? sent : randomUUID();
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  res.setHeader('x-request-id', id);
+  return {
+    id,
+    listener,
+    receivedAt: new Date(),
+    startedAt: performance.now(),
+    req,
+    res,
+    method: req.method ?? 'GET',
+    pathname: q < 0 ? url : url.slice(0, q),
+    search: q < 0 ? '' : url.slice(q),
+    clientAddress,
+    trace: traceFrom(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined),
+    upstream: {},
+    bytesIn: 0,
+    bytesOut: 0,
+    requestHash: createHash('sha256'),
+    responseHash: createHash('sha256'),
+  };
+}

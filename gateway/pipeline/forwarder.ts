@@ -1,0 +1,156 @@
+import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { Problem } from '../errors/problem.ts';
+import { tooLarge } from './body.ts';
+import { traceparentOf, type Exchange } from './exchange.ts';
+
+interface InFlight {
+  ex: Exchange;
+  resolve: () => void;
+  reject: (problem: Problem) => void;
+  proxyReq?: ClientRequest;
+  timer?: NodeJS.Timeout;
+  settled: boolean;
+  overLimit: boolean;
+}
+
+/** Headers of the caller that stay at the gateway: its SSO token is for the gateway, not the upstream. */
+const strippedHeaders = ['authorization', 'cookie', 'proxy-authorization'];
+
+/**
+ * Passthrough forwarding: streams the request to the contract's upstream with
+ * http-proxy-middleware (on httpxy) over keep-alive connections, and the answer back, hashing and
+ * counting both directions on the way. One proxy per upstream; per-exchange state travels in a
+ * WeakMap keyed by the request.
+ */
+export class Forwarder {
+  private readonly proxies = new Map<string, RequestHandler>();
+  private readonly inFlight = new WeakMap<IncomingMessage, InFlight>();
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
+  private readonly bodyLimit: number;
+
+  constructor(bodyLimit: number) {
+    this.bodyLimit = bodyLimit;
+  }
+
+  private proxyFor(upstream: URL): RequestHandler {
+    let proxy = this.proxies.get(upstream.href);
+    if (proxy) return proxy;
+    proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+      target: upstream.href,
+      changeOrigin: true,
+      xfwd: true,
+      agent: upstream.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+      ejectPlugins: true,
+      plugins: [
+        (server) => {
+          server.on('proxyReq', (proxyReq, req) => this.onProxyReq(proxyReq, req as IncomingMessage));
+          server.on('proxyRes', (proxyRes, req) => this.onProxyRes(proxyRes, req as IncomingMessage));
+          server.on('error', (error, req) => this.onError(error, req as IncomingMessage));
+        },
+      ],
+    });
+    this.proxies.set(upstream.href, proxy);
+    return proxy;
+  }
+
+  /** Resolves once the upstream's answer is streaming to the caller; rejects with a Problem before that. */
+  forward(ex: Exchange): Promise<void> {
+    const { route, rest } = ex.match!;
+    return new Promise<void>((resolve, reject) => {
+      const state: InFlight = { ex, resolve, reject, settled: false, overLimit: false };
+      this.inFlight.set(ex.req, state);
+      ex.upstream.startedAt = performance.now();
+      state.timer = setTimeout(() => {
+        ex.upstream.timedOut = true;
+        this.fail(state, new Problem('UPSTREAM_TIMEOUT', `${route.contract.upstream.name} did not answer within ${route.contract.timeoutMs} ms.`));
+        state.proxyReq?.destroy();
+      }, route.contract.timeoutMs);
+      // httpxy appends req.url to the target's own path.
+      ex.req.url = rest === '/' ? ex.search : rest + ex.search;
+      void this.proxyFor(route.upstream)(ex.req, ex.res, (error?: unknown) => {
+        if (error) this.onError(error as Error, ex.req);
+      });
+    });
+  }
+
+  private onProxyReq(proxyReq: ClientRequest, req: IncomingMessage): void {
+    const state = this.inFlight.get(req);
+    if (!state) return;
+    state.proxyReq = proxyReq;
+    const { ex } = state;
+    if (state.settled) {
+      proxyReq.destroy();
+      return;
+    }
+    for (const name of strippedHeaders) proxyReq.removeHeader(name);
+    proxyReq.setHeader('x-request-id', ex.id);
+    proxyReq.setHeader('traceparent', traceparentOf(ex.trace));
+    if (ex.consumer) proxyReq.setHeader('x-penghubung-consumer', ex.consumer.clientId);
+    proxyReq.setHeader('x-penghubung-contract', ex.match!.route.contract.id);
+    if (ex.body) {
+      // The body was read for validation; the stream is spent, so send the bytes themselves.
+      proxyReq.setHeader('content-length', ex.body.length);
+      proxyReq.write(ex.body);
+      return;
+    }
+    req.on('data', (chunk: Buffer) => {
+      ex.bytesIn += chunk.length;
+      if (ex.bytesIn > this.bodyLimit) {
+        if (!state.overLimit) {
+          state.overLimit = true;
+          this.fail(state, tooLarge(this.bodyLimit));
+          proxyReq.destroy();
+        }
+        return;
+      }
+      ex.requestHash.update(chunk);
+    });
+  }
+
+  private onProxyRes(proxyRes: IncomingMessage, req: IncomingMessage): void {
+    const state = this.inFlight.get(req);
+    if (!state || state.settled) {
+      proxyRes.destroy();
+      return;
+    }
+    const { ex } = state;
+    clearTimeout(state.timer);
+    state.settled = true;
+    ex.upstream.status = proxyRes.statusCode;
+    proxyRes.on('data', (chunk: Buffer) => {
+      ex.bytesOut += chunk.length;
+      ex.responseHash.update(chunk);
+    });
+    proxyRes.on('end', () => {
+      ex.upstream.ms = performance.now() - ex.upstream.startedAt!;
+    });
+    state.resolve();
+  }
+
+  private onError(error: Error & { code?: string }, req: IncomingMessage): void {
+    const state = this.inFlight.get(req);
+    if (!state) return;
+    const name = state.ex.match!.route.contract.upstream.name;
+    this.fail(state, new Problem('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${error.code ?? 'connection error'}).`, {}, { 'retry-after': '5' }));
+  }
+
+  private fail(state: InFlight, problem: Problem): void {
+    if (state.settled) {
+      // The answer was already streaming: all that is left is to cut the connection.
+      if (!state.ex.res.writableFinished) state.ex.res.destroy();
+      return;
+    }
+    state.settled = true;
+    clearTimeout(state.timer);
+    if (state.ex.upstream.startedAt !== undefined) state.ex.upstream.ms = performance.now() - state.ex.upstream.startedAt;
+    state.reject(problem);
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

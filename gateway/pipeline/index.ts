@@ -1,0 +1,33 @@
+import { asProblem } from '../errors/problem.ts';
+import { sendProblem } from '../errors/problem.ts';
+import { identify } from './10-identify.ts';
+import { route } from './20-route.ts';
+import { authorize } from './30-authorize.ts';
+import { validate } from './40-validate.ts';
+import { forward } from './50-forward.ts';
+import { record } from './60-record.ts';
+import type { PipelineContext } from './context.ts';
+import type { Exchange } from './exchange.ts';
+
+export type Stage = (ex: Exchange, ctx: PipelineContext) => void | Promise<void>;
+
+/**
+ * The exchange pipeline of DESIGN.md, in order. Limits (issue 6), adapter transforms (issue 4)
+ * and response filtering slot in between without the stages around them changing.
+ */
+export const exchangeStages: readonly Stage[] = [identify, route, authorize, validate, forward];
+
+/** Runs the stages; a refusal anywhere becomes the problem+json answer. `record` runs when the response is over. */
+export async function runExchange(ex: Exchange, ctx: PipelineContext, stages: readonly Stage[] = exchangeStages): Promise<void> {
+  ex.res.once('close', () => record(ex, ctx));
+  try {
+    for (const stage of stages) await stage(ex, ctx);
+  } catch (error) {
+    const problem = asProblem(error);
+    if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault');
+    ex.problem = problem;
+    const body = sendProblem(ex.res, problem, ex.id);
+    ex.bytesOut = body.length;
+    ex.responseHash.update(body);
+  }
+}

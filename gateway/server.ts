@@ -1,0 +1,94 @@
+import { createServer } from 'node:http';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { GatewayConfig } from './config/schema.ts';
+import { createAdminApp } from './listeners/admin.ts';
+import { Health } from './listeners/health.ts';
+import { createInternalServer } from './listeners/internal.ts';
+import { listen, type Listening } from './listeners/serve.ts';
+import type { PipelineContext } from './pipeline/context.ts';
+import { Forwarder } from './pipeline/forwarder.ts';
+import { loadContracts } from './registry/load-contracts.ts';
+import { Registry } from './registry/registry.ts';
+import { applyContracts } from './registry/repository.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+import { TokenVerifier } from './sso/token-verifier.ts';
+import { TrafficLog } from './traffic/traffic-log.ts';
+import { knownAdapters } from '../adapters/index.ts';
+
+export interface Gateway {
+  config: GatewayConfig;
+  log: Logger;
+  store: Store;
+  registry: Registry;
+  verifier: TokenVerifier;
+  traffic: TrafficLog;
+  internal: Listening;
+  admin: Listening;
+  /** Graceful stop: drain in-flight exchanges, flush the traffic log, close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where pino writes (tests capture it); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+export function createLogger(config: GatewayConfig, stream?: DestinationStream): Logger {
+  return pino(
+    { level: config.log.level, base: { service: 'penghubung' }, redact: { paths: ['req.headers.authorization', '*.secret', '*.password'], censor: '[redacted]' } },
+    stream ?? pino.destination({ sync: false, minLength: 4096 }),
+  );
+}
+
+/** Contracts from the configured directories, applied on start (idempotent). */
+export async function applyConfiguredContracts(store: Store, config: GatewayConfig, log: Logger): Promise<void> {
+  if (config.contracts.directories.length === 0) return;
+  const summary = await applyContracts(store, loadContracts(config.contracts.directories, knownAdapters()));
+  log.info({ created: summary.created, updated: summary.updated, unchanged: summary.unchanged.length, revision: summary.revision }, 'contracts applied');
+}
+
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
+  const log = createLogger(config, options.logStream);
+  const store = await openStore(config);
+  try {
+    await applyConfiguredContracts(store, config, log);
+    const registry = await Registry.open(store, config.upstreams, log);
+    registry.watch(config.contracts.reloadSeconds);
+    const verifier = new TokenVerifier(config.sso, log);
+    await verifier.start();
+    const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
+    traffic.start();
+    const forwarder = new Forwarder(config.limits.bodyBytes);
+    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, traffic };
+    const health = new Health(store, verifier, registry, traffic);
+    let draining = false;
+    const internal = await listen(createInternalServer(ctx, health, () => draining), config.internal.host, config.internal.port);
+    const admin = await listen(createServer(createAdminApp(ctx, store, health)), config.admin.host, config.admin.port);
+    log.info({ internal: internal.url, admin: admin.url, store: store.kind, routes: registry.current.routes.length }, 'penghubung ready');
+
+    let closing: Promise<void> | undefined;
+    return {
+      config, log, store, registry, verifier, traffic, internal, admin,
+      close() {
+        closing ??= (async () => {
+          draining = true;
+          health.setDraining();
+          const drainMs = config.shutdown.drainSeconds * 1000;
+          await Promise.all([internal.drain(drainMs), admin.drain(Math.min(drainMs, 2000))]);
+          registry.stop();
+          verifier.stop();
+          await traffic.close();
+          forwarder.close();
+          await store.close();
+          log.info({ written: traffic.stats.written, spooled: traffic.stats.spoolFiles }, 'penghubung stopped');
+          log.flush?.();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,45 @@
+/** One exchange as written to the traffic log. */
+export interface TrafficRow {
+  logId: string;
+  requestId: string;
+  at: string;
+  listener: string;
+  consumer: string | null;
+  contract: string | null;
+  operation: string | null;
+  method: string;
+  path: string;
+  status: number;
+  errorCode: string | null;
+  totalMs: number;
+  upstreamMs: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  requestSha256: string | null;
+  responseSha256: string | null;
+  clientAddress: string | null;
+  traceId: string | null;
+}
+
+/** Column name and Postgres array type of each field, in insert order. */
+export const trafficColumns: [keyof TrafficRow, string, string][] = [
+  ['logId', 'log_id', 'uuid'],
+  ['requestId', 'request_id', 'text'],
+  ['at', 'at', 'timestamptz'],
+  ['listener', 'listener', 'text'],
+  ['consumer', 'consumer', 'text'],
+  ['contract', 'contract', 'text'],
+  ['operation', 'operation', 'text'],
+  ['method', 'method', 'text'],
+  ['path', 'path', 'text'],
+  ['status', 'status', 'int4'],
+  ['errorCode', 'error_code', 'text'],
+  ['totalMs', 'total_ms', 'float8'],
+  ['upstreamMs', 'upstream_ms', 'float8'],
+  ['bytesIn', 'bytes_in', 'int8'],
+  ['bytesOut', 'bytes_out', 'int8'],
+  ['requestSha256', 'request_sha256', 'text'],
+  ['responseSha256', 'response_sha256', 'text'],
+  ['clientAddress', 'client_address', 'text'],
+  ['traceId', 'trace_id', 'text'],
+];
