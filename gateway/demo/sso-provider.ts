@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
@@ -69,6 +69,7 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
     })),
     jwks: { keys },
     scopes: allScopes,
+    ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 3600 },
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
@@ -108,14 +109,9 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
     async token(clientId, scope) {
       const client = byId.get(clientId);
       if (!client) throw new Error(`unknown client ${clientId}`);
-      const body = new URLSearchParams({ grant_type: 'client_credentials' });
-      if (scope) body.set('scope', scope);
-      const response = await fetch(`${issuer}/token`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${client.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body,
-      });
-      const json = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      const form = new URLSearchParams({ grant_type: 'client_credentials' });
+      if (scope) form.set('scope', scope);
+      const json = (await postForm(`${issuer}/token`, form, `${clientId}:${client.secret}`)) as { access_token?: string; error?: string; error_description?: string };
       if (!json.access_token) throw new Error(`token request failed: ${json.error} ${json.error_description ?? ''}`);
       return json.access_token;
     },
@@ -124,4 +120,28 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
       server.close(() => resolve());
     }),
   };
+}
+
+/** One request on its own connection: a restarted SSO on the same port must not meet a stale keep-alive socket. */
+function postForm(url: string, form: URLSearchParams, basic: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const body = form.toString();
+    const req = request(url, {
+      method: 'POST',
+      agent: false,
+      headers: { authorization: `Basic ${Buffer.from(basic).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

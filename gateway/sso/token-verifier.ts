@@ -96,7 +96,8 @@ export class TokenVerifier {
     try {
       this.jwks = await this.discover();
       this.jwksFetches++;
-      await this.jwks.reload();
+      // One immediate retry: a pooled keep-alive socket to a restarted SSO fails once, then reconnects.
+      await this.jwks.reload().catch(() => this.jwks!.reload());
       const kids = new Set((this.jwks.jwks()?.keys ?? []).map((key) => key.kid).filter((kid): kid is string => typeof kid === 'string'));
       const removed = [...this.knownKids].filter((kid) => !kids.has(kid));
       this.knownKids = kids;

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { startSandboxUpstream, type SandboxUpstream } from '../../adapters/sandbox/simulator.ts';
+import { loadConfig } from '../../gateway/config/load.ts';
+import type { GatewayConfig } from '../../gateway/config/schema.ts';
+import { startSsoProvider, type SsoClient, type SsoProvider } from '../../gateway/demo/sso-provider.ts';
+import { upsertConsumers, type ConsumerInput } from '../../gateway/registry/repository.ts';
+import { startGateway, type Gateway } from '../../gateway/server.ts';
+
+export const audience = 'urn:penghubung:test';
+export const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
+
+/** The test clients: a writer with clearance terbatas, a reader, an unregistered app, an ops tool. */
+export const testClients: (SsoClient & { consumer?: Omit<ConsumerInput, 'clientId'> })[] = [
+  { clientId: 'app-writer', secret: 'writer-secret-0123456789', scopes: ['sandbox.read', 'sandbox.write', 'rahasia.read'], consumer: { name: 'Writer', department: 'BKPSDM', clearance: 'terbatas' } },
+  { clientId: 'app-reader', secret: 'reader-secret-0123456789', scopes: ['sandbox.read'], consumer: { name: 'Reader', department: 'Dinkes', clearance: 'publik' } },
+  { clientId: 'app-stranger', secret: 'stranger-secret-012345678', scopes: ['sandbox.read'] },
+  { clientId: 'ops-console', secret: 'ops-secret-0123456789abc', scopes: [], roles: ['penghubung-ops'] },
+];
+
+/** Captures pino lines for assertions on what is (not) logged. */
+export class LogCapture extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface Harness {
+  sso: SsoProvider;
+  upstream: SandboxUpstream;
+  gateway: Gateway;
+  logs: LogCapture;
+  dataDir: string;
+  url: string;
+  adminUrl: string;
+  token(clientId?: string): Promise<string>;
+  /** Waits until every enqueued traffic row is in the store. */
+  flushTraffic(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  config?: Record<string, unknown>;
+  contractDirs?: string[];
+  sso?: SsoProvider;
+  dataDir?: string;
+}
+
+export function tempDir(prefix = 'penghubung-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function testConfig(overrides: Record<string, unknown>): GatewayConfig {
+  return loadConfig({ overrides, env: {} });
+}
+
+/** A real SSO, the sandbox upstream and a gateway on free loopback ports, on a fresh embedded store. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sso = options.sso ?? (await startSsoProvider({ audience, clients: testClients }));
+  const upstream = await startSandboxUpstream();
+  const dataDir = options.dataDir ?? tempDir();
+  const logs = new LogCapture();
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      internal: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
+      sso: { issuer: sso.issuer, audience, jwksCooldownSeconds: 1 },
+      contracts: { directories: options.contractDirs ?? [bundledContracts], reloadSeconds: 0.2 },
+      upstreams: { sandbox: { url: upstream.url } },
+      trafficLog: { flushMs: 20, replaySeconds: 0.2 },
+      shutdown: { drainSeconds: 5 },
+      ...options.config,
+    },
+  });
+  const gateway = await startGateway(config, { logStream: logs });
+  await upsertConsumers(gateway.store, testClients.flatMap((c) => (c.consumer ? [{ clientId: c.clientId, ...c.consumer }] : [])));
+  await gateway.registry.refresh();
+  return {
+    sso,
+    upstream,
+    gateway,
+    logs,
+    dataDir,
+    url: gateway.internal.url,
+    adminUrl: gateway.admin.url,
+    token: (clientId = 'app-writer') => sso.token(clientId),
+    async flushTraffic() {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await gateway.traffic.flush();
+    },
+    async close() {
+      await gateway.close();
+      await upstream.close();
+      if (!options.sso) await sso.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Rows of the traffic log for a request id, straight from the store. */
+export async function trafficRows(gateway: Gateway, requestId: string): Promise<Record<string, unknown>[]> {
+  return gateway.store.query('select * from traffic_log where request_id = $1', [requestId]);
+}
