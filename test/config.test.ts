@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../gateway/config/load.ts';
+import { tempDir } from './support/harness.ts';
+
+const minimal = 'sso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n';
+
+function configFile(text: string): string {
+  const file = join(tempDir('config-'), 'penghubung.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('configuration', () => {
+  it('fills defaults for a minimal file', () => {
+    const config = loadConfig({ file: configFile(minimal), env: {} });
+    expect(config.internal.port).toBe(8080);
+    expect(config.admin).toEqual({ host: '127.0.0.1', port: 9090 });
+    expect(config.limits.bodyBytes).toBe(1048576);
+    expect(config.sso.algorithms).not.toContain('HS256');
+    expect(config.store.url).toBeNull();
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('takes DATABASE_URL, REDIS_URL and PENGHUBUNG_DATA_DIR from the environment', () => {
+    const config = loadConfig({ file: configFile(minimal), env: { DATABASE_URL: 'postgres://db/penghubung', REDIS_URL: 'redis://cache:6379', PENGHUBUNG_DATA_DIR: '/var/lib/penghubung' } });
+    expect(config.store.url).toBe('postgres://db/penghubung');
+    expect(config.redis.url).toBe('redis://cache:6379');
+    expect(config.dataDir).toBe('/var/lib/penghubung');
+  });
+
+  it.each([
+    ['an unknown key', `${minimal}  audiance: typo\n`, 'unknown key "sso.audiance"'],
+    ['an unknown top-level key', `${minimal}listen: 8080\n`, 'unknown key "listen"'],
+    ['a bad value', `${minimal}internal:\n  port: 99999\n`, 'bad value at "internal.port"'],
+    ['a symmetric algorithm', `${minimal}  algorithms: [HS256]\n`, 'bad value at "sso.algorithms.0"'],
+    ['a missing key', 'sso:\n  issuer: https://sso.example.go.id\n', 'missing key "sso.audience"'],
+  ])('stops on %s, naming the key', (_name, text, message) => {
+    expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(message);
+  });
+
+  it('the CLI refuses to start on a malformed config with the key in the message and exit code 2', () => {
+    const file = configFile(`${minimal}trafficLog:\n  batchsize: 10\n`);
+    const result = spawnSync(process.execPath, ['bin/penghubung.js', 'start', '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown key "trafficLog.batchsize"');
+  });
+
+  it('the CLI rejects a malformed contract directory with the file and the reason', () => {
+    const dir = tempDir('contracts-');
+    writeFileSync(join(dir, 'broken.yaml'), 'id: broken\nintegration: x\n');
+    const result = spawnSync(process.execPath, ['bin/penghubung.js', 'apply', dir, '--config', configFile(minimal)], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/broken\.yaml: does not match the contract format: .*required property 'version'/);
+  });
+});
