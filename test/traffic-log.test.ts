@@ -1,0 +1,111 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../gateway/store/open.ts';
+import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
+import { audience, startHarness, tempDir, testClients } from './support/harness.ts';
+import { startPostgres, type PostgresServer } from './support/postgres.ts';
+
+const route = '/sandbox/v1/perangkat-daerah/2.16';
+let sso: SsoProvider;
+beforeAll(async () => {
+  sso = await startSsoProvider({ audience, clients: testClients });
+});
+afterAll(async () => {
+  await sso?.close();
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function send(url: string, token: string, ids: string[]): Promise<void> {
+  const results = await Promise.all(ids.map((id) => request(url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', id)));
+  expect(results.map((r) => r.status)).toEqual(ids.map(() => 200));
+}
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+describe('traffic log on PostgreSQL, with the database going down', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.destroy();
+  });
+
+  it('keeps serving, spools every row to disk, replays them all, also across a gateway restart', async () => {
+    const dataDir = tempDir();
+    const config = { store: { url: pg.url } };
+    const first = await startHarness({ sso, dataDir, config });
+    const token = await first.token('app-reader');
+    const sent: string[] = [];
+
+    const before = ids('up', 20);
+    await send(first.url, token, before);
+    sent.push(...before);
+    await first.flushTraffic();
+
+    await pg.stop();
+    const during = ids('down', 30);
+    await send(first.url, token, during);
+    sent.push(...during);
+    await until(() => first.gateway.traffic.stats.spoolFiles > 0, 'rows to be spooled');
+    const ready = await request(first.url).get('/readyz');
+    expect(ready.body.checks.store.ok).toBe(false);
+
+    // More traffic, then the gateway stops while the database is still down: the queue goes to the spool.
+    const atShutdown = ids('shutdown', 10);
+    await send(first.url, token, atShutdown);
+    sent.push(...atShutdown);
+    await first.close();
+    const spoolDir = join(dataDir, 'spool', 'traffic');
+    expect(readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length).toBeGreaterThan(0);
+
+    // Database back, a new gateway on the same data dir replays everything.
+    await pg.start();
+    const second = await startHarness({ sso, dataDir, config });
+    try {
+      await until(async () => readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length === 0, 'the spool to drain');
+      const rows = await second.gateway.store.query<{ request_id: string; n: number }>(
+        "select request_id, count(*)::int as n from traffic_log where request_id like 'up-%' or request_id like 'down-%' or request_id like 'shutdown-%' group by request_id",
+      );
+      expect(rows.length).toBe(sent.length);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(sent));
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('lets an in-flight exchange finish, refuses new ones, and flushes its row', async () => {
+    const dataDir = tempDir();
+    const h = await startHarness({ sso, dataDir });
+    const token = await h.token('app-reader');
+    h.upstream.delayMs = 700;
+    const inFlight = request(h.url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', 'drain-in-flight').then((r) => r);
+    await until(() => h.gateway.internal.inFlight() > 0, 'the request to be in flight');
+    const closing = h.close();
+    await expect(fetch(`${h.url}${route}`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } })).rejects.toThrow();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.body.kode).toBe('2.16');
+    await closing;
+
+    const store = await openStore({ dataDir, store: { url: null } });
+    try {
+      const rows = await store.query<{ status: number }>("select status from traffic_log where request_id = 'drain-in-flight'");
+      expect(rows).toEqual([{ status: 200 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
