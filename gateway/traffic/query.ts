@@ -45,7 +45,8 @@ export async function queryTraffic(db: Queryable, filter: TrafficFilter): Promis
   const limit = filter.limit === undefined ? 100 : Number(filter.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Problem('BAD_REQUEST', 'Query parameter limit must be an integer from 1 to 1000.');
   if (filter.cursor) {
-    const seq = Number(Buffer.from(filter.cursor, 'base64url').toString());
+    const decoded = /^[\w-]{1,16}$/.test(filter.cursor) ? Buffer.from(filter.cursor, 'base64url').toString() : '';
+    const seq = /^[1-9]\d{0,15}$/.test(decoded) ? Number(decoded) : Number.NaN;
     if (!Number.isSafeInteger(seq)) throw new Problem('BAD_REQUEST', 'Query parameter cursor is not a cursor returned by this API.');
     add('seq < ?', seq);
   }
