@@ -37,15 +37,20 @@ const USER = 'penghubung';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-/** Servers still running when the test process exits are killed (best effort). */
+/** Servers still running when the test process exits are killed and removed (best effort). */
 const live = new Set<{ proc?: ChildProcess; baseDir: string }>();
 process.on('exit', () => {
   for (const server of live) {
     server.proc?.kill('SIGQUIT'); // immediate shutdown
-    try {
-      rmSync(server.baseDir, { recursive: true, force: true });
-    } catch {
-      // the postmaster may still be writing; a stale temp dir is harmless
+    // The postmaster deletes files while it shuts down, which can make rmSync stop early
+    // without an error: retry until the directory is really gone.
+    for (let attempt = 0; attempt < 50 && existsSync(server.baseDir); attempt++) {
+      try {
+        rmSync(server.baseDir, { recursive: true, force: true });
+      } catch {
+        // retried below
+      }
+      if (existsSync(server.baseDir)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // sleep 20 ms
     }
   }
 });
@@ -86,6 +91,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         { ...spawnOptions, stdio: ['ignore', log, log] },
       );
       closeSync(log);
+      proc.unref(); // a forgotten server must not keep the test process alive (the exit hook kills it)
       state.proc = proc;
       let dead = false;
       state.exited = new Promise<void>((resolve) => {
@@ -112,6 +118,7 @@ export async function startPostgres(): Promise<PostgresServer> {
     async stop() {
       const { proc, exited } = state;
       if (!proc || !exited) return;
+      proc.ref(); // keep the event loop alive until the server is down
       proc.kill('SIGINT'); // fast shutdown
       const escalate = setTimeout(() => proc.kill('SIGQUIT'), STOP_TIMEOUT_MS);
       await exited;
