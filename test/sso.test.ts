@@ -52,6 +52,14 @@ describe('tokens the gateway accepts', () => {
     expect(res.status).toBe(200);
   });
 
+  it('a token reused by its client pays a cache lookup, not a signature check', async () => {
+    const token = await sso.token('app-reader');
+    const { signatureChecks, cacheHits } = h.gateway.verifier;
+    for (let i = 0; i < 3; i++) expect((await call(token)).status).toBe(200);
+    expect(h.gateway.verifier.signatureChecks - signatureChecks).toBe(1);
+    expect(h.gateway.verifier.cacheHits - cacheHits).toBe(2);
+  });
+
   it('a token forged by the test with the SSO key and good claims (control for the attacks below)', async () => {
     expect((await call(await forge({}))).status).toBe(200);
   });

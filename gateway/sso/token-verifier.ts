@@ -50,8 +50,10 @@ export class TokenVerifier {
   private readonly cache: LRUCache<string, VerifiedToken> | undefined;
   private readonly sso: GatewayConfig['sso'];
   private readonly log: Logger;
-  /** Number of JWKS fetch attempts (discovery excluded); exposed for tests and metrics. */
+  /** Counters for tests and metrics: JWKS fetch attempts, signature checks, cache hits. */
   jwksFetches = 0;
+  signatureChecks = 0;
+  cacheHits = 0;
 
   constructor(sso: GatewayConfig['sso'], log: Logger) {
     this.sso = sso;
@@ -128,11 +130,15 @@ export class TokenVerifier {
   async verify(token: string): Promise<VerifiedToken> {
     const cached = this.cache?.get(token);
     if (cached) {
-      if (cached.expiresAt * 1000 > Date.now()) return cached;
+      if (cached.expiresAt * 1000 > Date.now()) {
+        this.cacheHits++;
+        return cached;
+      }
       this.cache?.delete(token);
     }
     let payload: JWTPayload;
     let header: JWTHeaderParameters;
+    this.signatureChecks++;
     try {
       ({ payload, protectedHeader: header } = await jwtVerify(token, this.resolveKey, {
         issuer: this.sso.issuer,
