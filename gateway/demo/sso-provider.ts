@@ -33,6 +33,39 @@ export interface SsoProvider {
   close(): Promise<void>;
 }
 
+/**
+ * Storage for the provider's artifacts. JWT access tokens are self-contained, so nothing here has
+ * to survive a restart; an explicit in-memory adapter says so (and keeps the provider from warning).
+ */
+class MemoryAdapter {
+  private static readonly stores = new Map<string, Map<string, { payload: Record<string, unknown>; expiresAt: number }>>();
+  private readonly store: Map<string, { payload: Record<string, unknown>; expiresAt: number }>;
+
+  constructor(model: string) {
+    this.store = MemoryAdapter.stores.get(model) ?? new Map();
+    MemoryAdapter.stores.set(model, this.store);
+  }
+
+  async upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> {
+    this.store.set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+  }
+
+  async find(id: string): Promise<Record<string, unknown> | undefined> {
+    const entry = this.store.get(id);
+    if (!entry || entry.expiresAt < Date.now()) return undefined;
+    return entry.payload;
+  }
+
+  async findByUserCode(): Promise<undefined> { return undefined; }
+  async findByUid(): Promise<undefined> { return undefined; }
+  async consume(id: string): Promise<void> {
+    const entry = this.store.get(id);
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id: string): Promise<void> { this.store.delete(id); }
+  async revokeByGrantId(): Promise<void> { /* client credentials have no grants */ }
+}
+
 export async function generateSigningKey(kid: string): Promise<JWK> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   return { ...(await exportJWK(privateKey)), kid, alg: 'ES256', use: 'sig' };
@@ -58,6 +91,7 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
   const issuer = `http://${host}:${port}`;
 
   const provider = new Provider(issuer, {
+    adapter: MemoryAdapter,
     clients: options.clients.map((c) => ({
       client_id: c.clientId,
       client_secret: c.secret,
