@@ -1,0 +1,84 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, release, totalmem } from 'node:os';
+
+/** Clock ticks per second of /proc times (`getconf CLK_TCK`, 100 on every common Linux). */
+export const clockTicks: number = (() => {
+  try {
+    const value = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(value) && value > 0 ? value : 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in microseconds, from
+ * /proc/<pid>/stat fields 14 (utime) and 15 (stime). The command name (field 2) may hold spaces
+ * and parentheses, so the fields are counted from the last ')'.
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / clockTicks) * 1e6;
+}
+
+/**
+ * CPU time the whole machine spent busy so far (every CPU, all but idle and iowait), in
+ * microseconds, from the first line of /proc/stat. Less the bench's own processes, it tells how
+ * much else ran during a measurement.
+ */
+export function machineBusyMicros(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) / clockTicks) * 1e6;
+}
+
+/** Resident set size of a process in MiB, from /proc/<pid>/status. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cpuModel(): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `nginx version: nginx/1.22.1` -> `nginx/1.22.1`; `undefined` when the binary is missing. */
+export function nginxVersion(binary: string): string | undefined {
+  // `nginx -v` writes to stderr.
+  const result = spawnSync(binary, ['-v'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) return undefined;
+  return result.stderr.trim().replace(/^nginx version:\s*/, '') || undefined;
+}
+
+export interface Machine {
+  cpus: number;
+  model: string;
+  memoryGiB: number;
+  kernel: string;
+  node: string;
+  nginx: string;
+  clockTicks: number;
+}
+
+export function describeMachine(nginxBinary: string): Machine {
+  return {
+    cpus: availableParallelism(),
+    model: cpuModel(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    nginx: nginxVersion(nginxBinary) ?? 'nginx not installed',
+    clockTicks,
+  };
+}

@@ -1,0 +1,162 @@
+import type { Measurement, LoadSettings } from './measure.ts';
+import type { Machine } from './proc.ts';
+
+export interface Report {
+  date: string;
+  machine: Machine;
+  settings: LoadSettings;
+  notes: string[];
+  measurements: Measurement[];
+  /** Scenarios that could not run, with the reason. */
+  skipped: { label: string; reason: string }[];
+}
+
+/** ${observedTable(report.measurements)}
+
+Event-loop delay is sampled every 10 ms by \`monitorEventLoopDelay\` in the gateway process: it is
+how long a ready exchange can wait behind synchronous work (a traffic-log batch written into the
+embedded store runs in the same thread). Traffic-log rows written during the run trail the requests
+by the batches still queued when the run ended.
+
+Reference points of the design notes, CPU microseconds per request on the design's machine. */
+export const references: { what: string; cpuUs: string }[] = [
+  { what: 'nginx (plain reverse proxy)', cpuUs: '~22' },
+  { what: 'bare Node + undici proxy', cpuUs: '~65' },
+  { what: 'express 5 + http-proxy-middleware', cpuUs: '~150' },
+  { what: 'the same + per-request ES256 verification + ajv + pino', cpuUs: '~350-430' },
+  { what: 'aim: gateway passthrough, within 1.1x of bare express + hpm', cpuUs: '<= ~165' },
+  { what: 'aim: gateway full pipeline, within 1.25x of bare express + hpm', cpuUs: '<= ~190' },
+];
+
+const aims = { passthrough: { factor: 1.1, cpuUs: 165 }, pipeline: { factor: 1.25, cpuUs: 190 } };
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+
+/**
+ * a / b of one figure. With several rounds, the ratio is taken within each round (the two runs
+ * closest in time, so a slow patch of the machine hits both) and the median shown, with the range.
+ */
+function roundRatio(a: Measurement, b: Measurement, pick: (m: Measurement) => number): { text: string; value: number } {
+  if (!a.all || !b.all || a.all.length !== b.all.length) return { text: ratio(pick(a), pick(b)), value: pick(a) / pick(b) };
+  const values = a.all.map((m, i) => pick(m) / pick(b.all![i]!)).sort((x, y) => x - y);
+  const median = values[Math.floor((values.length - 1) / 2)]!;
+  return { text: `${median.toFixed(2)}x (${values[0]!.toFixed(2)}-${values.at(-1)!.toFixed(2)})`, value: median };
+}
+
+export function table(measurements: Measurement[]): string {
+  const head = '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | proxy CPU µs/req | proxy CPU (cores) | upstream CPU µs/req | load gen CPU (cores) | rest of machine (cores) |';
+  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const rows = measurements.map((m) => {
+    const direct = m.scenario.proxyPid === m.scenario.upstreamPid;
+    return `| ${m.scenario.label} | ${fixed(m.rps, 0)} | ${fixed(m.p50, 2)} | ${fixed(m.p99, 2)} | ${m.non2xx} | ${m.errors + m.timeouts} | **${fixed(m.proxyCpuUs, 1)}**${m.cpuRange ? ` (${fixed(m.cpuRange[0], 0)}-${fixed(m.cpuRange[1], 0)})` : ''} | ${fixed(m.proxyCores, 2)} | ${direct ? '(same)' : fixed(m.upstreamCpuUs, 1)} | ${fixed(m.loadgenCores, 2)} | ${fixed(m.otherCores, 2)} |`;
+  });
+  return [head, rule, ...rows].join('\n');
+}
+
+/** The gateway process over each measured run: event-loop delay and traffic-log rows written. */
+export function observedTable(measurements: Measurement[]): string {
+  const rows = measurements.filter((m) => m.observed).map((m) => {
+    const o = m.observed!;
+    return `| ${m.scenario.label} | ${fixed(o.loopDelayP50Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayP99Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayMaxMs ?? Number.NaN, 1)} | ${o.trafficRowsWritten ?? 'n/a'} / ${m.requests} |`;
+  });
+  if (rows.length === 0) return '';
+  return ['| gateway process, measured run | event-loop delay p50 ms | p99 ms | max ms | traffic-log rows written / requests |', '|---|--:|--:|--:|--:|', ...rows].join('\n');
+}
+
+export function ratios(measurements: Measurement[]): string {
+  const by = new Map(measurements.map((m) => [m.scenario.key, m]));
+  const lines: string[] = ['| comparison | req/s | proxy CPU µs/req | aim |', '|---|--:|--:|---|'];
+  const add = (key: string, base: string, aim?: number) => {
+    const a = by.get(key);
+    const b = by.get(base);
+    if (!a || !b) return;
+    const cpu = roundRatio(a, b, (m) => m.proxyCpuUs);
+    const verdict = aim === undefined ? '' : `<= ${aim}x CPU: ${cpu.value <= aim ? 'met' : 'NOT met'}`;
+    lines.push(`| ${a.scenario.label} / ${b.scenario.label} | ${roundRatio(a, b, (m) => m.rps).text} | ${cpu.text} | ${verdict} |`);
+  };
+  for (const [key, aim] of [['passthrough', aims.passthrough], ['pipeline', aims.pipeline]] as const) {
+    add(key, 'nginx');
+    add(key, 'direct');
+    add(key, 'express', aim.factor);
+    const m = by.get(key);
+    if (m) {
+      const met = m.proxyCpuUs <= aim.cpuUs;
+      lines.push(`| ${m.scenario.label} / design-notes aim | | ${fixed(m.proxyCpuUs, 1)} µs vs ${aim.cpuUs} µs | ${met ? 'met' : 'NOT met'} |`);
+    }
+  }
+  add('express', 'nginx');
+  return lines.length > 2 ? lines.join('\n') : '';
+}
+
+function machineLines(machine: Machine): string[] {
+  return [
+    `- CPU: ${machine.model}, ${machine.cpus} logical CPUs (\`nproc\`)`,
+    `- memory: ${machine.memoryGiB} GiB; kernel ${machine.kernel}; CLK_TCK ${machine.clockTicks}`,
+    `- Node ${machine.node}; ${machine.nginx}`,
+  ];
+}
+
+export function markdown(report: Report): string {
+  const { settings } = report;
+  const skipped = report.skipped.map((s) => `- **${s.label}** was not run: ${s.reason}`);
+  return `# Benchmark results
+
+Produced by \`npm run bench\` (\`bench/run.ts\`) on ${report.date}. Overwritten by every run; the
+figures below are this machine's, not the design notes'.
+
+## Machine
+
+${machineLines(report.machine).join('\n')}
+
+## Settings
+
+- load: autocannon (programmatic, in the bench process), ${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupSeconds} s warm-up then ${settings.durationSeconds} s measured, per scenario, one after the other${settings.rounds > 1 ? `; ${settings.rounds} rounds of all scenarios in turn, each row is the round with the median proxy CPU per request (the range of all rounds in brackets; non-2xx and errors summed over the rounds)` : ''}
+${report.notes.map((note) => `- ${note}`).join('\n')}
+
+## Results
+
+${table(report.measurements)}
+${skipped.length ? `\n${skipped.join('\n')}\n` : ''}
+Ratios (a / b; for CPU lower is better, for req/s higher is better${report.settings.rounds > 1 ? '; median of the per-round ratios, range in brackets' : ''}):
+
+${ratios(report.measurements)}
+
+${observedTable(report.measurements)}
+
+Event-loop delay is sampled every 10 ms by \`monitorEventLoopDelay\` in the gateway process: it is
+how long a ready exchange can wait behind synchronous work (a traffic-log batch written into the
+embedded store runs in the same thread). Traffic-log rows written during the run trail the requests
+by the batches still queued when the run ended.
+
+Reference points of the design notes (CPU per request of the proxy process):
+
+| proxy | CPU µs/req |
+|---|--:|
+${references.map((r) => `| ${r.what} | ${r.cpuUs} |`).join('\n')}
+
+## How to read this
+
+On a machine with ${report.machine.cpus} CPUs the load generator (autocannon, itself Node), the upstream
+and the proxy run at once and compete for the same cores, so **req/s and latency say more about
+the machine than about the proxy**: a proxy that is faster per request mostly frees CPU for the
+load generator and the upstream. The fair figure is the **CPU time of the proxy process per
+completed request** (utime + stime of that one process, all its threads, from /proc/<pid>/stat,
+read just before and after the measured run, divided by the requests completed): it does not
+depend on how the cores were shared. "proxy CPU (cores)" is that CPU time over the wall time; near
+1.0 the proxy was the bottleneck (Node runs JavaScript on one core, with a little more for its
+garbage collector and I/O threads; this nginx is one process). For the "direct" row the
+figure is the upstream's own cost, the floor every proxied row adds to. "rest of machine" is the busy
+CPU of the machine (/proc/stat) not charged to those three processes: interrupt and softirq work of
+loopback networking, and anything else running; well above ~0.2 cores, something else was competing
+and the run is noisy. Per-request CPU also falls a little as the request rate rises (more requests
+served per wake-up), which flatters the fastest rows slightly. CPU times come in
+1/${report.machine.clockTicks} s ticks, so with some ten thousand requests or more per run the
+rounding is well under 1 µs/request. On a shared virtual machine the CPU time per request of one
+and the same process also drifts from minute to minute (contention on the host, invisible from
+inside: watch the direct row and the upstream column move with it); \`--rounds 3\` runs every
+scenario three times in turn and takes ratios within each round, which cancels most of that drift.
+Compare the CPU column with the reference points: those were taken on another machine, so compare ratios (gateway / nginx, gateway / express + hpm) rather than
+absolute microseconds. Non-2xx must be 0: a run with refusals measures the refusal path.
+`;
+}

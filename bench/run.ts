@@ -1,0 +1,236 @@
+// `npm run bench`: the gateway against nginx, a bare express + http-proxy-middleware proxy and the
+// upstream itself, side by side on loopback, in one run. Writes bench/RESULTS.md.
+//
+//   node bench/run.ts [--duration 10] [--warmup 2] [--connections 32] [--pipelining 1]
+//                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,express,passthrough,pipeline]
+//                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
+//                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
+//                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ask, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
+import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
+import { defaultNginx, startNginx } from './nginx.ts';
+import { describeMachine, machineBusyMicros, rssMiB } from './proc.ts';
+import { markdown, observedTable, ratios, table, type Report } from './report.ts';
+
+/** Cores of other work during a run past which its figures are flagged as noisy. */
+const busyMachine = 0.3;
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const allScenarios = ['direct', 'nginx', 'express', 'passthrough', 'pipeline'] as const;
+type ScenarioKey = (typeof allScenarios)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    pipelining: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '1' },
+    'log-level': { type: 'string', default: 'info' },
+    scenarios: { type: 'string', default: allScenarios.join(',') },
+    nginx: { type: 'string', default: defaultNginx },
+    out: { type: 'string', default: here('./RESULTS.md') },
+    'no-write': { type: 'boolean', default: false },
+    'store-url': { type: 'string' },
+    'quiet-wait': { type: 'string', default: '30' },
+  },
+  strict: true,
+});
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got ${value}`);
+  return n;
+}
+
+const settings: LoadSettings = {
+  durationSeconds: positive('duration', args.duration),
+  warmupSeconds: positive('warmup', args.warmup),
+  connections: Math.max(1, Math.round(positive('connections', args.connections))),
+  pipelining: Math.max(1, Math.round(positive('pipelining', args.pipelining))),
+  rounds: Math.max(1, Math.round(positive('rounds', args.rounds))),
+};
+const wanted = new Set(args.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
+for (const key of wanted) if (!allScenarios.includes(key as ScenarioKey)) throw new Error(`unknown scenario ${key}; known: ${allScenarios.join(', ')}`);
+
+const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
+let stopping = false;
+// Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
+const quietWait = positive('quiet-wait', args['quiet-wait']);
+const deadlineMs = (settings.rounds * wanted.size * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
+const deadline = setTimeout(() => {
+  console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
+  void shutdown(2);
+}, deadlineMs);
+
+async function shutdown(code: number): Promise<never> {
+  stopping = true;
+  clearTimeout(deadline);
+  await stopAll().catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(code);
+}
+process.once('exit', () => {
+  killAllNow();
+  rmSync(work, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}, stopping`);
+    void shutdown(130);
+  });
+}
+
+const letter = JSON.stringify({
+  nomor: '800/123/BKPSDM/2026',
+  tanggal: '2026-11-20',
+  pengirim: { nama: 'BKPSDM', email: 'bkpsdm@example.go.id' },
+  perihal: 'Undangan rapat koordinasi',
+  sifat: 'biasa',
+  lampiran: 1,
+});
+
+async function main(): Promise<void> {
+  const machine = describeMachine(args.nginx);
+  const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], skipped: [] };
+  console.log(`bench: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.nginx}; work dir ${work}`);
+
+  const upstream = await forkHelper<{ url: string; pid: number }>('upstream', here('./upstream-process.ts'), []);
+  const upstreamUrl = new URL(upstream.hello.url);
+  const targets: Partial<Record<ScenarioKey, { url: string; pid: number }>> = { direct: { url: upstream.hello.url, pid: upstream.child.pid } };
+
+  if (wanted.has('nginx')) {
+    try {
+      const nginx = await startNginx(args.nginx, join(work, 'nginx'), await freePort(), upstreamUrl);
+      targets.nginx = { url: nginx.url, pid: nginx.child.pid };
+    } catch (error) {
+      console.error(`bench: nginx skipped: ${(error as Error).message}`);
+      report.skipped.push({ label: 'nginx', reason: (error as Error).message.split('\n')[0]! });
+    }
+  }
+  if (wanted.has('express')) {
+    const express = await forkHelper<{ url: string }>('express+hpm', here('./baseline-express-hpm.ts'), ['--upstream', upstream.hello.url]);
+    targets.express = { url: express.hello.url, pid: express.child.pid };
+  }
+  let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
+  if (wanted.has('passthrough') || wanted.has('pipeline')) gateway = await startGatewayProcess(upstream.hello.url);
+
+  const token = gateway?.hello.token ?? 'bench';
+  const get = { authorization: `Bearer ${token}` };
+  const post = { ...get, 'content-type': 'application/json' };
+  const scenarios: Scenario[] = [];
+  const add = (key: ScenarioKey, label: string, target: { url: string; pid: number } | undefined, path: string, method: 'GET' | 'POST', observer?: Scenario['observer']) => {
+    if (!wanted.has(key) || !target) return;
+    scenarios.push({
+      key, label, url: target.url + path, method, headers: method === 'GET' ? get : post, ...(method === 'POST' ? { body: letter } : {}),
+      proxyPid: target.pid, upstreamPid: upstream.child.pid, ...(observer ? { observer } : {}),
+    });
+  };
+  add('direct', 'direct (upstream)', targets.direct, '/perangkat-daerah/2.16', 'GET');
+  add('nginx', 'nginx', targets.nginx, '/perangkat-daerah/2.16', 'GET');
+  add('express', 'express+hpm', targets.express, '/perangkat-daerah/2.16', 'GET');
+  const gatewayTarget = gateway && { url: gateway.hello.url, pid: gateway.child.pid };
+  const observer = gateway && {
+    reset: async () => void (await ask(gateway.child, { type: 'reset' })),
+    read: async () => (await ask<{ window: Record<string, number> }>(gateway.child, { type: 'stats' })).window,
+  };
+  add('passthrough', 'gateway passthrough', gatewayTarget, '/sandbox/v1/perangkat-daerah/2.16', 'GET', observer);
+  add('pipeline', 'gateway full pipeline', gatewayTarget, '/sandbox/v1/surat', 'POST', observer);
+
+  const rounds: Measurement[][] = scenarios.map(() => []);
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const [i, scenario] of scenarios.entries()) {
+      const other = await waitForQuiet(quietWait);
+      if (other > busyMachine) console.warn(`bench: the machine is still busy (${other.toFixed(2)} cores of other work); measuring anyway`);
+      const of = settings.rounds > 1 ? `round ${round}/${settings.rounds}, ` : '';
+      console.log(`bench: ${scenario.label}: ${scenario.method} ${scenario.url} (${of}${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s)`);
+      const m = await measure(scenario, settings, () => stopping);
+      rounds[i]!.push(m);
+      console.log(`bench:   ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors + m.timeouts}, proxy ${m.proxyCpuUs.toFixed(1)} µs CPU/req (${m.proxyCores.toFixed(2)} cores)`);
+      if (m.otherCores > busyMachine) console.warn(`bench:   warning: ${m.otherCores.toFixed(2)} cores were busy with something else during this run; its figures are noisy`);
+    }
+  }
+  report.measurements = rounds.map(medianRound);
+
+  report.notes.push(...describeSetup(gateway?.hello, targets));
+  const noisy = [...new Set(rounds.flat().filter((m) => m.otherCores > busyMachine).map((m) => m.scenario.label))];
+  if (noisy.length > 0) report.notes.push(`**noisy**: something else kept more than ${busyMachine} cores busy during ${noisy.join(', ')} (column "rest of machine"); rerun on a quiet machine`);
+  if (gateway) report.notes.push(await gatewayAfterRun(gateway));
+
+  console.log(`\n${[table(report.measurements), ratios(report.measurements), observedTable(report.measurements)].filter(Boolean).join('\n\n')}\n`);
+  const bad = report.measurements.filter((m) => m.non2xx > 0 || m.errors + m.timeouts > 0);
+  for (const m of bad) console.error(`bench: ${m.scenario.label} had ${m.non2xx} non-2xx answers and ${m.errors + m.timeouts} errors: ${JSON.stringify(m.statusCodes)}`);
+  if (!args['no-write']) {
+    writeFileSync(args.out, markdown(report));
+    console.log(`bench: wrote ${args.out}`);
+  }
+  if (bad.length > 0) process.exitCode = 1;
+}
+
+/**
+ * Waits up to `seconds` until, over one second, the machine is busy with less than `busyMachine`
+ * cores besides the bench (whose children idle between scenarios). Returns the last reading.
+ */
+async function waitForQuiet(seconds: number): Promise<number> {
+  const until = Date.now() + seconds * 1000;
+  let other = 0;
+  do {
+    const machine = machineBusyMicros();
+    const own = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const mine = process.cpuUsage(own);
+    other = (machineBusyMicros() - machine - mine.user - mine.system) / 1e6;
+    if (other < busyMachine / 2) return other;
+  } while (Date.now() < until && !stopping);
+  return other;
+}
+
+interface GatewayHello { url: string; admin: string; issuer: string; token: string; pid: number; logLevel: string; store: string }
+
+async function startGatewayProcess(upstreamUrl: string) {
+  const logFile = join(work, 'gateway.log');
+  const started = await forkHelper<GatewayHello>('gateway', here('./gateway-process.ts'), [
+    '--upstream', upstreamUrl, '--data-dir', join(work, 'gateway-data'), '--log-level', args['log-level'], '--log-file', logFile,
+    ...(args['store-url'] ? ['--store-url', args['store-url']] : []),
+  ], 120_000);
+  return { ...started, logFile };
+}
+
+function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Record<ScenarioKey, { url: string }>>): string[] {
+  const notes = [
+    'requests: GET `/perangkat-daerah/2.16` (a 120-byte JSON answer) with the same `Authorization: Bearer <token>` header for every GET row; the full pipeline row is `POST /sandbox/v1/surat` with a 180-byte JSON letter (`application/json`), answered 201 with a receipt',
+    'processes: the sandbox upstream (adapters/sandbox/simulator.ts), nginx, the express + hpm baseline and the gateway each in a process of their own; the load generator in the bench process',
+  ];
+  if (targets.nginx) notes.push('nginx: `master_process off`, one process, `access_log off`, `upstream { keepalive 64; }`, `proxy_http_version 1.1`, `proxy_set_header Connection ""`, `keepalive_requests 1000000` both sides');
+  if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the options of the gateway\'s forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
+  if (gateway) {
+    notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstream in another process: the real OIDC provider in the gateway process (idle during the runs), the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in the gateway process) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s)`);
+    notes.push(`gateway log level: \`${gateway.logLevel}\` (${gateway.logLevel === 'info' ? 'as in production: one access-log line per exchange' : 'not the production level'}), through pino's asynchronous destination to a file in the temp dir`);
+    notes.push('passthrough row: `GET /sandbox/v1/perangkat-daerah/2.16`: token check (cached after the first call), routing, path parameter validation, forward, traffic-log row, access-log line; full pipeline row adds reading the body and JSON-schema validation (ajv) of the letter');
+  }
+  return notes;
+}
+
+async function gatewayAfterRun(gateway: Awaited<ReturnType<typeof startGatewayProcess>>): Promise<string> {
+  const stats = await ask<{ traffic: Record<string, number> }>(gateway.child, { type: 'stats' }).catch(() => undefined);
+  let logBytes = 0;
+  try {
+    logBytes = statSync(gateway.logFile).size;
+  } catch {
+    // no log written
+  }
+  const rss = rssMiB(gateway.child.pid);
+  return `gateway after the runs: traffic log ${stats ? JSON.stringify(stats.traffic) : '(no answer)'}, access log ${(logBytes / 2 ** 20).toFixed(1)} MiB, RSS ${rss?.toFixed(0) ?? '?'} MiB`;
+}
+
+try {
+  await main();
+  await shutdown(process.exitCode === undefined ? 0 : Number(process.exitCode));
+} catch (error) {
+  console.error(`bench: ${(error as Error).stack ?? String(error)}`);
+  await shutdown(1);
+}
