@@ -1,0 +1,65 @@
+/**
+ * Hosts PGlite in a worker thread. PGlite is PostgreSQL compiled to WebAssembly and runs
+ * synchronously in its thread: a batch of traffic-log rows takes tens of milliseconds, which on
+ * the main thread would hold every exchange waiting behind it. Here it waits on its own.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { StoreRequest, StoreResponse } from './embedded.ts';
+
+const port = parentPort!;
+const db = await PGlite.create({ dataDir: (workerData as { dataDir: string }).dataDir });
+const transactions = new Map<number, { tx: Transaction; finish: (commit: boolean) => void }>();
+let nextTx = 1;
+
+function reply(message: StoreResponse): void {
+  port.postMessage(message);
+}
+
+function failure(id: number, error: unknown): StoreResponse {
+  const e = error as { message?: string; code?: string };
+  return { id, ok: false, error: { message: e.message ?? String(error), code: e.code } };
+}
+
+async function handle(request: StoreRequest): Promise<void> {
+  switch (request.op) {
+    case 'query': {
+      const target = request.tx === undefined ? db : transactions.get(request.tx)?.tx;
+      if (!target) throw new Error(`transaction ${request.tx} is not open`);
+      reply({ id: request.id, ok: true, rows: (await target.query(request.sql, request.params)).rows });
+      return;
+    }
+    case 'exec':
+      await db.exec(request.script);
+      reply({ id: request.id, ok: true, rows: [] });
+      return;
+    case 'begin': {
+      const txId = nextTx++;
+      // The transaction stays open until the main thread says commit or rollback.
+      db.transaction((tx) => new Promise<void>((resolve, reject) => {
+        transactions.set(txId, { tx, finish: (commit) => (commit ? resolve() : reject(new Error('rollback'))) });
+        reply({ id: request.id, ok: true, rows: [], tx: txId });
+      })).then(
+        () => reply({ id: -txId, ok: true, rows: [] }),
+        (error: unknown) => reply((error as Error).message === 'rollback' ? { id: -txId, ok: true, rows: [] } : failure(-txId, error)),
+      ).finally(() => transactions.delete(txId));
+      return;
+    }
+    case 'end': {
+      const open = transactions.get(request.tx);
+      if (!open) throw new Error(`transaction ${request.tx} is not open`);
+      open.finish(request.commit);
+      return; // answered under -txId once PGlite has committed or rolled back
+    }
+    case 'close':
+      await db.close();
+      reply({ id: request.id, ok: true, rows: [] });
+      port.close();
+      return;
+  }
+}
+
+port.on('message', (request: StoreRequest) => {
+  handle(request).catch((error: unknown) => reply(failure(request.id, error)));
+});
+port.postMessage({ id: 0, ok: true, rows: [] } satisfies StoreResponse);
