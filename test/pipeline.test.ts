@@ -74,6 +74,8 @@ describe('a valid exchange', () => {
     expect(row.total_ms as number).toBeGreaterThan(0);
     expect(row.upstream_ms as number).toBeGreaterThan(0);
     expect(row.total_ms as number).toBeGreaterThanOrEqual(row.upstream_ms as number);
+    // log.exchanges defaults to `errors`: a successful exchange is in the traffic log only.
+    expect(h.logs.text).not.toContain('req-valid-0001');
   });
 
   it('generates a request id and a trace when the caller sends none', async () => {

@@ -30,7 +30,11 @@ export interface GatewayConfig {
   upstreams: Record<string, { url: string }>;
   trafficLog: { batchSize: number; flushMs: number; maxQueue: number; replaySeconds: number };
   shutdown: { drainSeconds: number };
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /** Which exchanges also get a pino line (the traffic log in the store has every one). */
+    exchanges: 'all' | 'errors' | 'none';
+  };
 }
 
 const listener = (host: string, port: number) => ({
@@ -142,6 +146,7 @@ export const configSchema = {
       additionalProperties: false,
       properties: {
         level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        exchanges: { type: 'string', enum: ['all', 'errors', 'none'], default: 'errors' },
       },
       required: [],
       default: {},

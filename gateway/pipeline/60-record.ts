@@ -34,6 +34,10 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
     traceId: ex.trace.traceId,
   };
   ctx.traffic.enqueue(row);
+  // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
+  // only refusals and failures get one (log.exchanges).
+  const lines = ctx.config.log.exchanges;
+  if (lines === 'none' || (lines === 'errors' && status < 400)) return;
   ctx.log.info({
     reqId: ex.id,
     traceId: row.traceId,
