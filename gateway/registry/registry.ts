@@ -33,6 +33,8 @@ export class Registry {
   async refresh(): Promise<boolean> {
     if ((await readRevision(this.store)) === this.table.revision) return false;
     const next = new RoutingTable(await readSnapshot(this.store), this.upstreams);
+    // Two refreshes may overlap (poll and an explicit one); an older snapshot never replaces a newer.
+    if (next.revision <= this.table.revision) return false;
     this.table = next;
     this.log.info({ revision: next.revision, routes: next.routes.length }, 'routing table swapped');
     return true;
