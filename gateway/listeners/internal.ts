@@ -23,7 +23,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): Buffer {
 /** `GET /openapi.json`: identify the caller, then describe what it may call. */
 function describe(ex: Exchange, ctx: PipelineContext): void {
   const host = ex.req.headers.host ?? `${ctx.config.internal.host}:${ctx.config.internal.port}`;
-  const document = buildOpenApi(ctx.registry.current.routes, { grants: ex.token!.grants, clearance: ex.consumer!.clearance }, `http://${host}`);
+  const document = buildOpenApi(ex.table.routes, { grants: ex.token!.grants, clearance: ex.consumer!.clearance }, `http://${host}`);
   const body = sendJson(ex.res, 200, document);
   ex.bytesOut = body.length;
   ex.responseHash.update(body);
@@ -37,7 +37,7 @@ export function createInternalServer(ctx: PipelineContext, health: Health, isDra
       void health.respond(url, res);
       return;
     }
-    const ex = createExchange(req, res, 'internal', clientAddress(req, ctx.config.internal.trustProxy));
+    const ex = createExchange(req, res, 'internal', clientAddress(req, ctx.config.internal.trustProxy), ctx.registry.current);
     if (isDraining()) {
       ex.problem = new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' });
       sendProblem(res, ex.problem, ex.id);

@@ -12,7 +12,7 @@ export async function identify(ex: Exchange, ctx: PipelineContext): Promise<void
   if (!token) throw new Problem('TOKEN_MISSING', 'The Authorization header must use the Bearer scheme.');
   ex.token = await ctx.verifier.verify(token);
   const clientId = ex.token.clientId;
-  const consumer = clientId === undefined ? undefined : ctx.registry.current.consumers.get(clientId);
+  const consumer = clientId === undefined ? undefined : ex.table.consumers.get(clientId);
   if (!consumer || consumer.status !== 'active') {
     throw new Problem('CONSUMER_UNKNOWN', `The SSO client ${JSON.stringify(clientId ?? null)} is not a registered, active consumer of the gateway.`);
   }

@@ -2,7 +2,7 @@ import { createHash, randomFillSync, randomUUID, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Problem } from '../errors/problem.ts';
 import type { Consumer } from '../registry/repository.ts';
-import type { RouteMatch } from '../registry/routing-table.ts';
+import type { RouteMatch, RoutingTable } from '../registry/routing-table.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
 
 export type ListenerName = 'internal' | 'external';
@@ -28,6 +28,9 @@ export interface Exchange {
   readonly search: string;
   readonly clientAddress: string;
   readonly trace: TraceContext;
+  /** The routing table in force when the exchange arrived: every stage reads this one, so a
+   *  registry change mid-exchange is never half seen. */
+  readonly table: RoutingTable;
 
   /** identify */
   token?: VerifiedToken;
@@ -77,7 +80,7 @@ export function traceparentOf(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
 
-export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string): Exchange {
+export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string, table: RoutingTable): Exchange {
   const sent = req.headers['x-request-id'];
   const id = typeof sent === 'string' && requestIdPattern.test(sent) ? sent : randomUUID();
   const url = req.url ?? '/';
@@ -95,6 +98,7 @@ export function createExchange(req: IncomingMessage, res: ServerResponse, listen
     search: q < 0 ? '' : url.slice(q),
     clientAddress,
     trace: traceFrom(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined),
+    table,
     upstream: {},
     bytesIn: 0,
     bytesOut: 0,
