@@ -173,3 +173,29 @@ describe('key rotation and SSO outages', () => {
     sso = await startSso(h.sso.port, [newKey]);
   });
 });
+
+describe('an SSO that is down when the gateway starts', () => {
+  it('reports not ready, then serves once the SSO answers, without restart', async () => {
+    const { freePort } = await import('./support/ports.ts');
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    // A stand-in with the SSO's address: nothing listens there yet.
+    const absent: SsoProvider = { issuer, port, keys: [], token: async () => '', close: async () => undefined };
+    const late = await startHarness({ sso: absent, config: { sso: { issuer, audience, jwksCooldownSeconds: 0.2 } } });
+    let lateSso: SsoProvider | undefined;
+    try {
+      const notReady = await request(late.url).get('/readyz');
+      expect(notReady.status).toBe(503);
+      expect(notReady.body.checks.sso.ok).toBe(false);
+
+      lateSso = await startSso(port, [await generateSigningKey('late-key')]);
+      await new Promise((r) => setTimeout(r, 300)); // past the unknown-kid cooldown
+      const ok = await request(late.url).get(route).set('authorization', `Bearer ${await lateSso.token('app-reader')}`);
+      expect(ok.status).toBe(200);
+      expect((await request(late.url).get('/readyz')).status).toBe(200);
+    } finally {
+      await late.close();
+      await lateSso?.close();
+    }
+  });
+});
