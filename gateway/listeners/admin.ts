@@ -4,8 +4,9 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import type { Store } from '../store/store.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
 import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
+import { bearerToken } from '../pipeline/10-identify.ts';
+import { requestIdOf } from '../pipeline/exchange.ts';
 import type { Health } from './health.ts';
-import { randomUUID } from 'node:crypto';
 
 export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
 
@@ -14,10 +15,7 @@ type AdminRequest = Request & { requestId?: string; token?: VerifiedToken };
 function requireRole(ctx: PipelineContext, roles: string[]) {
   return async (req: AdminRequest, _res: Response, next: NextFunction) => {
     try {
-      const header = req.headers.authorization;
-      const token = header && /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
-      if (!token) throw new Problem('TOKEN_MISSING', 'The admin API needs an SSO access token as `Authorization: Bearer <token>`.');
-      req.token = await ctx.verifier.verify(token);
+      req.token = await ctx.verifier.verify(bearerToken(req.headers.authorization));
       if (!roles.some((role) => req.token!.roles.includes(role))) {
         throw new Problem('FORBIDDEN_ROLE', `This needs one of the roles ${roles.join(', ')}.`, { requiredRoles: roles });
       }
@@ -34,8 +32,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use((req: AdminRequest, res, next) => {
-    const sent = req.headers['x-request-id'];
-    req.requestId = typeof sent === 'string' && /^[\w.:@-]{1,128}$/.test(sent) ? sent : randomUUID();
+    req.requestId = requestIdOf(req);
     res.setHeader('x-request-id', req.requestId);
     next();
   });

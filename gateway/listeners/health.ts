@@ -3,6 +3,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
+import { sendJson } from './json.ts';
 
 export interface ReadinessCheck { ok: boolean; detail?: string }
 
@@ -52,8 +53,6 @@ export class Health {
       status = ready ? 200 : 503;
       body = { status: ready ? 'ready' : 'not-ready', checks };
     }
-    const bytes = Buffer.from(JSON.stringify(body));
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, 'cache-control': 'no-store' });
-    res.end(bytes);
+    sendJson(res, status, body);
   }
 }

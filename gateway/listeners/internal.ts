@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Problem, sendProblem } from '../errors/problem.ts';
 import { buildOpenApi } from '../openapi/build.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
@@ -6,18 +6,12 @@ import { createExchange, type Exchange } from '../pipeline/exchange.ts';
 import { identify } from '../pipeline/10-identify.ts';
 import { runExchange } from '../pipeline/index.ts';
 import type { Health } from './health.ts';
+import { sendJson } from './json.ts';
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = req.headers['x-forwarded-for'];
   if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
   return req.socket.remoteAddress ?? '';
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): Buffer {
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': bytes.length, 'cache-control': 'no-store' });
-  res.end(bytes);
-  return bytes;
 }
 
 /** `GET /openapi.json`: identify the caller, then describe what it may call. */

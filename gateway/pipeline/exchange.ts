@@ -80,9 +80,14 @@ export function traceparentOf(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
 
-export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string, table: RoutingTable): Exchange {
+/** The caller's `X-Request-Id` when it is a sane token, a new UUID otherwise. */
+export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
-  const id = typeof sent === 'string' && requestIdPattern.test(sent) ? sent : randomUUID();
+  return typeof sent === 'string' && requestIdPattern.test(sent) ? sent : randomUUID();
+}
+
+export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string, table: RoutingTable): Exchange {
+  const id = requestIdOf(req);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   res.setHeader('x-request-id', id);

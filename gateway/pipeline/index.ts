@@ -1,5 +1,4 @@
-import { asProblem } from '../errors/problem.ts';
-import { sendProblem } from '../errors/problem.ts';
+import { asProblem, sendProblem } from '../errors/problem.ts';
 import { identify } from './10-identify.ts';
 import { route } from './20-route.ts';
 import { authorize } from './30-authorize.ts';
