@@ -8,7 +8,7 @@ import { applyContracts, upsertConsumers } from './registry/repository.ts';
 import { openStore } from './store/open.ts';
 import { startGateway } from './server.ts';
 import { startDemo } from './demo/profile.ts';
-import { knownAdapters } from '../adapters/index.ts';
+import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
 import { classifications } from './registry/contract.ts';
 
 function configFrom(file: string | undefined): GatewayConfig {
@@ -59,7 +59,8 @@ program.command('demo')
       `  internal gateway  ${demo.gateway.internal.url}    (OpenAPI: ${demo.gateway.internal.url}/openapi.json)`,
       `  admin API         ${demo.gateway.admin.url}    (traffic: /admin/v1/traffic, client diskominfo-noc)`,
       `  SSO (OIDC)        ${demo.sso.issuer}`,
-      `  sandbox upstream  ${demo.upstream.url}`,
+      ...Object.entries(demo.sandboxes).map(([name, s]) => `  simulator ${name.padEnd(8)}${s.url}`),
+      `  public feeds      ${demo.gateway.public?.url ?? "(off)"}`,
       `  client secrets    ${demo.clientsFile}`,
       '',
       'Try it:',
@@ -74,7 +75,7 @@ program.command('apply')
   .addOption(configOption)
   .action(async (dirs: string[], options: { config?: string }) => {
     const config = configFrom(options.config);
-    const loaded = loadContracts(dirs, knownAdapters());
+    const loaded = loadContracts(dirs, describeAdapters(await discoverAdapters(config.adapters.directories)));
     const store = await openStore(config);
     try {
       const summary = await applyContracts(store, loaded);

@@ -14,7 +14,9 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { TokenVerifier } from './sso/token-verifier.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
-import { knownAdapters } from '../adapters/index.ts';
+import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
+import { AdapterHost } from './pipeline/adapter-host.ts';
+import { createPublicServer } from './listeners/public.ts';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -23,8 +25,11 @@ export interface Gateway {
   registry: Registry;
   verifier: TokenVerifier;
   traffic: TrafficLog;
+  adapters: AdapterHost;
   internal: Listening;
   admin: Listening;
+  /** The feeds listener, when `public.enabled`. */
+  public: Listening | null;
   /** Graceful stop: drain in-flight exchanges, flush the traffic log, close the store. */
   close(): Promise<void>;
 }
@@ -44,17 +49,19 @@ export function createLogger(config: GatewayConfig, stream?: DestinationStream):
 }
 
 /** Contracts from the configured directories, applied on start (idempotent). */
-export async function applyConfiguredContracts(store: Store, config: GatewayConfig, log: Logger): Promise<void> {
+export async function applyConfiguredContracts(store: Store, config: GatewayConfig, log: Logger, adapters: ReadonlyMap<string, AdapterDescriptor>): Promise<void> {
   if (config.contracts.directories.length === 0) return;
-  const summary = await applyContracts(store, loadContracts(config.contracts.directories, knownAdapters()));
+  const summary = await applyContracts(store, loadContracts(config.contracts.directories, adapters));
   log.info({ created: summary.created, updated: summary.updated, unchanged: summary.unchanged.length, revision: summary.revision }, 'contracts applied');
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
   const log = createLogger(config, options.logStream);
+  const discovered = await discoverAdapters(config.adapters.directories);
   const store = await openStore(config);
   try {
-    await applyConfiguredContracts(store, config, log);
+    const adapters = new AdapterHost(discovered, config, store, log);
+    await applyConfiguredContracts(store, config, log, adapters.descriptors);
     const registry = await Registry.open(store, config.upstreams, log);
     registry.watch(config.contracts.reloadSeconds);
     const verifier = new TokenVerifier(config.sso, log);
@@ -62,26 +69,28 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
     const forwarder = new Forwarder(config.limits.bodyBytes);
-    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, traffic };
+    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, traffic };
     const health = new Health(store, verifier, registry, traffic);
     let draining = false;
     const internal = await listen(createInternalServer(ctx, health, () => draining), config.internal.host, config.internal.port);
     const admin = await listen(createServer(createAdminApp(ctx, store, health)), config.admin.host, config.admin.port);
-    log.info({ internal: internal.url, admin: admin.url, store: store.kind, routes: registry.current.routes.length }, 'penghubung ready');
+    const publicFeeds = config.public.enabled ? await listen(createPublicServer(ctx, health), config.public.host, config.public.port) : null;
+    log.info({ internal: internal.url, admin: admin.url, public: publicFeeds?.url, store: store.kind, routes: registry.current.routes.length, adapters: [...discovered.keys()] }, 'penghubung ready');
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, internal, admin,
+      config, log, store, registry, verifier, traffic, adapters, internal, admin, public: publicFeeds,
       close() {
         closing ??= (async () => {
           draining = true;
           health.setDraining();
           const drainMs = config.shutdown.drainSeconds * 1000;
-          await Promise.all([internal.drain(drainMs), admin.drain(Math.min(drainMs, 2000))]);
+          await Promise.all([internal.drain(drainMs), admin.drain(Math.min(drainMs, 2000)), publicFeeds?.drain(Math.min(drainMs, 2000))]);
           registry.stop();
           verifier.stop();
           await traffic.close();
           forwarder.close();
+          await adapters.close();
           await store.close();
           log.info({ written: traffic.stats.written, spooled: traffic.stats.spoolFiles }, 'penghubung stopped');
           log.flush?.();

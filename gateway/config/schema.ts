@@ -1,3 +1,4 @@
+import { credentialReferencePattern } from '../../adapters/kit/credentials.ts';
 
 
 /** Asymmetric algorithms only: an HS* key would be the SSO's public key, which anyone can read. */
@@ -27,7 +28,12 @@ export interface GatewayConfig {
   store: { url: string | null };
   redis: { url: string | null };
   contracts: { directories: string[]; reloadSeconds: number };
-  upstreams: Record<string, { url: string }>;
+  /** Per upstream name: base URL over the contract's, and credential references (`env:` / `file:`). */
+  upstreams: Record<string, { url?: string; credentials: Record<string, string> }>;
+  /** Folders with adapters beside the bundled `adapters/` (one sub-folder per adapter). */
+  adapters: { directories: string[] };
+  /** Read-only, unauthenticated feeds that adapters publish (the JDIHN harvest feed). Off unless enabled. */
+  public: ListenerConfig & { enabled: boolean };
   trafficLog: { batchSize: number; flushMs: number; maxQueue: number; replaySeconds: number };
   shutdown: { drainSeconds: number };
   log: {
@@ -116,8 +122,33 @@ export const configSchema = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        properties: { url: { type: 'string', format: 'uri' } },
-        required: ['url'],
+        properties: {
+          url: { type: 'string', format: 'uri' },
+          credentials: {
+            type: 'object',
+            // References only: a secret value written into the config file is refused.
+            additionalProperties: { type: 'string', pattern: credentialReferencePattern },
+            default: {},
+          },
+        },
+        required: [],
+      },
+      required: [],
+      default: {},
+    },
+    adapters: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { directories: { type: 'array', items: { type: 'string' }, default: [] } },
+      required: [],
+      default: {},
+    },
+    public: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...listener('0.0.0.0', 8088).properties,
+        enabled: { type: 'boolean', default: false },
       },
       required: [],
       default: {},

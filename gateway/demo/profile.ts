@@ -3,30 +3,46 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
-import { startSandboxUpstream, type SandboxUpstream } from '../../adapters/sandbox/simulator.ts';
+import { discoverSandboxes } from '../../adapters/index.ts';
+import type { DemoClient, RunningSandbox, SandboxModule } from '../../adapters/kit/model.ts';
 import { loadConfig } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
-import { upsertConsumers, type ConsumerInput } from '../registry/repository.ts';
+import { clearanceCovers } from '../registry/contract.ts';
+import { upsertConsumers } from '../registry/repository.ts';
 import { startGateway, type Gateway, type StartOptions } from '../server.ts';
 import { generateSigningKey, startSsoProvider, type SsoClient, type SsoProvider } from './sso-provider.ts';
 
 export const demoAudience = 'urn:penghubung:gateway';
 const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
 
-/** The demo's PD applications and ops tool: SSO clients and, for the PD apps, gateway consumers. */
-const demoClients: (Omit<SsoClient, 'secret'> & { consumer?: Omit<ConsumerInput, 'clientId'> })[] = [
-  { clientId: 'bkpsdm-simpeg', scopes: ['sandbox.read', 'sandbox.write'], consumer: { name: 'SIMPEG BKPSDM', department: 'BKPSDM', clearance: 'terbatas' } },
-  { clientId: 'dinkes-sik', scopes: ['sandbox.read'], consumer: { name: 'Sistem Informasi Kesehatan', department: 'Dinas Kesehatan', clearance: 'publik' } },
-  { clientId: 'diskominfo-noc', scopes: [], roles: ['penghubung-ops', 'penghubung-admin'] },
-];
+/** The Dinas' own ops tool; the PD applications come from the integrations' sandboxes. */
+const opsClient: Omit<SsoClient, 'secret'> = { clientId: 'diskominfo-noc', scopes: [], roles: ['penghubung-ops', 'penghubung-admin'] };
 
-export interface DemoPorts { sso: number; upstream: number; internal: number; admin: number }
-export const defaultDemoPorts: DemoPorts = { sso: 9000, upstream: 9100, internal: 8080, admin: 9090 };
+/** One PD application may call several integrations: its scopes are the union, its clearance the highest asked. */
+export function mergeDemoClients(sandboxes: Iterable<SandboxModule>): DemoClient[] {
+  const merged = new Map<string, DemoClient>();
+  for (const sandbox of sandboxes) {
+    for (const client of sandbox.demoClients ?? []) {
+      const known = merged.get(client.clientId);
+      if (!known) {
+        merged.set(client.clientId, { ...client, scopes: [...client.scopes] });
+        continue;
+      }
+      known.scopes = [...new Set([...known.scopes, ...client.scopes])];
+      if (!clearanceCovers(known.clearance, client.clearance)) known.clearance = client.clearance;
+    }
+  }
+  return [...merged.values()];
+}
+
+export interface DemoPorts { sso: number; internal: number; admin: number; public: number; /** `0`: every simulator on a free port (tests). */ simulators?: 0 }
+export const defaultDemoPorts: DemoPorts = { sso: 9000, internal: 8080, admin: 9090, public: 8088 };
 
 export interface Demo {
   gateway: Gateway;
   sso: SsoProvider;
-  upstream: SandboxUpstream;
+  /** Running simulators by integration folder name (`sandbox`, `bkn`, ...). */
+  sandboxes: Record<string, RunningSandbox>;
   clients: Record<string, string>;
   clientsFile: string;
   curlExample: string;
@@ -37,11 +53,19 @@ function readJson<T>(file: string): T | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined;
 }
 
+/** A random value made on first run and kept in a 0600 file: client secrets, simulator accounts. */
+function keptSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = randomBytes(18).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
 /** Secrets and the SSO signing key are made on first run and kept under `<dataDir>/demo/` (git-ignored). */
-async function demoMaterial(dir: string): Promise<{ secrets: Record<string, string>; key: JWK }> {
+async function demoMaterial(dir: string, clientIds: string[]): Promise<{ secrets: Record<string, string>; key: JWK }> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secrets = readJson<Record<string, string>>(join(dir, 'clients.json')) ?? {};
-  for (const client of demoClients) secrets[client.clientId] ??= randomBytes(18).toString('base64url');
+  for (const clientId of clientIds) secrets[clientId] ??= randomBytes(18).toString('base64url');
   writeFileSync(join(dir, 'clients.json'), `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   const keyFile = join(dir, 'sso-signing-key.json');
   const key = readJson<JWK>(keyFile) ?? (await generateSigningKey(`demo-${randomBytes(4).toString('hex')}`));
@@ -50,40 +74,72 @@ async function demoMaterial(dir: string): Promise<{ secrets: Record<string, stri
 }
 
 /**
- * `npm start`: a real OIDC provider as SSO, the sandbox upstream, and the gateway with the bundled
- * contracts on the embedded store, all on loopback.
+ * Each simulator's accounts: random values in `<dataDir>/demo/upstreams/<upstream>/<name>`,
+ * given to the simulator as values and to the gateway as `file:` references, as production would.
+ */
+function simulatorAccounts(dir: string, upstream: string, names: readonly string[]): { values: Record<string, string>; references: Record<string, string> } {
+  const folder = join(dir, 'upstreams', upstream);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const values: Record<string, string> = {};
+  const references: Record<string, string> = {};
+  for (const name of names) {
+    const file = join(folder, name);
+    values[name] = keptSecret(file);
+    references[name] = `file:${file}`;
+  }
+  return { values, references };
+}
+
+/**
+ * `npm start`: a real OIDC provider as SSO, every integration's simulator, and the gateway with
+ * the bundled contracts on the embedded store, all on loopback.
  */
 export async function startDemo(options: { configFile?: string; ports?: Partial<DemoPorts>; dataDir?: string } & StartOptions = {}): Promise<Demo> {
   const ports = { ...defaultDemoPorts, ...options.ports };
   const probe = loadConfig({ file: options.configFile, overrides: { sso: { issuer: 'http://127.0.0.1', audience: demoAudience }, ...(options.dataDir ? { dataDir: resolve(options.dataDir) } : {}) } });
   const demoDir = join(probe.dataDir, 'demo');
-  const { secrets, key } = await demoMaterial(demoDir);
+  const sandboxModules = await discoverSandboxes();
+  const demoClients = mergeDemoClients(sandboxModules.values());
+  const { secrets, key } = await demoMaterial(demoDir, [...demoClients.map((c) => c.clientId), opsClient.clientId]);
 
   const sso = await startSsoProvider({
     port: ports.sso,
     audience: demoAudience,
     keys: [key],
-    clients: demoClients.map(({ consumer: _consumer, ...client }) => ({ ...client, secret: secrets[client.clientId]! })),
+    clients: [
+      ...demoClients.map((client) => ({ clientId: client.clientId, scopes: client.scopes, secret: secrets[client.clientId]! })),
+      { ...opsClient, secret: secrets[opsClient.clientId]! },
+    ],
   });
-  const upstream = await startSandboxUpstream({ port: ports.upstream });
+  const sandboxes: Record<string, RunningSandbox> = {};
+  const upstreams: GatewayConfig['upstreams'] = {};
+  const publicUrl = `http://127.0.0.1:${ports.public}`;
+  const stopAll = () => Promise.all([sso.close(), ...Object.values(sandboxes).map((s) => s.close())]);
   let gateway: Gateway;
   try {
+    for (const [name, sandbox] of sandboxModules) {
+      const accounts = sandbox.upstream ? simulatorAccounts(demoDir, sandbox.upstream, sandbox.credentials ?? []) : { values: {}, references: {} };
+      const running = await sandbox.start({ host: '127.0.0.1', port: ports.simulators ?? sandbox.demoPort, credentials: accounts.values, publicUrl });
+      sandboxes[name] = running;
+      if (sandbox.upstream) upstreams[sandbox.upstream] = { url: running.url, credentials: accounts.references };
+    }
     const config: GatewayConfig = loadConfig({
       file: options.configFile,
       overrides: {
         dataDir: probe.dataDir,
         internal: { host: '127.0.0.1', port: ports.internal },
         admin: { host: '127.0.0.1', port: ports.admin },
+        public: { enabled: true, host: '127.0.0.1', port: ports.public },
         sso: { issuer: sso.issuer, audience: demoAudience },
         contracts: { directories: [bundledContracts] },
-        upstreams: { sandbox: { url: upstream.url } },
+        upstreams,
       },
     });
     gateway = await startGateway(config, options);
-    await upsertConsumers(gateway.store, demoClients.flatMap((c) => (c.consumer ? [{ clientId: c.clientId, ...c.consumer }] : [])));
+    await upsertConsumers(gateway.store, demoClients.map(({ scopes: _scopes, ...consumer }) => consumer));
     await gateway.registry.refresh();
   } catch (error) {
-    await Promise.all([sso.close(), upstream.close()]);
+    await stopAll();
     throw error;
   }
   const clientsFile = join(demoDir, 'clients.json');
@@ -94,13 +150,13 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
   return {
     gateway,
     sso,
-    upstream,
+    sandboxes,
     clients: secrets,
     clientsFile,
     curlExample,
     async close() {
       await gateway.close();
-      await Promise.all([sso.close(), upstream.close()]);
+      await stopAll();
     },
   };
 }

@@ -54,7 +54,12 @@ export const problemCatalogue = {
   NOT_FOUND: {
     status: 404,
     title: 'Not found',
-    description: 'The admin API has no resource at this method and path.',
+    description: 'The admin API or the public listener has no resource at this method and path.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    description: 'The public listener serves read-only feeds: only GET and HEAD are answered.',
   },
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
@@ -90,6 +95,26 @@ export const problemCatalogue = {
     status: 504,
     title: 'Upstream timeout',
     description: 'The upstream did not answer within the contract\'s `timeoutMs`. The upstream may still have acted on a non-idempotent request.',
+  },
+  UPSTREAM_REJECTED: {
+    status: 422,
+    title: 'Upstream rejected the request',
+    description: 'The national system or upstream service refused the request as invalid (for SIPD even when it answered HTTP 200 with `ERROR:` lines). Its own code and message are under `upstream` (`system`, `code`, `message`). Correct the data and send again.',
+  },
+  UPSTREAM_NOT_FOUND: {
+    status: 404,
+    title: 'Not found at the upstream',
+    description: 'The upstream has no record for the identifier asked for (for BKN SIASN, an answer with `code` other than 1). `upstream` carries the system\'s own code and message.',
+  },
+  UPSTREAM_AUTH_FAILED: {
+    status: 502,
+    title: 'Gateway could not authenticate to the upstream',
+    description: 'The gateway\'s own credentials for the upstream were refused, or are not configured, even after fetching fresh tokens. Not the caller\'s fault: the Dinas must fix the credentials (`upstreams.<name>.credentials`). `upstream` carries the system\'s fault code (e.g. WSO2 `900901`).',
+  },
+  UPSTREAM_INVALID_RESPONSE: {
+    status: 502,
+    title: 'Upstream answered something unreadable',
+    description: 'The upstream\'s answer could not be understood: not the expected format, truncated, or larger than allowed. Nothing of it is passed on. The request may or may not have been acted on upstream.',
   },
   SERVICE_DRAINING: {
     status: 503,

@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { Problem } from '../errors/problem.ts';
-import { checkDeclaredLength, readBody } from './body.ts';
+import { checkDeclaredLength, parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
 
@@ -15,14 +15,6 @@ function fieldErrors(errors: ErrorObject[] | null | undefined, where: FieldError
     if (error.keyword === 'additionalProperties') pointer += `/${(error.params as { additionalProperty: string }).additionalProperty}`;
     return { in: where, pointer: pointer || '/', message: error.message ?? error.keyword };
   });
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new Problem('MALFORMED_JSON', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
 }
 
 /**
@@ -58,6 +50,7 @@ export async function validate(ex: Exchange, ctx: PipelineContext): Promise<void
     ex.bytesIn = ex.body.length;
     ex.requestHash.update(ex.body);
     const document = parseJson(ex.body);
+    ex.document = document;
     if (!route.validateBody(document)) errors.push(...fieldErrors(route.validateBody.errors, 'body'));
   }
 

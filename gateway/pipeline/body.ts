@@ -47,3 +47,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('aborted', onAborted);
   });
 }
+
+export function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new Problem('MALFORMED_JSON', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}

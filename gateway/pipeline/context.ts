@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
+import type { AdapterHost } from './adapter-host.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -12,5 +13,6 @@ export interface PipelineContext {
   verifier: TokenVerifier;
   registry: Registry;
   forwarder: Forwarder;
+  adapters: AdapterHost;
   traffic: TrafficLog;
 }

@@ -5,7 +5,7 @@ import type { Consumer } from '../registry/repository.ts';
 import type { RouteMatch, RoutingTable } from '../registry/routing-table.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
 
-export type ListenerName = 'internal' | 'external';
+export type ListenerName = 'internal' | 'external' | 'public';
 
 /** W3C trace context: the caller's trace id kept, a new span id for the hop to the upstream. */
 export interface TraceContext { traceId: string; spanId: string; flags: string }
@@ -39,6 +39,8 @@ export interface Exchange {
   match?: RouteMatch;
   /** validate: the request body, when the contract checks it (otherwise it streams through) */
   body?: Buffer;
+  /** validate: the body parsed as JSON, when read */
+  document?: unknown;
   /** forward */
   upstream: { startedAt?: number; ms?: number; status?: number; timedOut?: boolean };
 

@@ -74,12 +74,12 @@ export class Forwarder {
       ex.upstream.startedAt = performance.now();
       state.timer = setTimeout(() => {
         ex.upstream.timedOut = true;
-        this.fail(state, new Problem('UPSTREAM_TIMEOUT', `${route.contract.upstream.name} did not answer within ${route.contract.timeoutMs} ms.`));
+        this.fail(state, new Problem('UPSTREAM_TIMEOUT', `${route.contract.upstream!.name} did not answer within ${route.contract.timeoutMs} ms.`));
         state.proxyReq?.destroy();
       }, route.contract.timeoutMs);
       // httpxy appends req.url to the target's own path.
       ex.req.url = rest === '/' ? ex.search : rest + ex.search;
-      void this.proxyFor(route.upstream)(ex.req, ex.res, (error?: unknown) => {
+      void this.proxyFor(route.upstream!)(ex.req, ex.res, (error?: unknown) => {
         if (error) this.onError(error as Error, ex.req);
       });
     });
@@ -142,7 +142,7 @@ export class Forwarder {
   private onError(error: Error & { code?: string }, req: IncomingMessage): void {
     const state = stateOf(req);
     if (!state) return;
-    const name = state.ex.match!.route.contract.upstream.name;
+    const name = state.ex.match!.route.contract.upstream!.name;
     this.fail(state, new Problem('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${error.code ?? 'connection error'}).`, {}, { 'retry-after': '5' }));
   }
 

@@ -28,7 +28,7 @@ const parameter = {
 export const contractFileSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'integration', 'version', 'state', 'classification', 'upstream', 'operations'],
+  required: ['id', 'integration', 'version', 'state', 'classification', 'operations'],
   properties: {
     id: { ...name, maxLength: 128 },
     integration: name,
@@ -46,6 +46,8 @@ export const contractFileSchema = {
       properties: { name, url: { type: 'string', pattern: '^https?://' } },
     },
     forwarding: name,
+    /** Settings for the adapter, checked against the adapter's own `settingsSchema`. */
+    adapter: { type: 'object' },
     operations: {
       type: 'array',
       minItems: 1,

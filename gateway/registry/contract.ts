@@ -37,9 +37,12 @@ export interface ContractDefinition {
   classification: Classification;
   scopes: string[];
   timeoutMs: number;
-  upstream: { name: string; url: string };
+  /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */
+  upstream?: { name: string; url: string };
   /** `passthrough` streams to the upstream as is; any other value names an adapter. */
   forwarding: string;
+  /** The contract's `adapter:` block, for the adapter named by `forwarding`. */
+  adapterSettings: Record<string, unknown>;
   operations: OperationSpec[];
 }
 

@@ -6,6 +6,7 @@ import { contractFileSchema } from './contract-file-schema.ts';
 import type { ContractDefinition, OperationSpec, ParameterSpec, SchemaRef } from './contract.ts';
 import { routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
+import type { AdapterDescriptor } from '../../adapters/index.ts';
 
 export interface ContractFileProblem { file: string; reason: string }
 
@@ -19,6 +20,7 @@ export class ContractLoadError extends Error {
 }
 
 const validateFile = new Ajv({ allErrors: true, strict: false }).compile(contractFileSchema);
+const settingsValidator = new Ajv({ allErrors: true, strict: false, useDefaults: true });
 const compiler = createSchemaCompiler();
 
 /** Contract files: `*.yaml` / `*.yml` in the integration folders of `root` (or in `root` itself). */
@@ -89,8 +91,8 @@ interface RawOperation {
   parameters?: Record<string, RawParameter>; query?: Record<string, RawParameter>;
   request?: { schema: string | object; example?: unknown }; response?: { schema: string | object; example?: unknown };
 }
-interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description'> {
-  title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; operations: RawOperation[];
+interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description' | 'adapterSettings'> {
+  title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; adapter?: Record<string, unknown>; operations: RawOperation[];
 }
 
 function toOperation(file: string, raw: RawOperation): OperationSpec {
@@ -121,7 +123,28 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
   return operation;
 }
 
-export function loadContractFile(file: string, knownAdapters: ReadonlySet<string> = new Set()): ContractDefinition {
+/** The adapter named by `forwarding` exists, maps every operation and accepts the `adapter:` block. */
+function checkForwarding(contract: RawContract, forwarding: string, adapters: ReadonlyMap<string, AdapterDescriptor>): void {
+  if (forwarding === 'passthrough') {
+    if (!contract.upstream) throw new FileProblem('a passthrough contract needs an upstream (name and url)');
+    if (contract.adapter) throw new FileProblem('an adapter: block needs forwarding to name an adapter');
+    return;
+  }
+  const adapter = adapters.get(forwarding);
+  if (!adapter) throw new FileProblem(`forwarding "${forwarding}" names no adapter (known: passthrough${[...adapters.keys()].map((a) => `, ${a}`).join('')})`);
+  const unmapped = contract.operations.filter((op) => !adapter.operations.includes(op.id)).map((op) => op.id);
+  if (unmapped.length > 0) throw new FileProblem(`adapter ${forwarding} has no mapping for operation ${unmapped.join(', ')} (it maps ${adapter.operations.join(', ')})`);
+  if (adapter.settingsSchema) {
+    const validate = settingsValidator.compile(adapter.settingsSchema);
+    contract.adapter ??= {};
+    // Defaults from the adapter's schema are filled in here, so the stored definition is complete.
+    if (!validate(contract.adapter)) throw new FileProblem(`adapter: block does not match adapter ${forwarding}'s settings: ${settingsValidator.errorsText(validate.errors, { dataVar: 'adapter' })}`);
+  } else if (contract.adapter) {
+    throw new FileProblem(`adapter ${forwarding} takes no adapter: settings`);
+  }
+}
+
+export function loadContractFile(file: string, adapters: ReadonlyMap<string, AdapterDescriptor> = new Map()): ContractDefinition {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -134,9 +157,7 @@ export function loadContractFile(file: string, knownAdapters: ReadonlySet<string
   }
   const contract = raw as RawContract;
   const forwarding = contract.forwarding ?? 'passthrough';
-  if (forwarding !== 'passthrough' && !knownAdapters.has(forwarding)) {
-    throw new FileProblem(`forwarding "${forwarding}" names no adapter (known: passthrough${[...knownAdapters].map((a) => `, ${a}`).join('')})`);
-  }
+  checkForwarding(contract, forwarding, adapters);
   const seen = new Set<string>();
   for (const op of contract.operations) {
     if (seen.has(op.id)) throw new FileProblem(`operation id ${op.id} is used twice`);
@@ -152,8 +173,9 @@ export function loadContractFile(file: string, knownAdapters: ReadonlySet<string
     classification: contract.classification,
     scopes: contract.scopes ?? [],
     timeoutMs: contract.timeoutMs ?? 10000,
-    upstream: contract.upstream,
+    ...(contract.upstream ? { upstream: contract.upstream } : {}),
     forwarding,
+    adapterSettings: contract.adapter ?? {},
     operations: contract.operations.map((op) => toOperation(file, op)),
   };
 }
@@ -170,7 +192,7 @@ export interface LoadedContract { file: string; definition: ContractDefinition }
  * Loads every contract under the directories, all or nothing: any bad file fails the whole load
  * with each file and its reason, so a half-valid directory never reaches the store.
  */
-export function loadContracts(roots: string[], knownAdapters: ReadonlySet<string> = new Set()): LoadedContract[] {
+export function loadContracts(roots: string[], adapters: ReadonlyMap<string, AdapterDescriptor> = new Map()): LoadedContract[] {
   const problems: ContractFileProblem[] = [];
   const loaded: LoadedContract[] = [];
   for (const root of roots) {
@@ -184,7 +206,7 @@ export function loadContracts(roots: string[], knownAdapters: ReadonlySet<string
     for (const file of files) {
       const shown = relative(process.cwd(), file) || basename(file);
       try {
-        loaded.push({ file: shown, definition: loadContractFile(file, knownAdapters) });
+        loaded.push({ file: shown, definition: loadContractFile(file, adapters) });
       } catch (error) {
         if (!(error instanceof FileProblem)) throw error;
         problems.push({ file: shown, reason: error.message });

@@ -11,17 +11,17 @@ export class Registry {
   private table: RoutingTable;
   private timer: NodeJS.Timeout | undefined;
   private readonly store: Store;
-  private readonly upstreams: Record<string, { url: string }>;
+  private readonly upstreams: Record<string, { url?: string }>;
   private readonly log: Logger;
 
-  private constructor(store: Store, upstreams: Record<string, { url: string }>, log: Logger, table: RoutingTable) {
+  private constructor(store: Store, upstreams: Record<string, { url?: string }>, log: Logger, table: RoutingTable) {
     this.store = store;
     this.upstreams = upstreams;
     this.log = log;
     this.table = table;
   }
 
-  static async open(store: Store, upstreams: Record<string, { url: string }>, log: Logger): Promise<Registry> {
+  static async open(store: Store, upstreams: Record<string, { url?: string }>, log: Logger): Promise<Registry> {
     return new Registry(store, upstreams, log, new RoutingTable(await readSnapshot(store), upstreams));
   }
 

@@ -11,7 +11,7 @@ export interface Route {
   /** Contract scopes plus the operation's own. */
   requiredScopes: string[];
   /** Base URL of the upstream (config `upstreams.<name>` wins over the contract's default). */
-  upstream: URL;
+  upstream: URL | null;
   /** Path template segments below the contract prefix; `null` marks a parameter. */
   segments: (string | null)[];
   paramNames: string[];
@@ -51,13 +51,13 @@ export class RoutingTable {
   /** `METHOD /integration/vN` -> routes of that prefix. */
   private readonly byPrefix = new Map<string, Route[]>();
 
-  constructor(snapshot: RegistrySnapshot, upstreams: Record<string, { url: string }> = {}) {
+  constructor(snapshot: RegistrySnapshot, upstreams: Record<string, { url?: string }> = {}) {
     this.revision = snapshot.revision;
     this.consumers = snapshot.consumers;
     const routes: Route[] = [];
     for (const contract of snapshot.contracts) {
       const prefix = routePrefix(contract);
-      const upstream = new URL(upstreams[contract.upstream.name]?.url ?? contract.upstream.url);
+      const upstream = contract.upstream ? new URL(upstreams[contract.upstream.name]?.url ?? contract.upstream.url) : null;
       for (const operation of contract.operations) {
         const segments = splitPath(operation.path).map((s) => (s.startsWith('{') ? null : s));
         const route: Route = {

@@ -49,6 +49,10 @@ export interface Harness {
 
 export interface HarnessOptions {
   config?: Record<string, unknown>;
+  /** Upstreams beside the sandbox's (URL and credential references). */
+  upstreams?: GatewayConfig['upstreams'];
+  /** More SSO clients (and consumers), when the harness starts the SSO itself. */
+  clients?: (SsoClient & { consumer?: Omit<ConsumerInput, 'clientId'> })[];
   contractDirs?: string[];
   sso?: SsoProvider;
   dataDir?: string;
@@ -64,7 +68,8 @@ export function testConfig(overrides: Record<string, unknown>): GatewayConfig {
 
 /** A real SSO, the sandbox upstream and a gateway on free loopback ports, on a fresh embedded store. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sso = options.sso ?? (await startSsoProvider({ audience, clients: testClients }));
+  const clients = [...testClients, ...(options.clients ?? [])];
+  const sso = options.sso ?? (await startSsoProvider({ audience, clients }));
   const upstream = await startSandboxUpstream();
   const dataDir = options.dataDir ?? tempDir();
   const logs = new LogCapture();
@@ -76,14 +81,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       admin: { host: '127.0.0.1', port: 0 },
       sso: { issuer: sso.issuer, audience, jwksCooldownSeconds: 1 },
       contracts: { directories: options.contractDirs ?? [bundledContracts], reloadSeconds: 0.2 },
-      upstreams: { sandbox: { url: upstream.url } },
+      upstreams: { sandbox: { url: upstream.url }, ...options.upstreams },
       trafficLog: { flushMs: 20, replaySeconds: 0.2 },
       shutdown: { drainSeconds: 5 },
       ...options.config,
     },
   });
   const gateway = await startGateway(config, { logStream: logs });
-  await upsertConsumers(gateway.store, testClients.flatMap((c) => (c.consumer ? [{ clientId: c.clientId, ...c.consumer }] : [])));
+  await upsertConsumers(gateway.store, clients.flatMap((c) => (c.consumer ? [{ clientId: c.clientId, ...c.consumer }] : [])));
   await gateway.registry.refresh();
   return {
     sso,

@@ -1,0 +1,54 @@
+import type { AdapterCall, CanonicalResponse } from '../../adapters/kit/model.ts';
+import { parseJson, readBody } from './body.ts';
+import type { PipelineContext } from './context.ts';
+import { traceparentOf, type Exchange } from './exchange.ts';
+
+/** The body as JSON: already parsed by `validate` when the contract has a schema, read here otherwise. */
+async function canonicalBody(ex: Exchange, ctx: PipelineContext): Promise<unknown> {
+  if (ex.document !== undefined) return ex.document;
+  if (ex.method === 'GET' || ex.method === 'HEAD' || ex.method === 'DELETE') return undefined;
+  ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
+  ex.bytesIn = ex.body.length;
+  ex.requestHash.update(ex.body);
+  return ex.body.length === 0 ? undefined : parseJson(ex.body);
+}
+
+function firstValues(search: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(search)) if (!(name in query)) query[name] = value;
+  return query;
+}
+
+/** Writes the adapter's canonical answer, counting and hashing it for the traffic log. */
+function respond(ex: Exchange, answer: CanonicalResponse): void {
+  const body = Buffer.from(JSON.stringify(answer.body));
+  for (const [name, value] of Object.entries(answer.headers ?? {})) ex.res.setHeader(name, value);
+  ex.res.statusCode = answer.status;
+  ex.res.setHeader('content-type', 'application/json');
+  ex.res.setHeader('content-length', body.length);
+  ex.res.end(ex.method === 'HEAD' ? undefined : body);
+  ex.bytesOut = body.length;
+  ex.responseHash.update(body);
+}
+
+/**
+ * The adapter's side of `forward`: the validated canonical request handed to the contract's
+ * adapter, its canonical answer written back. Upstream timing lands on `ex.upstream` directly.
+ */
+export async function callAdapter(ex: Exchange, ctx: PipelineContext): Promise<void> {
+  const { route, params } = ex.match!;
+  const call: AdapterCall = {
+    requestId: ex.id,
+    traceparent: traceparentOf(ex.trace),
+    contractId: route.contract.id,
+    operation: route.operation.id,
+    consumer: ex.consumer!.clientId,
+    params,
+    query: firstValues(ex.search),
+    body: await canonicalBody(ex, ctx),
+    settings: route.contract.adapterSettings,
+    timing: ex.upstream,
+  };
+  const instance = ctx.adapters.instanceFor(route.contract, route.upstream);
+  respond(ex, await instance.execute(call));
+}

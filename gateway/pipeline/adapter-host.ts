@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { describeAdapters, type AdapterDescriptor, type DiscoveredAdapter } from '../../adapters/index.ts';
+import { Credentials } from '../../adapters/kit/credentials.ts';
+import type { AdapterInstance, PublicRoute } from '../../adapters/kit/model.ts';
+import type { GatewayConfig } from '../config/schema.ts';
+import type { ContractDefinition } from '../registry/contract.ts';
+import type { RoutingTable } from '../registry/routing-table.ts';
+import { documentStore } from '../store/documents.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * The adapters of this gateway and their running instances: one per adapter and upstream (so an
+ * upstream's connection pool and token caches are shared by every contract that calls it),
+ * created on first use, closed on shutdown.
+ */
+export class AdapterHost {
+  private readonly instances = new Map<string, AdapterInstance>();
+  private readonly adapters: ReadonlyMap<string, DiscoveredAdapter>;
+  private readonly config: GatewayConfig;
+  private readonly store: Store;
+  private readonly log: Logger;
+
+  constructor(adapters: ReadonlyMap<string, DiscoveredAdapter>, config: GatewayConfig, store: Store, log: Logger) {
+    this.adapters = adapters;
+    this.config = config;
+    this.store = store;
+    this.log = log;
+  }
+
+  get descriptors(): Map<string, AdapterDescriptor> {
+    return describeAdapters(this.adapters);
+  }
+
+  /** The instance serving `contract`; `upstreamUrl` is the route's resolved base URL. */
+  instanceFor(contract: ContractDefinition, upstreamUrl: URL | null): AdapterInstance {
+    const name = contract.forwarding;
+    const upstreamName = contract.upstream?.name ?? name;
+    const key = `${name}\u0000${upstreamName}\u0000${upstreamUrl?.href ?? ''}\u0000${contract.timeoutMs}`;
+    let instance = this.instances.get(key);
+    if (instance) return instance;
+    const adapter = this.adapters.get(name);
+    // The loader refuses contracts naming an unknown adapter; this guards a store written by a newer gateway.
+    if (!adapter) throw new Error(`contract ${contract.id} names adapter ${name}, which this gateway does not have`);
+    const log = this.log.child({ adapter: name, upstream: upstreamName });
+    const credentials = new Credentials(upstreamName, this.config.upstreams[upstreamName]?.credentials ?? {});
+    const missing = credentials.missing(adapter.module.credentials ?? []);
+    if (missing.length > 0) log.warn({ missing }, 'upstream credentials not configured: calls will fail with UPSTREAM_AUTH_FAILED');
+    instance = adapter.module.create({
+      upstreamName,
+      upstreamUrl,
+      timeoutMs: contract.timeoutMs,
+      credentials,
+      documents: documentStore(this.store, name),
+      log,
+    });
+    this.instances.set(key, instance);
+    return instance;
+  }
+
+  /** A public route of an adapter that an active contract in `table` uses. */
+  publicRoute(table: RoutingTable, pathname: string): PublicRoute | null {
+    for (const route of table.routes) {
+      const { contract } = route;
+      if (contract.forwarding === 'passthrough') continue;
+      const instance = this.instanceFor(contract, route.upstream);
+      const found = instance.publicRoutes?.find((candidate) => candidate.path === pathname);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    const closing = [...this.instances.values()].map((instance) => instance.close?.());
+    this.instances.clear();
+    await Promise.allSettled(closing);
+  }
+}
