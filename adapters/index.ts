@@ -37,10 +37,10 @@ export async function discoverAdapters(extra: readonly string[] = []): Promise<M
 }
 
 /** What the contract loader checks a contract's `forwarding` and `adapter:` block against. */
-export interface AdapterDescriptor { operations: readonly string[]; settingsSchema?: object }
+export type AdapterDescriptor = Pick<AdapterModule, 'operations' | 'settingsSchema' | 'checkContract'>;
 
 export function describeAdapters(adapters: ReadonlyMap<string, DiscoveredAdapter>): Map<string, AdapterDescriptor> {
-  return new Map([...adapters].map(([name, { module }]) => [name, { operations: module.operations, ...(module.settingsSchema ? { settingsSchema: module.settingsSchema } : {}) }]));
+  return new Map([...adapters].map(([name, { module }]) => [name, module]));
 }
 
 /** The simulators (`<name>/sandbox.ts`) of the bundled integrations, for the demo profile and tests. */

@@ -2,12 +2,13 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { describeAdapters, discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
 import { ContractLoadError, loadContracts } from '../gateway/registry/load-contracts.ts';
 import { applyContracts, readSnapshot } from '../gateway/registry/repository.ts';
 import { RoutingTable } from '../gateway/registry/routing-table.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
-import { bundledContracts, startHarness, tempDir } from './support/harness.ts';
+import { bundledContracts, sandboxContracts, startHarness, tempDir } from './support/harness.ts';
 
 const validContract = `
 id: test-pegawai
@@ -36,9 +37,9 @@ function contractDir(files: Record<string, string>): string {
   return dir;
 }
 
-function rejection(dir: string): string {
+function rejection(dir: string, adapters: ReadonlyMap<string, AdapterDescriptor> = new Map()): string {
   try {
-    loadContracts([dir]);
+    loadContracts([dir], adapters);
   } catch (error) {
     expect(error).toBeInstanceOf(ContractLoadError);
     return (error as Error).message;
@@ -47,9 +48,9 @@ function rejection(dir: string): string {
 }
 
 describe('contract files', () => {
-  it('loads the bundled contracts with schemas and examples resolved', () => {
-    const [loaded] = loadContracts([bundledContracts]);
-    expect(loaded!.definition.id).toBe('sandbox-direktori');
+  it('loads the bundled contracts with schemas and examples resolved', async () => {
+    const all = loadContracts([bundledContracts], describeAdapters(await discoverAdapters()));
+    const loaded = all.find((c) => c.definition.id === 'sandbox-direktori');
     const register = loaded!.definition.operations.find((op) => op.id === 'registerLetter')!;
     expect(register.request!.example).toMatchObject({ sifat: 'biasa' });
     expect((register.request!.schema as { title: string }).title).toBe('SuratMasuk');
@@ -70,6 +71,32 @@ describe('contract files', () => {
     const message = rejection(contractDir({ 'pegawai.yaml': text }));
     expect(message).toContain(join('kepegawaian', 'pegawai.yaml'));
     expect(message).toMatch(reason);
+  });
+
+  describe('forwarding to an adapter', () => {
+    const simpeg: AdapterDescriptor = {
+      operations: ['getEmployee', 'listNew'],
+      settingsSchema: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', default: '6201' } } },
+      checkContract: (contract) => (contract.settings.region === '0000' ? ['region 0000 does not exist'] : []),
+    };
+    const adapters = new Map([['simpeg', simpeg]]);
+    const viaAdapter = validContract.replace('operations:', 'forwarding: simpeg\noperations:');
+
+    it('accepts a contract the adapter maps, with the settings defaults filled in', () => {
+      const [loaded] = loadContracts([contractDir({ 'pegawai.yaml': viaAdapter })], adapters);
+      expect(loaded!.definition.forwarding).toBe('simpeg');
+      expect(loaded!.definition.adapterSettings).toEqual({ region: '6201' });
+    });
+
+    it.each([
+      ['an operation the adapter does not map', viaAdapter.replace('id: listNew', 'id: listAll'), /adapter simpeg has no mapping for operation listAll/],
+      ['settings outside the adapter\'s schema', viaAdapter.replace('operations:', 'adapter: { regoin: x }\noperations:'), /adapter: block does not match adapter simpeg's settings/],
+      ['settings the adapter\'s own check refuses', viaAdapter.replace('operations:', "adapter: { region: '0000' }\noperations:"), /adapter simpeg: region 0000 does not exist/],
+      ['an adapter: block on a passthrough contract', validContract.replace('operations:', 'adapter: { region: x }\noperations:'), /needs forwarding to name an adapter/],
+      ['a passthrough contract without upstream', validContract.replace('upstream: { name: simpeg, url: http://127.0.0.1:9/simpeg }\n', ''), /passthrough contract needs an upstream/],
+    ])('rejects %s', (_name, text, reason) => {
+      expect(rejection(contractDir({ 'pegawai.yaml': text }), adapters)).toMatch(reason);
+    });
   });
 
   it('rejects two active contracts claiming the same route', () => {
@@ -105,10 +132,10 @@ describe('penghubung apply', () => {
   });
 
   it('is idempotent: the second apply changes nothing and keeps the revision', async () => {
-    const loaded = loadContracts([bundledContracts]);
+    const loaded = loadContracts([sandboxContracts]);
     const first = await applyContracts(store, loaded);
     expect(first.created).toEqual(['sandbox-direktori']);
-    const second = await applyContracts(store, loadContracts([bundledContracts]));
+    const second = await applyContracts(store, loadContracts([sandboxContracts]));
     expect(second).toMatchObject({ created: [], updated: [], unchanged: ['sandbox-direktori'], revision: first.revision });
   });
 
@@ -133,7 +160,7 @@ describe('penghubung apply', () => {
 describe('a running gateway', () => {
   it('swaps the routing table whole when a contract changes, without restart', async () => {
     const dir = tempDir('contracts-');
-    cpSync(bundledContracts, dir, { recursive: true });
+    cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
     const h = await startHarness({ contractDirs: [dir] });
     try {
       const token = await h.token('app-reader');

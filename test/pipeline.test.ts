@@ -218,9 +218,9 @@ describe('upstream failures', () => {
 async function fastTimeoutContracts(): Promise<string> {
   const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { tempDir, bundledContracts } = await import('./support/harness.ts');
+  const { tempDir, sandboxContracts } = await import('./support/harness.ts');
   const dir = tempDir('contracts-');
-  cpSync(bundledContracts, dir, { recursive: true });
+  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
   const file = join(dir, 'sandbox', 'direktori.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace('timeoutMs: 5000', 'timeoutMs: 300'));
   return dir;

@@ -79,6 +79,13 @@ export interface PublicRoute {
   handle(request: PublicRequest): Promise<PublicResponse>;
 }
 
+/** The parts of a contract an adapter's `checkContract` sees. */
+export interface ContractUnderCheck {
+  id: string;
+  operations: readonly { id: string; method: string; path: string }[];
+  settings: Record<string, unknown>;
+}
+
 /** What the gateway gives an adapter instance. */
 export interface AdapterEnvironment {
   /** Upstream name from the contract (`bkn-siasn`); credentials and URL are configured under it. */
@@ -101,12 +108,20 @@ export interface AdapterInstance {
 
 export interface AdapterModule {
   name: string;
-  /** Operation ids this adapter maps; a contract naming another one is refused at apply time. */
-  operations: readonly string[];
+  /**
+   * Operation ids this adapter maps; a contract naming another one is refused at apply time.
+   * `'*'` for a generic adapter whose operations come from each contract's `adapter:` block (SPLP).
+   */
+  operations: readonly string[] | '*';
   /** Credential names read from `upstreams.<name>.credentials` (env: or file: references). */
   credentials?: readonly string[];
   /** JSON Schema of the contract's `adapter:` block (Kong style: the schema beside the handler). */
   settingsSchema?: object;
+  /**
+   * Checks a schema cannot express, run when a contract is applied (e.g. every operation has an
+   * upstream mapping in the settings). Returns the problems; none means the contract is accepted.
+   */
+  checkContract?(contract: ContractUnderCheck): string[];
   create(env: AdapterEnvironment): AdapterInstance;
 }
 

@@ -132,8 +132,9 @@ function checkForwarding(contract: RawContract, forwarding: string, adapters: Re
   }
   const adapter = adapters.get(forwarding);
   if (!adapter) throw new FileProblem(`forwarding "${forwarding}" names no adapter (known: passthrough${[...adapters.keys()].map((a) => `, ${a}`).join('')})`);
-  const unmapped = contract.operations.filter((op) => !adapter.operations.includes(op.id)).map((op) => op.id);
-  if (unmapped.length > 0) throw new FileProblem(`adapter ${forwarding} has no mapping for operation ${unmapped.join(', ')} (it maps ${adapter.operations.join(', ')})`);
+  const mapped = adapter.operations;
+  const unmapped = mapped === '*' ? [] : contract.operations.filter((op) => !mapped.includes(op.id)).map((op) => op.id);
+  if (unmapped.length > 0) throw new FileProblem(`adapter ${forwarding} has no mapping for operation ${unmapped.join(', ')} (it maps ${[...mapped].join(', ')})`);
   if (adapter.settingsSchema) {
     const validate = settingsValidator.compile(adapter.settingsSchema);
     contract.adapter ??= {};
@@ -142,6 +143,8 @@ function checkForwarding(contract: RawContract, forwarding: string, adapters: Re
   } else if (contract.adapter) {
     throw new FileProblem(`adapter ${forwarding} takes no adapter: settings`);
   }
+  const problems = adapter.checkContract?.({ id: contract.id, operations: contract.operations, settings: contract.adapter ?? {} }) ?? [];
+  if (problems.length > 0) throw new FileProblem(`adapter ${forwarding}: ${problems.join('; ')}`);
 }
 
 export function loadContractFile(file: string, adapters: ReadonlyMap<string, AdapterDescriptor> = new Map()): ContractDefinition {

@@ -12,6 +12,8 @@ import { startGateway, type Gateway } from '../../gateway/server.ts';
 
 export const audience = 'urn:penghubung:test';
 export const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
+/** Only the passthrough sandbox contract: tests of the core need no adapter. */
+export const sandboxContracts = fileURLToPath(new URL('../../contracts/sandbox/', import.meta.url));
 
 /** The test clients: a writer with clearance terbatas, a reader, an unregistered app, an ops tool. */
 export const testClients: (SsoClient & { consumer?: Omit<ConsumerInput, 'clientId'> })[] = [
