@@ -6,6 +6,7 @@ import { startSimServer, type SimServer } from '../adapters/kit/sim-server.ts';
 import { TokenCache } from '../adapters/kit/token-cache.ts';
 import { defineSandbox } from '../adapters/kit/model.ts';
 import { startIntegration, type Integration } from './support/integration.ts';
+import { trafficRows } from './support/harness.ts';
 
 const fixtures = (path: string) => fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url));
 
@@ -99,7 +100,7 @@ describe('an adapter that lives only under test/', () => {
   beforeAll(async () => {
     it_ = await startIntegration(sandbox, ({ credentials }) => startCatatanSim(credentials), {
       contractDirs: [fixtures('contracts-catatan')],
-      config: { adapters: { directories: [fixtures('adapters')] }, log: { exchanges: 'all', level: 'debug' } },
+      config: { adapters: { directories: [fixtures('adapters')] }, public: { enabled: true, host: '127.0.0.1', port: 0 }, log: { exchanges: 'all', level: 'debug' } },
     });
   });
   afterAll(() => it_?.close());
@@ -129,6 +130,28 @@ describe('an adapter that lives only under test/', () => {
     const afterRevoke = await Promise.all(Array.from({ length: 5 }, () => get('/catatan/c-1')));
     expect(afterRevoke.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(it_.sim.issued.length - before).toBe(1);
+  });
+
+  it('publishes its feed on the public listener: ETag, 304, read-only, in the traffic log', async () => {
+    const feedUrl = `${it_.harness.gateway.public!.url}/catatan/feed`;
+    const first = await fetch(feedUrl, { headers: { 'x-request-id': 'feed-first' } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"feed-1"');
+    expect(await first.json()).toEqual([{ id: 'c-1' }]);
+    const again = await fetch(feedUrl, { headers: { 'if-none-match': '"feed-1"' } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    const post = await fetch(feedUrl, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await post.json()) as { code: string }).code).toBe('METHOD_NOT_ALLOWED');
+    const missing = await fetch(`${it_.harness.gateway.public!.url}/catatan/other`);
+    expect(((await missing.json()) as { code: string }).code).toBe('NOT_FOUND');
+    // The internal API is not reachable through the public listener.
+    expect((await fetch(`${it_.harness.gateway.public!.url}/catatan/v1/catatan/c-1`)).status).toBe(404);
+    await it_.harness.flushTraffic();
+    const [row] = await trafficRows(it_.harness.gateway, 'feed-first');
+    expect(row).toMatchObject({ listener: 'public', status: 200, path: '/catatan/feed', consumer: null });
   });
 
   it('keeps the credentials out of every log line', async () => {

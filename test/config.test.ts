@@ -31,15 +31,24 @@ describe('configuration', () => {
     expect(config.dataDir).toBe('/var/lib/penghubung');
   });
 
+  it('accepts the example production configuration, credentials as references', () => {
+    const config = loadConfig({ file: new URL('../deploy/penghubung.example.yaml', import.meta.url).pathname, env: {} });
+    expect(config.public).toEqual({ enabled: true, host: '0.0.0.0', port: 8088 });
+    expect(config.upstreams['bkn-siasn']!.credentials.consumerSecret).toMatch(/^file:\//);
+  });
+
   it.each([
     ['an unknown key', `${minimal}  audiance: typo\n`, 'unknown key "sso.audiance"'],
     ['an unknown top-level key', `${minimal}listen: 8080\n`, 'unknown key "listen"'],
     ['a bad value', `${minimal}internal:\n  port: 99999\n`, 'bad value at "internal.port"'],
     ['a symmetric algorithm', `${minimal}  algorithms: [HS256]\n`, 'bad value at "sso.algorithms.0"'],
     ['a missing key', 'sso:\n  issuer: https://sso.example.go.id\n', 'missing key "sso.audience"'],
+    ['a credential value instead of a reference', `${minimal}upstreams:\n  bkn-siasn:\n    credentials:\n      consumerSecret: s3cr3t-value\n`, 'bad value at "upstreams.bkn-siasn.credentials.consumerSecret"'],
   ])('stops on %s, naming the key', (_name, text, message) => {
     expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(ConfigError);
     expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(message);
+    // The refusal names the key, never the value (it may be a secret pasted in by mistake).
+    expect(() => loadConfig({ file: configFile(text), env: {} })).not.toThrow('s3cr3t-value');
   });
 
   it('the CLI refuses to start on a malformed config with the key in the message and exit code 2', () => {
