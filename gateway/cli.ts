@@ -4,7 +4,8 @@ import { ConfigError, loadConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { renderErrorsDoc } from './errors/render-doc.ts';
 import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
-import { applyContracts, upsertConsumers } from './registry/repository.ts';
+import { applyContracts, readSnapshot, upsertConsumers } from './registry/repository.ts';
+import type { CliServices } from '../adapters/kit/model.ts';
 import { openStore } from './store/open.ts';
 import { startGateway } from './server.ts';
 import { startDemo } from './demo/profile.ts';
@@ -118,6 +119,23 @@ program.command('docs')
     if (topic !== 'errors') throw new Error(`unknown topic ${topic}; known: errors`);
     process.stdout.write(renderErrorsDoc());
   });
+
+const services: CliServices = {
+  async activeContracts({ config: file, directories }) {
+    const config = configFrom(file);
+    if (directories && directories.length > 0) {
+      const loaded = loadContracts(directories, describeAdapters(await discoverAdapters(config.adapters.directories)));
+      return loaded.map((c) => c.definition).filter((c) => c.state === 'active');
+    }
+    const store = await openStore(config);
+    try {
+      return (await readSnapshot(store)).contracts;
+    } finally {
+      await store.close();
+    }
+  },
+};
+for (const { module } of (await discoverAdapters()).values()) module.cli?.(program, services);
 
 try {
   await program.parseAsync();

@@ -1,4 +1,6 @@
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import type { ContractDefinition } from '../../gateway/registry/contract.ts';
 import type { Credentials } from './credentials.ts';
 
 /**
@@ -123,6 +125,17 @@ export interface AdapterModule {
    */
   checkContract?(contract: ContractUnderCheck): string[];
   create(env: AdapterEnvironment): AdapterInstance;
+  /** Commands the adapter adds to the `penghubung` CLI (e.g. `penghubung splp export`). */
+  cli?(program: Command, services: CliServices): void;
+}
+
+/** What the CLI offers adapter commands. */
+export interface CliServices {
+  /**
+   * The active contracts: from contract directories when given (works while the gateway runs on
+   * the embedded store), otherwise from the registry in the configured store.
+   */
+  activeContracts(options: { config?: string; directories?: string[] }): Promise<ContractDefinition[]>;
 }
 
 export function defineAdapter(module: AdapterModule): AdapterModule {
