@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { discoverSandboxes } from '../../adapters/index.ts';
 import type { DemoClient, RunningSandbox, SandboxModule } from '../../adapters/kit/model.ts';
 import { loadConfig } from '../config/load.ts';
+import { freePort } from '../listeners/free-port.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { clearanceCovers } from '../registry/contract.ts';
 import { upsertConsumers } from '../registry/repository.ts';
@@ -113,7 +114,9 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
   });
   const sandboxes: Record<string, RunningSandbox> = {};
   const upstreams: GatewayConfig['upstreams'] = {};
-  const publicUrl = `http://127.0.0.1:${ports.public}`;
+  // Harvesting simulators need the feed URL before the gateway listens: settle the port first.
+  const publicPort = ports.public === 0 ? await freePort() : ports.public;
+  const publicUrl = `http://127.0.0.1:${publicPort}`;
   const stopAll = () => Promise.all([sso.close(), ...Object.values(sandboxes).map((s) => s.close())]);
   let gateway: Gateway;
   try {
@@ -129,7 +132,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
         dataDir: probe.dataDir,
         internal: { host: '127.0.0.1', port: ports.internal },
         admin: { host: '127.0.0.1', port: ports.admin },
-        public: { enabled: true, host: '127.0.0.1', port: ports.public },
+        public: { enabled: true, host: '127.0.0.1', port: publicPort },
         sso: { issuer: sso.issuer, audience: demoAudience },
         contracts: { directories: [bundledContracts] },
         upstreams,

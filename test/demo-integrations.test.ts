@@ -1,0 +1,68 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearanceCovers } from '../gateway/registry/contract.ts';
+import type { Route } from '../gateway/registry/routing-table.ts';
+import { discoverSandboxes } from '../adapters/index.ts';
+import { mergeDemoClients, startDemo, type Demo } from '../gateway/demo/profile.ts';
+import { LogCapture, tempDir } from './support/harness.ts';
+
+/** Writes before reads, so a read's example (a document, a complaint) exists when it is asked for. */
+const methodOrder: Record<string, number> = { POST: 0, PUT: 1, PATCH: 2, GET: 3, DELETE: 4 };
+
+function examplePath(route: Route): string {
+  const { operation, contract } = route;
+  let path = operation.path;
+  for (const [name, spec] of Object.entries(operation.pathParams)) path = path.replace(`{${name}}`, encodeURIComponent(String(spec.example)));
+  const query = new URLSearchParams();
+  for (const [name, spec] of Object.entries(operation.query)) if (spec.example !== undefined) query.set(name, String(spec.example));
+  const search = query.size > 0 ? `?${query}` : '';
+  return `/${contract.integration}/v${Number.parseInt(contract.version, 10)}${path}${search}`;
+}
+
+/**
+ * `npm start` as a newcomer meets it: every simulator runs, and for every canonical operation of
+ * every bundled contract some demo PD application may call it, and its documented example works.
+ */
+describe('the demo profile, every integration', () => {
+  let demo: Demo;
+  const dataDir = tempDir('demo-all-');
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    demo = await startDemo({ dataDir, ports: { sso: 0, internal: 0, admin: 0, public: 0, simulators: 0 }, logStream: logs });
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the simulator of every integration', async () => {
+    const sandboxes = await discoverSandboxes();
+    expect(Object.keys(demo.sandboxes).sort()).toEqual([...sandboxes.keys()].sort());
+    expect(sandboxes.size).toBeGreaterThanOrEqual(6);
+  });
+
+  it('lets a demo PD application call the documented example of every operation', async () => {
+    const clients = mergeDemoClients((await discoverSandboxes()).values());
+    const routes = [...demo.gateway.registry.current.routes].sort((a, b) => (methodOrder[a.operation.method] ?? 9) - (methodOrder[b.operation.method] ?? 9));
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+    const outcomes: string[] = [];
+    for (const route of routes) {
+      const caller = clients.find((c) => route.requiredScopes.every((s) => c.scopes.includes(s)) && clearanceCovers(c.clearance, route.contract.classification));
+      if (!caller) {
+        outcomes.push(`${route.contract.id}:${route.operation.id} no demo client may call it`);
+        continue;
+      }
+      const token = await demo.sso.token(caller.clientId);
+      const example = route.operation.request?.example;
+      const res = await fetch(`${demo.gateway.internal.url}${examplePath(route)}`, {
+        method: route.operation.method,
+        headers: { authorization: `Bearer ${token}`, ...(example === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(example === undefined ? {} : { body: JSON.stringify(example) }),
+      });
+      const text = await res.text();
+      if (res.status >= 300) outcomes.push(`${route.contract.id}:${route.operation.id} as ${caller.clientId} -> ${res.status} ${text.slice(0, 300)}`);
+    }
+    expect(outcomes).toEqual([]);
+  }, 60_000);
+});
