@@ -141,6 +141,10 @@ describe('an adapter that lives only under test/', () => {
     const again = await fetch(feedUrl, { headers: { 'if-none-match': '"feed-1"' } });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+    expect((await fetch(feedUrl, { headers: { 'if-modified-since': 'Tue, 24 Nov 2026 00:00:00 GMT' } })).status).toBe(304);
+    expect((await fetch(feedUrl, { headers: { 'if-modified-since': 'Mon, 23 Nov 2026 00:00:00 GMT' } })).status).toBe(200);
+    // An entity tag that does not match wins over a date that would.
+    expect((await fetch(feedUrl, { headers: { 'if-none-match': '"feed-0"', 'if-modified-since': 'Tue, 24 Nov 2026 00:00:00 GMT' } })).status).toBe(200);
     const post = await fetch(feedUrl, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');

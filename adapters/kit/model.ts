@@ -70,6 +70,7 @@ export interface DocumentStore {
 }
 
 export interface PublicRequest { method: 'GET' | 'HEAD'; path: string; headers: Readonly<Record<string, string | string[] | undefined>> }
+/** Header names in lower case: the listener answers 304 itself from `etag` and `last-modified`. */
 export interface PublicResponse { status: number; headers: Record<string, string>; body: Buffer }
 
 /**

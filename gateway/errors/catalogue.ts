@@ -54,7 +54,7 @@ export const problemCatalogue = {
   NOT_FOUND: {
     status: 404,
     title: 'Not found',
-    description: 'The admin API or the public listener has no resource at this method and path.',
+    description: 'No resource at this method and path on the admin API or the public listener, or no record with this id among the documents an adapter keeps at the gateway (JDIHN).',
   },
   METHOD_NOT_ALLOWED: {
     status: 405,

@@ -13,6 +13,15 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   });
 }
 
+/** If-None-Match wins when sent (RFC 9110 13.2.2); If-Modified-Since serves harvesters that keep only dates. */
+function notModified(headers: Exchange['req']['headers'], answer: { headers: Record<string, string> }): boolean {
+  const etag = answer.headers.etag;
+  if (headers['if-none-match'] !== undefined) return etag !== undefined && etagMatches(headers['if-none-match'], etag);
+  const since = Date.parse(headers['if-modified-since'] ?? '');
+  const modified = Date.parse(answer.headers['last-modified'] ?? '');
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since;
+}
+
 /** The one stage of a public call: find the adapter's feed, answer it (304 when the caller's copy is current). */
 async function servePublic(ex: Exchange, ctx: PipelineContext): Promise<void> {
   if (ex.method !== 'GET' && ex.method !== 'HEAD') {
@@ -22,8 +31,7 @@ async function servePublic(ex: Exchange, ctx: PipelineContext): Promise<void> {
   if (!route) throw new Problem('NOT_FOUND', `No public feed at ${ex.pathname}.`);
   const answer = await route.handle({ method: ex.method, path: ex.pathname, headers: ex.req.headers });
   for (const [name, value] of Object.entries(answer.headers)) ex.res.setHeader(name, value);
-  const etag = answer.headers.etag ?? answer.headers.ETag;
-  if (answer.status === 200 && etag && etagMatches(ex.req.headers['if-none-match'], etag)) {
+  if (answer.status === 200 && notModified(ex.req.headers, answer)) {
     ex.res.statusCode = 304;
     ex.res.removeHeader('content-length');
     ex.res.end();

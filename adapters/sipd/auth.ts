@@ -1,0 +1,65 @@
+import { Problem } from '../../gateway/errors/problem.ts';
+import type { Credentials } from '../kit/credentials.ts';
+import type { UpstreamRequest } from '../kit/model.ts';
+import { readCredentials } from '../kit/oauth2.ts';
+import type { UpstreamAuth } from '../kit/run-mapped.ts';
+import { system } from './errors.ts';
+
+/** `pushKey`: the Bearer key of SIPD's `authentication` header; `apiToken`: vSIRUP's `_apitoken` query token. */
+export const credentialNames = ['pushKey', 'apiToken'] as const;
+
+/**
+ * SIPD's two static credentials, added to one call's request after mapping. Pushes carry the key
+ * in the non-standard `authentication: Bearer <key>` header (not `Authorization`); reference reads
+ * carry a token in the query string (`_apitoken`), which is why the URL of an upstream request is
+ * never logged or put into a message. Credentials are read at each call, so a rotated secret file
+ * is used at the next call. One instance per call: it remembers what it revealed, for `redact`.
+ */
+export class SipdCallAuth implements UpstreamAuth {
+  /** The secret values this call put on the wire. */
+  readonly revealed: string[] = [];
+  readonly #credentials: Credentials;
+
+  constructor(credentials: Credentials) {
+    this.#credentials = credentials;
+  }
+
+  async authorize(request: UpstreamRequest): Promise<UpstreamRequest> {
+    if (request.path.startsWith('/run/serv/')) {
+      const key = await this.#reveal('pushKey');
+      return { ...request, headers: { ...request.headers, authentication: `Bearer ${key}` } };
+    }
+    const token = await this.#reveal('apiToken');
+    return { ...request, query: { _apitoken: token, ...request.query } };
+  }
+
+  async #reveal(name: (typeof credentialNames)[number]): Promise<string> {
+    const { [name]: secret } = await readCredentials(this.#credentials, [name], system);
+    const value = secret.reveal();
+    this.revealed.push(value);
+    return value;
+  }
+}
+
+function scrubText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** Deep copy of `value` with every secret value replaced: SIPD may echo a token in its messages. */
+export function redact<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') return scrubText(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redact(item, secrets)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, secrets)])) as T;
+  }
+  return value;
+}
+
+/** A failure with every secret value taken out of its detail and members. */
+export function redactFailure(error: unknown, secrets: readonly string[]): unknown {
+  if (!(error instanceof Problem) || secrets.length === 0) return error;
+  return new Problem(error.code, scrubText(error.message, secrets), redact(error.extensions, secrets), error.headers);
+}
