@@ -1,0 +1,175 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { problemCatalogue } from '../../gateway/errors/catalogue.ts';
+import type { Classification, ContractDefinition, OperationSpec, ParameterSpec } from '../../gateway/registry/contract.ts';
+import { routePrefix } from '../../gateway/registry/contract.ts';
+import { toOpenApi30, type ConversionContext, type Schema30 } from './openapi30.ts';
+
+/**
+ * The region's active contracts as OpenAPI 3.0.3 documents, one per contract, ready for "Import
+ * OpenAPI" in the SPLP publisher (WSO2 API Manager's publisher reads OpenAPI 2.0 and 3.0; 3.1 is
+ * not accepted by the API-M versions SPLP is known to run). The gateway's own `/openapi.json`
+ * (gateway/openapi/build.ts) is one 3.1 document per caller, so it is not reused: each contract
+ * becomes its own SPLP API, with the region's gateway as its production endpoint.
+ */
+
+export interface SplpExportOptions {
+  /** Base URL of the region's gateway as SPLP reaches it, e.g. `https://penghubung.bangkaselatankab.go.id`. */
+  gatewayUrl: string;
+  /** The region's name, shown in each API's title (`Kabupaten Bangka Selatan`). */
+  region?: string;
+  /** Classifications exported; default only `publik` (Pasal 30 of 004: non-public data is not for a national catalogue). */
+  classifications?: readonly Classification[];
+  /** The region's SSO token endpoint: documented as OAuth2 client credentials; otherwise a bearer JWT. */
+  tokenUrl?: string;
+}
+
+export interface SplpExportDocument {
+  contractId: string;
+  /** `<contract id>.openapi.json`. */
+  fileName: string;
+  document: Record<string, unknown>;
+  /** What the 3.0 conversion changed or dropped (`<where>: <what>`), for the operator to review. */
+  notes: string[];
+}
+
+const securityScheme = 'penghubung';
+
+/** `getRegion` -> `GetRegion`, for component names. */
+const pascal = (id: string) => id.replace(/(^|[-_])(\w)/g, (_whole, _sep: string, letter: string) => letter.toUpperCase());
+
+/** The gateway's problem+json body, in OpenAPI 3.0 terms. */
+function problemSchema(): Schema30 {
+  return {
+    type: 'object',
+    description: 'RFC 9457 problem details of the region\'s gateway.',
+    required: ['type', 'title', 'status', 'detail', 'instance', 'code'],
+    properties: {
+      type: { type: 'string', format: 'uri' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      instance: { type: 'string', description: 'The request id (X-Request-Id).' },
+      code: { type: 'string', enum: Object.keys(problemCatalogue) },
+      errors: { type: 'array', items: { type: 'object', properties: { in: { type: 'string' }, pointer: { type: 'string' }, message: { type: 'string' } } } },
+      upstream: { type: 'object', properties: { system: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
+    },
+  };
+}
+
+function parameter(name: string, location: 'path' | 'query', spec: ParameterSpec, where: string, context: ConversionContext): Schema30 {
+  return {
+    name,
+    in: location,
+    required: location === 'path' ? true : (spec.required ?? false),
+    ...(spec.description ? { description: spec.description } : {}),
+    schema: toOpenApi30(spec.schema, where, context),
+    ...(spec.example === undefined ? {} : { example: spec.example }),
+  };
+}
+
+function operationObject(contract: ContractDefinition, operation: OperationSpec, context: ConversionContext, bearer: boolean): Schema30 {
+  const base = `#/paths/${operation.path.replaceAll('~', '~0').replaceAll('/', '~1')}/${operation.method.toLowerCase()}`;
+  const parameters = [
+    ...Object.entries(operation.pathParams).map(([name, spec]) => parameter(name, 'path', spec, `${base}/parameters/${name}`, context)),
+    ...Object.entries(operation.query).map(([name, spec]) => parameter(name, 'query', spec, `${base}/parameters/${name}`, context)),
+  ];
+  const component = (suffix: string, schema: unknown): Schema30 => {
+    const name = `${pascal(operation.id)}${suffix}`;
+    context.prefix = `${name}_`;
+    context.rootName = name;
+    context.components[name] = {};
+    context.components[name] = toOpenApi30(schema, `#/components/schemas/${name}`, context);
+    return { $ref: `#/components/schemas/${name}` };
+  };
+  const scopes = [...new Set([...contract.scopes, ...operation.scopes])];
+  const json = (schema: Schema30, example: unknown) => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+  return {
+    operationId: operation.id,
+    summary: operation.summary ?? operation.id,
+    tags: [contract.integration],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(operation.request ? { requestBody: { required: true, content: json(component('Request', operation.request.schema), operation.request.example) } } : {}),
+    responses: {
+      '200': {
+        description: 'Answer of the region\'s service.',
+        ...(operation.response ? { content: json(component('Response', operation.response.schema), operation.response.example) } : {}),
+      },
+      default: { description: 'Refusal by the region\'s gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    },
+    // OpenAPI 3.0: only OAuth2 / OpenID schemes list scopes in a requirement.
+    security: [{ [securityScheme]: bearer ? [] : scopes }],
+  };
+}
+
+function contractDocument(contract: ContractDefinition, options: SplpExportOptions, gatewayUrl: string): SplpExportDocument {
+  const serverUrl = `${gatewayUrl}${routePrefix(contract)}`;
+  const context: ConversionContext = { prefix: '', components: { Problem: problemSchema() }, notes: [] };
+  const bearer = options.tokenUrl === undefined;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of contract.operations) {
+    (paths[operation.path] ??= {})[operation.method.toLowerCase()] = operationObject(contract, operation, context, bearer);
+  }
+  const scopes = [...new Set([...contract.scopes, ...contract.operations.flatMap((operation) => operation.scopes)])].sort();
+  const auth = 'Access token of the region\'s SSO (client credentials of an SSO client registered as a consumer of the gateway).';
+  const document: Record<string, unknown> = {
+    openapi: '3.0.3',
+    info: {
+      title: options.region ? `${contract.title} (${options.region})` : contract.title,
+      version: contract.version,
+      description: [contract.description || contract.title, `Classification: ${contract.classification}. Served by the region's Penghubung gateway; contract ${contract.id}.`].join('\n\n'),
+    },
+    servers: [{ url: serverUrl, description: 'The region\'s Penghubung gateway (production endpoint of the SPLP API).' }],
+    tags: [{ name: contract.integration, description: contract.title }],
+    paths,
+    components: {
+      schemas: context.components,
+      securitySchemes: {
+        [securityScheme]: bearer
+          ? { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: auth }
+          : { type: 'oauth2', description: auth, flows: { clientCredentials: { tokenUrl: options.tokenUrl, scopes: Object.fromEntries(scopes.map((scope) => [scope, `Scope ${scope} of the region's SSO`])) } } },
+      },
+    },
+    security: [{ [securityScheme]: bearer ? [] : contract.scopes }],
+    // WSO2 API Manager extensions: base path (context/version) and the backend the SPLP gateway calls.
+    'x-wso2-basePath': `/${contract.integration}/${contract.version}`,
+    'x-wso2-production-endpoints': { urls: [serverUrl], type: 'http' },
+    'x-wso2-transports': ['https'],
+    'x-penghubung-contract': { id: contract.id, version: contract.version, classification: contract.classification, scopes },
+  };
+  return { contractId: contract.id, fileName: `${contract.id}.openapi.json`, document, notes: context.notes };
+}
+
+/**
+ * One OpenAPI 3.0.3 document per active contract whose classification is exported (default
+ * `publik` only). Contracts that themselves consume SPLP (`forwarding: splp`) are left out: they
+ * are national APIs already on SPLP. Pure: the documents are returned, `writeSplpExport` writes them.
+ */
+export function exportForSplp(contracts: readonly ContractDefinition[], options: SplpExportOptions): SplpExportDocument[] {
+  let gateway: URL;
+  try {
+    gateway = new URL(options.gatewayUrl);
+  } catch {
+    throw new Error(`gatewayUrl ${options.gatewayUrl} is not a URL`);
+  }
+  if (gateway.protocol !== 'https:' && gateway.protocol !== 'http:') throw new Error('gatewayUrl must be an http(s) URL');
+  const gatewayUrl = gateway.href.replace(/\/+$/, '');
+  const classifications = new Set(options.classifications ?? ['publik']);
+  return contracts
+    .filter((contract) => contract.state === 'active' && classifications.has(contract.classification) && contract.forwarding !== 'splp')
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((contract) => contractDocument(contract, options, gatewayUrl));
+}
+
+/** Writes each document as `<dir>/<contract id>.openapi.json`; returns the files written. */
+export async function writeSplpExport(dir: string, documents: readonly SplpExportDocument[]): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const { fileName, document } of documents) {
+    if (!/^[a-z][a-z0-9-]*\.openapi\.json$/.test(fileName)) throw new Error(`refusing to write ${fileName}: not a contract file name`);
+    const file = join(dir, fileName);
+    await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
+    written.push(file);
+  }
+  return written;
+}
