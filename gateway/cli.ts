@@ -122,12 +122,13 @@ program.command('docs')
 
 const services: CliServices = {
   async activeContracts({ config: file, directories }) {
-    const config = configFrom(file);
     if (directories && directories.length > 0) {
-      const loaded = loadContracts(directories, describeAdapters(await discoverAdapters(config.adapters.directories)));
+      // Files need no store and no SSO: a configuration only adds adapter folders, when there is one.
+      const extra = file || existsSync('penghubung.yaml') ? configFrom(file).adapters.directories : [];
+      const loaded = loadContracts(directories, describeAdapters(await discoverAdapters(extra)));
       return loaded.map((c) => c.definition).filter((c) => c.state === 'active');
     }
-    const store = await openStore(config);
+    const store = await openStore(configFrom(file));
     try {
       return (await readSnapshot(store)).contracts;
     } finally {

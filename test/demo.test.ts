@@ -3,6 +3,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from './support/harness.ts';
+import { discoverSandboxes } from '../adapters/index.ts';
+import { mergeDemoClients } from '../gateway/demo/profile.ts';
 
 let child: ChildProcess | undefined;
 const dataDir = tempDir('demo-');
@@ -33,7 +35,9 @@ describe('the demo profile', () => {
     console.info(`demo start-up to ready: ${seconds} s`);
 
     const clients = JSON.parse(readFileSync(join(dataDir, 'demo', 'clients.json'), 'utf8')) as Record<string, string>;
-    expect(Object.keys(clients).sort()).toEqual(['bkpsdm-simpeg', 'dinkes-sik', 'diskominfo-noc']);
+    const pdApplications = mergeDemoClients((await discoverSandboxes()).values()).map((c) => c.clientId);
+    expect(Object.keys(clients).sort()).toEqual([...pdApplications, 'diskominfo-noc'].sort());
+    expect(pdApplications).toContain('bkpsdm-simpeg');
     expect(Object.values(clients).every((secret) => secret.length >= 20)).toBe(true);
 
     const example = output.slice(output.indexOf('TOKEN=$('), output.indexOf('/sandbox/v1/perangkat-daerah/2.16\n') + '/sandbox/v1/perangkat-daerah/2.16'.length);

@@ -123,7 +123,7 @@ describe('refusals', () => {
 
   it('CONTRACT_NOT_FOUND for an unknown route or method, and masks personal ids in the pino log', async () => {
     const nip = '198503302010011002';
-    const res = await request(h.url).get(`/bkn/v1/pegawai/${nip}`).set('authorization', `Bearer ${writer}`);
+    const res = await request(h.url).get(`/simpeg-lama/v1/pegawai/${nip}`).set('authorization', `Bearer ${writer}`);
     expectProblem(res, 404, 'CONTRACT_NOT_FOUND');
     expectProblem(await request(h.url).delete('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${writer}`), 404, 'CONTRACT_NOT_FOUND');
     await h.flushTraffic();

@@ -23,6 +23,7 @@ export interface AdapterCall<Settings = Record<string, unknown>> {
   /** The calling PD application (SSO client id). */
   consumer: string;
   params: Readonly<Record<string, string>>;
+  /** The contract's declared query parameters (first value each); undeclared ones are dropped. */
   query: Readonly<Record<string, string>>;
   /** Parsed JSON body; `undefined` when the operation takes none. */
   body: unknown;

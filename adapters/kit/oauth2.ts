@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { MissingCredential, type Credentials, type Secret } from './credentials.ts';
+import { redactText } from './redact.ts';
 import type { IssuedToken } from './token-cache.ts';
 import { upstreamAuthFailed, upstreamUnavailable } from './upstream-problem.ts';
 
@@ -42,10 +43,12 @@ export async function fetchOAuthToken(token: TokenRequest): Promise<IssuedToken>
     // A non-JSON refusal (an HTML error page) still fails below with the status.
   }
   if (status !== 200 || typeof parsed.access_token !== 'string') {
+    // Issuers quote what they were sent (WSO2: "...could not be found for client_id: <key>").
+    const sent = [...Object.values(token.form), ...(token.basic ? [token.basic.clientId, token.basic.clientSecret] : [])].filter((v) => typeof v !== 'string').map(reveal);
     throw upstreamAuthFailed({
       system: token.system,
       code: typeof parsed.error === 'string' ? parsed.error : `HTTP ${status}`,
-      ...(typeof parsed.error_description === 'string' ? { message: parsed.error_description } : {}),
+      ...(typeof parsed.error_description === 'string' ? { message: redactText(parsed.error_description, sent) } : {}),
     }, `${token.system} refused the gateway's token request.`);
   }
   const expiresIn = Number(parsed.expires_in);

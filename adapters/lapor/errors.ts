@@ -4,6 +4,7 @@
 import type { Problem } from '../../gateway/errors/problem.ts';
 import type { UpstreamResponse } from '../kit/model.ts';
 import { upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected, upstreamUnavailable } from '../kit/upstream-problem.ts';
+import { redactText } from '../kit/redact.ts';
 import type { LaporFault, WireAnswer } from './wire.ts';
 
 export const system = 'SP4N-LAPOR!';
@@ -11,13 +12,7 @@ export const system = 'SP4N-LAPOR!';
 export const masked = '[disamarkan]';
 
 /** `message` with every occurrence of a sensitive value replaced; values under 3 characters are left alone. */
-export function redact(message: string, sensitive: readonly string[]): string {
-  let result = message;
-  for (const value of [...sensitive].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-    result = result.split(value).join(masked);
-  }
-  return result;
-}
+export const redact = (message: string, sensitive: readonly string[]): string => redactText(message, sensitive, masked);
 
 export function problemForFault(fault: LaporFault, sensitive: readonly string[]): Problem {
   const upstream = { system, code: fault.code, ...(fault.message === undefined ? {} : { message: redact(fault.message, sensitive) }) };

@@ -6,7 +6,8 @@ import type { AdapterCall } from '../kit/model.ts';
 import { defineAdapter } from '../kit/model.ts';
 import { runMapped } from '../kit/run-mapped.ts';
 import { UpstreamClient } from '../kit/upstream-client.ts';
-import { credentialNames, redact, redactFailure, SipdCallAuth } from './auth.ts';
+import { redactProblem, redactValues } from '../kit/redact.ts';
+import { credentialNames, SipdCallAuth } from './auth.ts';
 import { system } from './errors.ts';
 import { mappings } from './mapping.ts';
 import type { SipdSettings } from './types.ts';
@@ -40,9 +41,9 @@ export default defineAdapter({
         try {
           // The loader checked the contract's adapter: block against settingsSchema.
           const answer = await runMapped(call as unknown as AdapterCall<SipdSettings>, mapping, client, auth);
-          return { ...answer, body: redact(answer.body, auth.revealed) };
+          return { ...answer, body: redactValues(answer.body, auth.revealed) };
         } catch (error) {
-          throw redactFailure(error, auth.revealed);
+          throw redactProblem(error, auth.revealed);
         }
       },
       close: () => client.close(),

@@ -1,4 +1,3 @@
-import { Problem } from '../../gateway/errors/problem.ts';
 import type { Credentials } from '../kit/credentials.ts';
 import type { UpstreamRequest } from '../kit/model.ts';
 import { readCredentials } from '../kit/oauth2.ts';
@@ -39,27 +38,4 @@ export class SipdCallAuth implements UpstreamAuth {
     this.revealed.push(value);
     return value;
   }
-}
-
-function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('[redacted]');
-  return out;
-}
-
-/** Deep copy of `value` with every secret value replaced: SIPD may echo a token in its messages. */
-export function redact<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  if (typeof value === 'string') return scrubText(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redact(item, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redact(item, secrets)])) as T;
-  }
-  return value;
-}
-
-/** A failure with every secret value taken out of its detail and members. */
-export function redactFailure(error: unknown, secrets: readonly string[]): unknown {
-  if (!(error instanceof Problem) || secrets.length === 0) return error;
-  return new Problem(error.code, scrubText(error.message, secrets), redact(error.extensions, secrets), error.headers);
 }

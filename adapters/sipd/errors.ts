@@ -1,6 +1,6 @@
 import { Problem } from '../../gateway/errors/problem.ts';
 import type { UpstreamResponse } from '../kit/model.ts';
-import { parseUpstreamJson, upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected } from '../kit/upstream-problem.ts';
+import { parseUpstreamJson, upstreamAuthFailed, upstreamFailing, upstreamInvalid, upstreamNotFound, upstreamRejected } from '../kit/upstream-problem.ts';
 import type { SipdPushAnswer } from './types.ts';
 
 /** The name callers see under `upstream.system`. */
@@ -31,9 +31,7 @@ export function sipdFailure(code: number, message: string | undefined): Problem 
   const fault = { system, code, ...(message === undefined ? {} : { message }) };
   if (code === 401 || code === 403) return upstreamAuthFailed(fault, 'SIPD refused the gateway\'s key for this region (the push key or the API token).');
   if (code === 404) return upstreamNotFound(fault);
-  if (code >= 500) {
-    return new Problem('UPSTREAM_UNAVAILABLE', `SIPD failed with code ${code}; try again later.`, { upstream: { system, code: String(code), ...(message === undefined ? {} : { message }) } }, { 'retry-after': '5' });
-  }
+  if (code >= 500) return upstreamFailing(fault, `SIPD failed with code ${code}; try again later.`);
   return upstreamRejected(fault);
 }
 

@@ -8,6 +8,7 @@ import { runMapped } from '../kit/run-mapped.ts';
 import { UpstreamClient } from '../kit/upstream-client.ts';
 import { upstreamUnavailable } from '../kit/upstream-problem.ts';
 import { oauth2Credentials, SplpAuthenticators } from './auth.ts';
+import { registerSplpCommands } from './cli.ts';
 import { splpMapping } from './mapping.ts';
 import { checkSplpContract, settingsSchema, system, type SplpSettings } from './settings.ts';
 
@@ -20,6 +21,7 @@ export default defineAdapter({
   credentials: oauth2Credentials,
   settingsSchema,
   checkContract: checkSplpContract,
+  cli: registerSplpCommands,
   create(env) {
     if (!env.upstreamUrl) {
       // A contract without `upstream:` and no `upstreams.<name>.url`: every call says so.

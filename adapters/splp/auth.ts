@@ -1,4 +1,3 @@
-import { Problem } from '../../gateway/errors/problem.ts';
 import type { Secret } from '../kit/credentials.ts';
 import type { AdapterEnvironment, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
 import { fetchOAuthToken, readCredentials } from '../kit/oauth2.ts';
@@ -10,20 +9,6 @@ import { system, type SplpSettings } from './settings.ts';
 /** Credential names, read from `upstreams.<name>.credentials`. */
 export const oauth2Credentials = ['consumerKey', 'consumerSecret'] as const;
 export const apiKeyCredentials = ['apiKey'] as const;
-
-/**
- * WSO2's token endpoint names the consumer key in its refusal ("A valid OAuth client could not be
- * found for client_id: ..."), which the kit passes on as the upstream message: blank it out, so
- * the key reaches neither the caller's problem nor a log line.
- */
-export function withoutCredentials(error: unknown, secrets: readonly Secret[]): unknown {
-  if (!(error instanceof Problem)) return error;
-  const values = secrets.map((secret) => secret.reveal()).filter((value) => value.length > 0);
-  const scrub = (text: string) => values.reduce((result, value) => result.replaceAll(value, '[redacted]'), text);
-  const upstream = error.extensions.upstream as { message?: string } | undefined;
-  const extensions = upstream?.message === undefined ? error.extensions : { ...error.extensions, upstream: { ...upstream, message: scrub(upstream.message) } };
-  return new Problem(error.code, scrub(error.message), extensions, error.headers);
-}
 
 /** The 401 of an SPLP gateway whose fault says the token is invalid, expired or revoked. */
 export function refusesToken(response: UpstreamResponse): boolean {
@@ -64,8 +49,6 @@ export class SplpAuthenticators {
           form: { grant_type: 'client_credentials', ...(settings.scope ? { scope: settings.scope } : {}) },
           basic: { clientId: consumerKey, clientSecret: consumerSecret },
           timeoutMs: this.env.timeoutMs,
-        }).catch((error: unknown) => {
-          throw withoutCredentials(error, [consumerKey, consumerSecret]);
         });
         this.env.log.debug({ expiresInSeconds: issued.expiresInSeconds }, 'SPLP access token issued');
         return issued;

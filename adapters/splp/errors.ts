@@ -1,6 +1,6 @@
 import { Problem } from '../../gateway/errors/problem.ts';
 import type { UpstreamResponse } from '../kit/model.ts';
-import { upstreamAuthFailed, upstreamNotFound, upstreamRejected, type UpstreamFault } from '../kit/upstream-problem.ts';
+import { upstreamAuthFailed, upstreamFailing, upstreamMember, upstreamNotFound, upstreamRejected, type UpstreamFault } from '../kit/upstream-problem.ts';
 import { system } from './settings.ts';
 
 /**
@@ -96,9 +96,6 @@ export function retryAfterSeconds(response: UpstreamResponse, fault: Wso2Fault):
   return '60';
 }
 
-function faultMember(fault: UpstreamFault): Record<string, unknown> {
-  return { upstream: { system: fault.system, ...(fault.code === undefined ? {} : { code: String(fault.code) }), ...(fault.message === undefined ? {} : { message: fault.message }) } };
-}
 
 /** A non-2xx answer from SPLP as the problem the caller gets. */
 export function splpProblem(response: UpstreamResponse): Problem {
@@ -111,13 +108,13 @@ export function splpProblem(response: UpstreamResponse): Problem {
       return upstreamNotFound(words, 'SPLP has no resource matching the request: the API or resource is not (or no longer) published, or the contract\'s adapter.operations path is wrong.');
     }
     if (throttleCodes.has(fault.code) || status === 429) {
-      return new Problem('UPSTREAM_UNAVAILABLE', 'SPLP throttled the gateway\'s subscription; retry after the time given.', faultMember(words), { 'retry-after': retryAfterSeconds(response, fault) });
+      return upstreamFailing(words, 'SPLP throttled the gateway\'s subscription; retry after the time given.', retryAfterSeconds(response, fault));
     }
     if (timeoutCodes.has(fault.code) || status === 504) {
-      return new Problem('UPSTREAM_TIMEOUT', `The API behind SPLP did not answer SPLP in time (${fault.message ?? fault.code}).`, faultMember(words));
+      return new Problem('UPSTREAM_TIMEOUT', `The API behind SPLP did not answer SPLP in time (${fault.message ?? fault.code}).`, upstreamMember(words));
     }
     if (unavailableCodes.has(fault.code) || status >= 500) {
-      return new Problem('UPSTREAM_UNAVAILABLE', `SPLP could not serve the request (${fault.message ?? fault.code}).`, faultMember(words), { 'retry-after': '5' });
+      return upstreamFailing(words, `SPLP could not serve the request (${fault.message ?? fault.code}).`);
     }
     return upstreamRejected(words);
   }
@@ -126,7 +123,7 @@ export function splpProblem(response: UpstreamResponse): Problem {
   if (status === 404) return upstreamNotFound(words);
   // The API itself refusing SPLP's call: SPLP's endpoint security towards it, not the caller.
   if (status === 401) return upstreamAuthFailed(words);
-  if (status === 429) return new Problem('UPSTREAM_UNAVAILABLE', 'The API behind SPLP throttled the request; retry later.', faultMember(words), { 'retry-after': retryAfterSeconds(response, { code: `HTTP ${status}` }) });
-  if (status >= 500) return new Problem('UPSTREAM_UNAVAILABLE', `The API behind SPLP failed (HTTP ${status}).`, faultMember(words), { 'retry-after': '5' });
+  if (status === 429) return upstreamFailing(words, 'The API behind SPLP throttled the request; retry later.', retryAfterSeconds(response, { code: `HTTP ${status}` }));
+  if (status >= 500) return upstreamFailing(words, `The API behind SPLP failed (HTTP ${status}).`);
   return upstreamRejected(words);
 }

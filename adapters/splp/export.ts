@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { problemCatalogue } from '../../gateway/errors/catalogue.ts';
+import { problemSchema } from '../../gateway/openapi/build.ts';
 import type { Classification, ContractDefinition, OperationSpec, ParameterSpec } from '../../gateway/registry/contract.ts';
 import { routePrefix } from '../../gateway/registry/contract.ts';
 import { toOpenApi30, type ConversionContext, type Schema30 } from './openapi30.ts';
@@ -38,23 +38,9 @@ const securityScheme = 'penghubung';
 /** `getRegion` -> `GetRegion`, for component names. */
 const pascal = (id: string) => id.replace(/(^|[-_])(\w)/g, (_whole, _sep: string, letter: string) => letter.toUpperCase());
 
-/** The gateway's problem+json body, in OpenAPI 3.0 terms. */
-function problemSchema(): Schema30 {
-  return {
-    type: 'object',
-    description: 'RFC 9457 problem details of the region\'s gateway.',
-    required: ['type', 'title', 'status', 'detail', 'instance', 'code'],
-    properties: {
-      type: { type: 'string', format: 'uri' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string' },
-      instance: { type: 'string', description: 'The request id (X-Request-Id).' },
-      code: { type: 'string', enum: Object.keys(problemCatalogue) },
-      errors: { type: 'array', items: { type: 'object', properties: { in: { type: 'string' }, pointer: { type: 'string' }, message: { type: 'string' } } } },
-      upstream: { type: 'object', properties: { system: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } },
-    },
-  };
+/** The gateway's problem+json body: the schema of its own OpenAPI document is plain OpenAPI 3.0 too. */
+function problemSchema30(): Schema30 {
+  return { ...problemSchema, description: 'RFC 9457 problem details of the region\'s gateway.' } as Schema30;
 }
 
 function parameter(name: string, location: 'path' | 'query', spec: ParameterSpec, where: string, context: ConversionContext): Schema30 {
@@ -104,7 +90,7 @@ function operationObject(contract: ContractDefinition, operation: OperationSpec,
 
 function contractDocument(contract: ContractDefinition, options: SplpExportOptions, gatewayUrl: string): SplpExportDocument {
   const serverUrl = `${gatewayUrl}${routePrefix(contract)}`;
-  const context: ConversionContext = { prefix: '', components: { Problem: problemSchema() }, notes: [] };
+  const context: ConversionContext = { prefix: '', components: { Problem: problemSchema30() }, notes: [] };
   const bearer = options.tokenUrl === undefined;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of contract.operations) {

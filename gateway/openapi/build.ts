@@ -9,7 +9,7 @@ export function mayCall(route: Route, caller: Caller): boolean {
   return route.requiredScopes.every((scope) => caller.grants.has(scope)) && clearanceCovers(caller.clearance, route.contract.classification);
 }
 
-const problemSchema = {
+export const problemSchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'instance', 'code'],
   properties: {
@@ -20,6 +20,11 @@ const problemSchema = {
     instance: { type: 'string', description: 'The request id (X-Request-Id).' },
     code: { type: 'string', enum: Object.keys(problemCatalogue) },
     errors: { type: 'array', items: { type: 'object', properties: { in: { type: 'string' }, pointer: { type: 'string' }, message: { type: 'string' } } } },
+    upstream: {
+      type: 'object',
+      description: 'UPSTREAM_* codes: what the national system or upstream itself answered.',
+      properties: { system: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+    },
   },
 };
 

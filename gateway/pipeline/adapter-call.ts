@@ -13,9 +13,10 @@ async function canonicalBody(ex: Exchange, ctx: PipelineContext): Promise<unknow
   return ex.body.length === 0 ? undefined : parseJson(ex.body);
 }
 
-function firstValues(search: string): Record<string, string> {
+/** The declared query parameters only: what validation did not check does not reach an adapter. */
+function declaredQuery(search: string, declared: Readonly<Record<string, unknown>>): Record<string, string> {
   const query: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(search)) if (!(name in query)) query[name] = value;
+  for (const [name, value] of new URLSearchParams(search)) if (name in declared && !(name in query)) query[name] = value;
   return query;
 }
 
@@ -44,7 +45,7 @@ export async function callAdapter(ex: Exchange, ctx: PipelineContext): Promise<v
     operation: route.operation.id,
     consumer: ex.consumer!.clientId,
     params,
-    query: firstValues(ex.search),
+    query: declaredQuery(ex.search, route.operation.query),
     body: await canonicalBody(ex, ctx),
     settings: route.contract.adapterSettings,
     timing: ex.upstream,

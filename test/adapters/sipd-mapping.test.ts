@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import sipdAdapter from '../../adapters/sipd/adapter.ts';
-import { redact, redactFailure, SipdCallAuth } from '../../adapters/sipd/auth.ts';
+import { SipdCallAuth } from '../../adapters/sipd/auth.ts';
+import { redactProblem, redactValues } from '../../adapters/kit/redact.ts';
 import { errorLines } from '../../adapters/sipd/errors.ts';
 import { mappings } from '../../adapters/sipd/mapping.ts';
 import type { PlanDoc, SipdSettings } from '../../adapters/sipd/types.ts';
@@ -166,9 +167,9 @@ describe('SIPD credentials', () => {
   });
 
   it('takes echoed secret values out of answers and problems', () => {
-    expect(redact({ log: ['key push-key-value-123 OK'], n: 1 }, ['push-key-value-123'])).toEqual({ log: ['key [redacted] OK'], n: 1 });
+    expect(redactValues({ log: ['key push-key-value-123 OK'], n: 1 }, ['push-key-value-123'])).toEqual({ log: ['key [redacted] OK'], n: 1 });
     const echoed = new Problem('UPSTREAM_AUTH_FAILED', 'token api-token-value-456 refused', { upstream: { system: 'SIPD', message: '_apitoken api-token-value-456 tidak valid' } });
-    const clean = redactFailure(echoed, ['api-token-value-456']) as Problem;
+    const clean = redactProblem(echoed, ['api-token-value-456']) as Problem;
     expect(JSON.stringify(clean.toDocument('r'))).not.toContain('api-token-value-456');
     expect(clean.extensions.upstream).toEqual({ system: 'SIPD', message: '_apitoken [redacted] tidak valid' });
   });

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeAdapters, discoverAdapters } from '../../adapters/index.ts';
 import { exportForSplp, writeSplpExport, type SplpExportDocument } from '../../adapters/splp/export.ts';
@@ -215,5 +216,31 @@ describe('SPLP export options and conversion', () => {
     });
     const get = (document.paths as Record<string, Record<string, { security: unknown }>>)['/kecamatan/{kode}/ringkasan']!.get!;
     expect(get.security).toEqual([{ penghubung: ['dukcapil.read', 'dukcapil.extra'] }]);
+  });
+});
+
+describe('penghubung splp export', () => {
+  it('writes the files from contract directories and lists what it exported', () => {
+    const out = tempDir('splp-cli-');
+    try {
+      const run = spawnSync(process.execPath, ['bin/penghubung.js', 'splp', 'export', '--from', bundledContracts, '--out', out, '--gateway-url', gatewayUrl, '--include', 'publik,terbatas'], { encoding: 'utf8', cwd: new URL('../../', import.meta.url).pathname });
+      expect(run.stderr).not.toMatch(/penghubung:/);
+      expect(run.status).toBe(0);
+      const files = readdirSync(out).sort();
+      expect(files).toContain('bkn-siasn.openapi.json');
+      expect(files).toContain('sandbox-direktori.openapi.json');
+      expect(files.some((f) => f.startsWith('splp-'))).toBe(false);
+      expect(run.stdout).toMatch(new RegExp(`${files.length} of \\d+ active contracts exported \\(classifications: publik, terbatas\\)`));
+      const document = JSON.parse(readFileSync(`${out}/bkn-siasn.openapi.json`, 'utf8')) as { openapi: string };
+      expect(document.openapi).toBe('3.0.3');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown classification with a clear message', () => {
+    const run = spawnSync(process.execPath, ['bin/penghubung.js', 'splp', 'export', '--from', bundledContracts, '--out', '/tmp/never', '--gateway-url', gatewayUrl, '--include', 'sangat-rahasia'], { encoding: 'utf8', cwd: new URL('../../', import.meta.url).pathname });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('--include: unknown classification sangat-rahasia');
   });
 });
