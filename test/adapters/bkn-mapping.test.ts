@@ -2,13 +2,13 @@
 // check, dates, the answer and fault readers, the token endpoint resolution. No server.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Problem } from '../../gateway/errors/problem.ts';
 import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
 import { isoFromSiasn, siasnFromIso } from '../../adapters/bkn/dates.ts';
 import { readEnvelope, refusalOf, transportProblem, writeAnswer } from '../../adapters/bkn/errors.ts';
 import { employeeLookup, readMappings, savePositionMapping, type PositionChange } from '../../adapters/bkn/mapping.ts';
 import { checkNip } from '../../adapters/bkn/nip.ts';
 import { tokenEndpoints, type BknSettings } from '../../adapters/bkn/settings.ts';
+import { problemOf } from '../support/problems.ts';
 
 const fixture = (operation: string, name: string) => JSON.parse(readFileSync(new URL(`../../adapters/bkn/fixtures/${operation}/${name}.json`, import.meta.url), 'utf8'));
 const schemaExample = (file: string) => JSON.parse(readFileSync(new URL(`../../contracts/bkn/schemas/${file}`, import.meta.url), 'utf8')).examples[0];
@@ -21,17 +21,6 @@ function answer(status: number, body: unknown, type = 'application/json'): Upstr
   return { status, headers: { 'content-type': type }, body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)) };
 }
 const fromFixture = (f: { status: number; headers: Record<string, string>; body: unknown }) => answer(f.status, f.body, f.headers['content-type']);
-
-/** The thrown Problem's code, extensions and status, for assertions. */
-function problemOf(run: () => unknown): { code: string; status: number; extensions: Record<string, unknown> } {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Problem) return { code: error.code, status: error.status, extensions: error.extensions };
-    throw error;
-  }
-  throw new Error('expected a Problem');
-}
 
 const schemaOf: Record<string, string> = { getEmployee: 'employee.json', listRankHistory: 'rank-history.json', listPositionHistory: 'position-history.json', listEducationHistory: 'education-history.json' };
 

@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { Problem } from '../../gateway/errors/problem.ts';
 import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
 import type { Complaint } from '../../adapters/lapor/canonical.ts';
 import { masked, redact } from '../../adapters/lapor/errors.ts';
 import { mappings } from '../../adapters/lapor/mapping.ts';
 import { addStreamDocument, paths, readStatusAnswer, statusDocument, wibToIso } from '../../adapters/lapor/wire.ts';
 import { attribute, child, parseXml, text } from '../../adapters/lapor/xml.ts';
+import { problemOf } from '../support/problems.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../../adapters/lapor/fixtures/${name}`, import.meta.url), 'utf8');
 /** Golden files end with one newline for the editor's sake; the wire has none. */
@@ -27,17 +27,6 @@ function call(operation: string, init: { body?: unknown; params?: Record<string,
 
 function answer(status: number, body: string, contentType = 'text/xml; charset=UTF-8'): UpstreamResponse {
   return { status, headers: { 'content-type': contentType }, body: Buffer.from(body) };
-}
-
-/** The problem a mapping throws, as the caller would see it. */
-function problemOf(run: () => unknown): Problem {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 describe('LAPOR! wire format: golden fixtures, canonical to LAPOR!', () => {

@@ -13,6 +13,7 @@ import { Credentials } from '../../adapters/kit/credentials.ts';
 import type { AdapterCall, UpstreamRequest, UpstreamResponse } from '../../adapters/kit/model.ts';
 import { Problem } from '../../gateway/errors/problem.ts';
 import { loadContractFile } from '../../gateway/registry/load-contracts.ts';
+import { problemOf } from '../support/problems.ts';
 
 const fixture = <T = Record<string, unknown>>(name: string): T =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../../adapters/sipd/fixtures/${name}.json`, import.meta.url)), 'utf8')) as T;
@@ -36,16 +37,6 @@ function plain(request: UpstreamRequest): Record<string, unknown> {
 
 function response(status: number, body: unknown, raw = false): UpstreamResponse {
   return { status, headers: {}, body: Buffer.from(raw ? String(body) : JSON.stringify(body)) };
-}
-
-function problemOf(run: () => unknown): Problem {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a problem');
 }
 
 const pushCall = () => callOf(fixture<CanonicalFixture>('pushPlan.canonical-request'));

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Problem } from '../../gateway/errors/problem.ts';
 import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
 import { refusesToken } from '../../adapters/splp/auth.ts';
 import { readWso2Fault, retryAfterSeconds } from '../../adapters/splp/errors.ts';
 import { fromUpstream, toUpstream } from '../../adapters/splp/mapping.ts';
 import { checkSplpContract, type SplpSettings } from '../../adapters/splp/settings.ts';
+import { problemOf } from '../support/problems.ts';
 
 /** One golden fixture: canonical call, the SPLP request it becomes, an SPLP answer and the canonical result. */
 interface Fixture {
@@ -58,14 +58,7 @@ describe('SPLP mapping golden fixtures', () => {
   });
 
   it.each(fixtures.filter(([, f]) => f.problem))('fromUpstream maps %s to a problem', (_name, fixture) => {
-    let thrown: unknown;
-    try {
-      fromUpstream(responseOf(fixture), callOf(fixture));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(thrown).toBeInstanceOf(Problem);
-    const problem = thrown as Problem;
+    const problem = problemOf(() => fromUpstream(responseOf(fixture), callOf(fixture)));
     const expected = fixture.problem!;
     expect({ code: problem.code, status: problem.status }).toEqual({ code: expected.code, status: expected.status });
     if (expected.upstream) expect(problem.extensions.upstream).toEqual(expected.upstream);
