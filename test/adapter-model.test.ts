@@ -1,3 +1,5 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,9 @@ import { startSimServer, type SimServer } from '../adapters/kit/sim-server.ts';
 import { TokenCache } from '../adapters/kit/token-cache.ts';
 import { defineSandbox } from '../adapters/kit/model.ts';
 import { startIntegration, type Integration } from './support/integration.ts';
-import { trafficRows } from './support/harness.ts';
+import { tempDir, trafficRows } from './support/harness.ts';
+import { loadContracts } from '../gateway/registry/load-contracts.ts';
+import { applyContracts } from '../gateway/registry/repository.ts';
 
 const fixtures = (path: string) => fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url));
 
@@ -163,5 +167,19 @@ describe('an adapter that lives only under test/', () => {
     expect(it_.harness.logs.lines.length).toBeGreaterThan(5);
     for (const value of Object.values(it_.credentials)) expect(it_.harness.logs.text).not.toContain(value);
     expect(it_.harness.logs.text).not.toContain('tok-');
+  });
+
+  // Last: it retires the contract.
+  it('stops publishing the feed once no active contract uses the adapter', async () => {
+    const dir = tempDir('contracts-');
+    mkdirSync(join(dir, 'catatan'));
+    const file = fixtures('contracts-catatan/catatan/catatan.yaml');
+    writeFileSync(join(dir, 'catatan', 'catatan.yaml'), readFileSync(file, 'utf8').replace('state: active', 'state: retired'));
+    const gateway = it_.harness.gateway;
+    await applyContracts(gateway.store, loadContracts([dir], gateway.adapters.descriptors));
+    await gateway.registry.refresh();
+    const res = await fetch(`${gateway.public!.url}/catatan/feed`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('NOT_FOUND');
   });
 });
