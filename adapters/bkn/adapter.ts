@@ -1,7 +1,7 @@
 // BKN SIASN (national civil service information system): employee data and position changes of
 // the Pemda's civil servants, Perbup 004 Pasal 15(2). Canonical API under /bkn/v1, see
 // contracts/bkn/bkn-siasn.yaml and docs/integrations/bkn.md.
-import { defineAdapter, type AdapterCall, type AdapterInstance, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../kit/model.ts';
+import { defineAdapter, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../kit/model.ts';
 import { sendAuthorized } from '../kit/run-mapped.ts';
 import { UpstreamClient } from '../kit/upstream-client.ts';
 import { credentialNames, SiasnAuth } from './auth.ts';
@@ -11,12 +11,12 @@ import { settingsSchema, tokenEndpoints, type BknSettings } from './settings.ts'
 
 const operations = [...Object.keys(readMappings), 'savePosition'];
 
-export default defineAdapter({
+export default defineAdapter<BknSettings>({
   name: 'bkn',
   operations,
   credentials: credentialNames,
   settingsSchema,
-  create(env): AdapterInstance {
+  create(env) {
     if (!env.upstreamUrl) throw new Error('the bkn adapter needs an upstream URL (contract upstream.url)');
     const upstreamUrl = env.upstreamUrl;
     const client = new UpstreamClient(upstreamUrl, { system, timeoutMs: env.timeoutMs });
@@ -46,9 +46,7 @@ export default defineAdapter({
     }
 
     return {
-      async execute(untyped) {
-        // The loader checked the contract's adapter: block against settingsSchema and filled its defaults.
-        const call = untyped as unknown as AdapterCall<BknSettings>;
+      async execute(call) {
         if (call.operation === 'savePosition') return savePosition(call);
         const mapping = readMappings[call.operation];
         if (!mapping) throw new Error(`bkn adapter has no operation ${call.operation}`);

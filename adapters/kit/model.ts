@@ -104,13 +104,13 @@ export interface AdapterEnvironment {
 }
 
 /** One adapter per upstream: holds its connection pool and token caches. */
-export interface AdapterInstance {
-  execute(call: AdapterCall): Promise<CanonicalResponse>;
+export interface AdapterInstance<Settings = Record<string, unknown>> {
+  execute(call: AdapterCall<Settings>): Promise<CanonicalResponse>;
   publicRoutes?: PublicRoute[];
   close?(): Promise<void>;
 }
 
-export interface AdapterModule {
+export interface AdapterModule<Settings = Record<string, unknown>> {
   name: string;
   /**
    * Operation ids this adapter maps; a contract naming another one is refused at apply time.
@@ -126,7 +126,7 @@ export interface AdapterModule {
    * upstream mapping in the settings). Returns the problems; none means the contract is accepted.
    */
   checkContract?(contract: ContractUnderCheck): string[];
-  create(env: AdapterEnvironment): AdapterInstance;
+  create(env: AdapterEnvironment): AdapterInstance<Settings>;
   /** Commands the adapter adds to the `penghubung` CLI (e.g. `penghubung splp export`). */
   cli?(program: Command, services: CliServices): void;
 }
@@ -140,8 +140,13 @@ export interface CliServices {
   activeContracts(options: { config?: string; directories?: string[] }): Promise<ContractDefinition[]>;
 }
 
-export function defineAdapter(module: AdapterModule): AdapterModule {
-  return module;
+/**
+ * Declares an adapter. `Settings` types the contract's `adapter:` block as the adapter sees it:
+ * the loader has checked every contract's block against `settingsSchema` (defaults filled in)
+ * before it is applied, so the gateway may hand it over untyped.
+ */
+export function defineAdapter<Settings = Record<string, unknown>>(module: AdapterModule<Settings>): AdapterModule {
+  return module as unknown as AdapterModule;
 }
 
 /** A PD application of the demo profile that calls an integration: an SSO client and a gateway consumer. */

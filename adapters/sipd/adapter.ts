@@ -2,7 +2,6 @@
 // the RUP (procurement plan) read from it. Perbup Kuantan Singingi 33/2020 Pasal 17 names SIPD
 // the shared application for regional planning and finance; docs/integrations/sipd.md has the
 // upstream facts, their public sources and what is still to be confirmed with Kemendagri.
-import type { AdapterCall } from '../kit/model.ts';
 import { defineAdapter } from '../kit/model.ts';
 import { runMapped } from '../kit/run-mapped.ts';
 import { UpstreamClient } from '../kit/upstream-client.ts';
@@ -23,7 +22,7 @@ export const settingsSchema = {
   },
 } as const;
 
-export default defineAdapter({
+export default defineAdapter<SipdSettings>({
   name: 'sipd',
   operations: Object.keys(mappings),
   credentials: credentialNames,
@@ -39,8 +38,7 @@ export default defineAdapter({
         // SIPD's answer (a receipt's log, a refusal's message) is taken out before it leaves.
         const auth = new SipdCallAuth(env.credentials);
         try {
-          // The loader checked the contract's adapter: block against settingsSchema.
-          const answer = await runMapped(call as unknown as AdapterCall<SipdSettings>, mapping, client, auth);
+          const answer = await runMapped(call, mapping, client, auth);
           return { ...answer, body: redactValues(answer.body, auth.revealed) };
         } catch (error) {
           throw redactProblem(error, auth.revealed);

@@ -2,7 +2,6 @@
 // API Manager: a generic adapter. Any API published on SPLP is consumed by a contract with
 // `forwarding: splp` whose `adapter:` block names the tenant, context, version and, per
 // operation, the SPLP resource. The region's own APIs go the other way with `export.ts`.
-import type { AdapterCall } from '../kit/model.ts';
 import { defineAdapter } from '../kit/model.ts';
 import { runMapped } from '../kit/run-mapped.ts';
 import { UpstreamClient } from '../kit/upstream-client.ts';
@@ -12,7 +11,7 @@ import { registerSplpCommands } from './cli.ts';
 import { splpMapping } from './mapping.ts';
 import { checkSplpContract, settingsSchema, system, type SplpSettings } from './settings.ts';
 
-export default defineAdapter({
+export default defineAdapter<SplpSettings>({
   name: 'splp',
   // Generic: the operations are whatever each contract declares; `checkContract` makes sure each
   // one has an SPLP resource in the contract's settings.
@@ -30,11 +29,7 @@ export default defineAdapter({
     const client = new UpstreamClient(env.upstreamUrl, { system, timeoutMs: env.timeoutMs });
     const authenticators = new SplpAuthenticators(env);
     return {
-      execute: (call) => {
-        // The loader checked `settings` against settingsSchema and checkSplpContract.
-        const splpCall = call as unknown as AdapterCall<SplpSettings>;
-        return runMapped(splpCall, splpMapping, client, authenticators.for(splpCall.settings));
-      },
+      execute: (call) => runMapped(call, splpMapping, client, authenticators.for(call.settings)),
       close: () => client.close(),
     };
   },
