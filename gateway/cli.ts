@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describeCertificate, describePemBundle, registerCertsCommands, type CertificateInUse } from '../certs/index.ts';
+import { registeredCertificatePems } from './registry/partners.ts';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
@@ -58,6 +61,7 @@ program.command('demo')
       '',
       `Penghubung demo siap / ready in ${seconds} s`,
       `  internal gateway  ${demo.gateway.internal.url}    (OpenAPI: ${demo.gateway.internal.url}/openapi.json)`,
+      `  partner listener  ${demo.gateway.external!.url}   (mutual TLS; demo bank files in ${demo.gateway.config.dataDir}/demo/partners/)`,
       `  admin API         ${demo.gateway.admin.url}    (traffic: /admin/v1/traffic, client diskominfo-noc)`,
       `  SSO (OIDC)        ${demo.sso.issuer}`,
       ...Object.entries(demo.sandboxes).map(([name, s]) => `  simulator ${name.padEnd(8)}${s.url}`),
@@ -66,6 +70,9 @@ program.command('demo')
       '',
       'Try it:',
       demo.curlExample,
+      '',
+      'As the demo bank, over mutual TLS:',
+      demo.partnerCurlExample,
       '',
     ].join('\n'));
   });
@@ -119,6 +126,37 @@ program.command('docs')
     if (topic !== 'errors') throw new Error(`unknown topic ${topic}; known: errors`);
     process.stdout.write(renderErrorsDoc());
   });
+
+/** The data directory, also without a configuration file (PKI commands run before the gateway is configured). */
+function dataDirFrom(file: string | undefined): string {
+  if (file || existsSync('penghubung.yaml')) return configFrom(file).dataDir;
+  return resolve(process.env.PENGHUBUNG_DATA_DIR ?? './data');
+}
+
+/** `certs check` also covers the listeners' TLS files and every client certificate registered in the store. */
+async function gatewayCertificatesInUse(file: string | undefined): Promise<CertificateInUse[]> {
+  if (!file && !existsSync('penghubung.yaml')) return [];
+  const config = configFrom(file);
+  const found: CertificateInUse[] = [];
+  for (const [listener, tls] of [['internal', config.internal.tls], ['external', config.external.tls]] as const) {
+    for (const [role, path] of [['server', tls.cert], ...tls.clientCa.map((ca) => ['client CA', ca] as const)] as const) {
+      if (path) found.push(...describePemBundle(readFileSync(path, 'utf8')).map((c) => ({ ...c, source: `${listener} ${role} (${path})` })));
+    }
+  }
+  try {
+    const store = await openStore(config);
+    try {
+      for (const { ownerKind, ownerId, pem } of await registeredCertificatePems(store)) found.push({ ...describeCertificate(pem), source: `${ownerKind} ${ownerId} (registry)` });
+    } finally {
+      await store.close();
+    }
+  } catch (error) {
+    process.stderr.write(`note: registered client certificates not checked (${(error as Error).message}); GET /admin/v1/certificates?within=N on the running gateway lists them\n`);
+  }
+  return found;
+}
+
+registerCertsCommands(program, { pkiDir: (file) => join(dataDirFrom(file), 'pki'), certificatesInUse: gatewayCertificatesInUse });
 
 const services: CliServices = {
   async activeContracts({ config: file, directories }) {

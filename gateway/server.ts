@@ -17,6 +17,8 @@ import { TrafficLog } from './traffic/traffic-log.ts';
 import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
 import { AdapterHost } from './pipeline/adapter-host.ts';
 import { createPublicServer } from './listeners/public.ts';
+import { createExternalServer } from './listeners/external.ts';
+import { noRevocations, TlsMaterial } from './partners/tls-material.ts';
 
 export interface Gateway {
   config: GatewayConfig;
@@ -28,8 +30,12 @@ export interface Gateway {
   adapters: AdapterHost;
   internal: Listening;
   admin: Listening;
+  /** The partner listener (mutual TLS), when `external.enabled`. */
+  external: Listening | null;
   /** The feeds listener, when `public.enabled`. */
   public: Listening | null;
+  /** TLS files of the listeners that have them (monitoring, reload). */
+  tls: { internal: TlsMaterial | null; external: TlsMaterial | null };
   /** Graceful stop: drain in-flight exchanges, flush the traffic log, close the store. */
   close(): Promise<void>;
 }
@@ -69,23 +75,29 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
     const forwarder = new Forwarder(config.limits.bodyBytes);
-    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, traffic };
+    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, traffic, revocations: noRevocations };
+    const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
+    const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
     const health = new Health(store, verifier, registry, traffic);
     let draining = false;
-    const internal = await listen(createInternalServer(ctx, health, () => draining), config.internal.host, config.internal.port);
-    const admin = await listen(createServer(createAdminApp(ctx, store, health)), config.admin.host, config.admin.port);
+    const internal = await listen(createInternalServer(ctx, health, () => draining, internalTls), config.internal.host, config.internal.port);
+    const external = externalTls ? await listen(createExternalServer(ctx, externalTls, health, () => draining), config.external.host, config.external.port) : null;
+    const admin = await listen(createServer(createAdminApp(ctx, store, health, { internal: internalTls, external: externalTls })), config.admin.host, config.admin.port);
     const publicFeeds = config.public.enabled ? await listen(createPublicServer(ctx, health), config.public.host, config.public.port) : null;
-    log.info({ internal: internal.url, admin: admin.url, public: publicFeeds?.url, store: store.kind, routes: registry.current.routes.length, adapters: [...discovered.keys()] }, 'penghubung ready');
+    log.info({ internal: internal.url, external: external?.url, admin: admin.url, public: publicFeeds?.url, store: store.kind, routes: registry.current.routes.length, adapters: [...discovered.keys()] }, 'penghubung ready');
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, adapters, internal, admin, public: publicFeeds,
+      config, log, store, registry, verifier, traffic, adapters, internal, external, admin, public: publicFeeds,
+      tls: { internal: internalTls, external: externalTls },
       close() {
         closing ??= (async () => {
           draining = true;
           health.setDraining();
           const drainMs = config.shutdown.drainSeconds * 1000;
-          await Promise.all([internal.drain(drainMs), admin.drain(Math.min(drainMs, 2000)), publicFeeds?.drain(Math.min(drainMs, 2000))]);
+          await Promise.all([internal.drain(drainMs), external?.drain(drainMs), admin.drain(Math.min(drainMs, 2000)), publicFeeds?.drain(Math.min(drainMs, 2000))]);
+          internalTls?.stop();
+          externalTls?.stop();
           registry.stop();
           verifier.stop();
           await traffic.close();

@@ -108,7 +108,7 @@ describe('contract files', () => {
 describe('routing table', () => {
   it('matches static segments before parameters and decodes parameters', async () => {
     const [loaded] = loadContracts([contractDir({ 'pegawai.yaml': validContract })]);
-    const table = new RoutingTable({ revision: 1, contracts: [loaded!.definition], consumers: new Map() });
+    const table = new RoutingTable({ revision: 1, contracts: [loaded!.definition], consumers: new Map(), partners: new Map(), certificates: new Map(), agreementsByPartner: new Map() });
     expect(table.match('GET', '/kepegawaian/v2/pegawai/baru')?.route.operation.id).toBe('listNew');
     const match = table.match('GET', '/kepegawaian/v2/pegawai/1985%2003');
     expect(match?.route.operation.id).toBe('getEmployee');

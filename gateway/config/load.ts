@@ -102,5 +102,29 @@ export function loadConfig(options: LoadOptions = {}): GatewayConfig {
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   config.dataDir = env.PENGHUBUNG_DATA_DIR ? resolve(env.PENGHUBUNG_DATA_DIR) : absolute(config.dataDir);
   config.contracts.directories = config.contracts.directories.map(absolute);
+  config.adapters.directories = config.adapters.directories.map(absolute);
+  for (const tls of [config.internal.tls, config.external.tls]) {
+    if (tls.cert) tls.cert = absolute(tls.cert);
+    if (tls.key) tls.key = absolute(tls.key);
+    tls.clientCa = tls.clientCa.map(absolute);
+    tls.crl = tls.crl.map(absolute);
+  }
+  checkConsistency(config, source);
   return config;
+}
+
+/** Rules across keys that a JSON Schema says badly: each names the keys to fix. */
+function checkConsistency(config: GatewayConfig, source: string): void {
+  const problems: string[] = [];
+  const { internal, external } = config;
+  if (external.enabled && (!external.tls.cert || !external.tls.key)) problems.push('"external.enabled" needs "external.tls.cert" and "external.tls.key"');
+  if (external.enabled && external.tls.clientCa.length === 0) problems.push('"external.enabled" needs at least one CA in "external.tls.clientCa" (partners authenticate with client certificates)');
+  if (Boolean(internal.tls.cert) !== Boolean(internal.tls.key)) problems.push('"internal.tls.cert" and "internal.tls.key" go together');
+  if (internal.requireClientCert && (!internal.tls.cert || internal.tls.clientCa.length === 0)) problems.push('"internal.requireClientCert" needs "internal.tls.cert", "internal.tls.key" and "internal.tls.clientCa"');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.timezone });
+  } catch {
+    problems.push(`bad value at "timezone": ${config.timezone} is not an IANA time zone (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)`);
+  }
+  if (problems.length > 0) throw new ConfigError(`${source}: ${problems.join('; ')}`);
 }

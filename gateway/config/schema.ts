@@ -7,9 +7,32 @@ export type AsymmetricAlgorithm = (typeof asymmetricAlgorithms)[number];
 
 export interface ListenerConfig { host: string; port: number }
 
+/** TLS material of a listener, as PEM file paths. Files are re-read when they change. */
+export interface TlsConfig {
+  cert: string | null;
+  key: string | null;
+  /** CAs whose client certificates are accepted (the Dinas' CA, BSrE's chain, ...). */
+  clientCa: string[];
+  /** Revocation lists of those CAs; a changed file applies to the next request. */
+  crl: string[];
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
 export interface GatewayConfig {
   dataDir: string;
-  internal: ListenerConfig & { trustProxy: boolean };
+  internal: ListenerConfig & {
+    trustProxy: boolean;
+    /** HTTPS for PD applications when `tls.cert` is set. */
+    tls: TlsConfig;
+    /** PD applications must also present a client certificate registered to their consumer. */
+    requireClientCert: boolean;
+  };
+  /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
+  external: ListenerConfig & { enabled: boolean; tls: TlsConfig; trustProxy: boolean };
+  /** Reload interval for TLS files (certificates, CAs, CRLs). */
+  tlsReloadSeconds: number;
+  /** The region's time zone: agreements run by its calendar days. */
+  timezone: string;
   admin: ListenerConfig;
   sso: {
     issuer: string;
@@ -56,6 +79,20 @@ const listener = (host: string, port: number) => ({
 
 const nullableUrl = { type: 'string', nullable: true, default: null } as const;
 
+const tls = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cert: { type: 'string', nullable: true, default: null },
+    key: { type: 'string', nullable: true, default: null },
+    clientCa: { type: 'array', items: { type: 'string' }, default: [] },
+    crl: { type: 'array', items: { type: 'string' }, default: [] },
+    minVersion: { type: 'string', enum: ['TLSv1.2', 'TLSv1.3'], default: 'TLSv1.2' },
+  },
+  required: [],
+  default: {},
+} as const;
+
 export const configSchema = {
   $id: 'https://penghubung.go.id/schemas/config.json',
   type: 'object',
@@ -68,10 +105,26 @@ export const configSchema = {
       properties: {
         ...listener('0.0.0.0', 8080).properties,
         trustProxy: { type: 'boolean', default: false },
+        tls,
+        requireClientCert: { type: 'boolean', default: false },
       },
       required: [],
       default: {},
     },
+    external: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ...listener('0.0.0.0', 8443).properties,
+        enabled: { type: 'boolean', default: false },
+        trustProxy: { type: 'boolean', default: false },
+        tls,
+      },
+      required: [],
+      default: {},
+    },
+    tlsReloadSeconds: { type: 'number', minimum: 0.1, default: 5 },
+    timezone: { type: 'string', minLength: 1, default: 'Asia/Jakarta' },
     admin: listener('127.0.0.1', 9090),
     sso: {
       type: 'object',

@@ -7,6 +7,7 @@ import { discoverSandboxes } from '../../adapters/index.ts';
 import type { DemoClient, RunningSandbox, SandboxModule } from '../../adapters/kit/model.ts';
 import { loadConfig } from '../config/load.ts';
 import { freePort } from '../listeners/free-port.ts';
+import { preparePartnerDemo, registerDemoPartner } from './partners.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { clearanceCovers } from '../registry/contract.ts';
 import { upsertConsumers } from '../registry/repository.ts';
@@ -36,8 +37,8 @@ export function mergeDemoClients(sandboxes: Iterable<SandboxModule>): DemoClient
   return [...merged.values()];
 }
 
-export interface DemoPorts { sso: number; internal: number; admin: number; public: number; /** `0`: every simulator on a free port (tests). */ simulators?: 0 }
-export const defaultDemoPorts: DemoPorts = { sso: 9000, internal: 8080, admin: 9090, public: 8088 };
+export interface DemoPorts { sso: number; internal: number; admin: number; public: number; external: number; /** `0`: every simulator on a free port (tests). */ simulators?: 0 }
+export const defaultDemoPorts: DemoPorts = { sso: 9000, internal: 8080, admin: 9090, public: 8088, external: 8443 };
 
 export interface Demo {
   gateway: Gateway;
@@ -47,6 +48,8 @@ export interface Demo {
   clients: Record<string, string>;
   clientsFile: string;
   curlExample: string;
+  /** The demo bank's call over mutual TLS (its certificate, key and the CA under `<dataDir>/demo/partners/`). */
+  partnerCurlExample: string;
   close(): Promise<void>;
 }
 
@@ -102,6 +105,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
   const sandboxModules = await discoverSandboxes();
   const demoClients = mergeDemoClients(sandboxModules.values());
   const { secrets, key } = await demoMaterial(demoDir, [...demoClients.map((c) => c.clientId), opsClient.clientId]);
+  const partnerFiles = await preparePartnerDemo(probe.dataDir);
 
   const sso = await startSsoProvider({
     port: ports.sso,
@@ -133,6 +137,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
         internal: { host: '127.0.0.1', port: ports.internal },
         admin: { host: '127.0.0.1', port: ports.admin },
         public: { enabled: true, host: '127.0.0.1', port: publicPort },
+        external: { enabled: true, host: '127.0.0.1', port: ports.external, tls: partnerFiles.tls },
         sso: { issuer: sso.issuer, audience: demoAudience },
         contracts: { directories: [bundledContracts] },
         upstreams,
@@ -140,6 +145,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     });
     gateway = await startGateway(config, options);
     await upsertConsumers(gateway.store, demoClients.map(({ scopes: _scopes, ...consumer }) => consumer));
+    await registerDemoPartner(gateway.store, partnerFiles, config.timezone);
     await gateway.registry.refresh();
   } catch (error) {
     await stopAll();
@@ -150,6 +156,8 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     `TOKEN=$(curl -s -u bkpsdm-simpeg:${secrets['bkpsdm-simpeg']} -d grant_type=client_credentials ${sso.issuer}/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
     `curl -s -H "Authorization: Bearer $TOKEN" ${gateway.internal.url}/sandbox/v1/perangkat-daerah/2.16`,
   ].join('\n');
+  const { partner } = partnerFiles;
+  const partnerCurlExample = `curl -s --cert ${partner.cert} --key ${partner.key} --cacert ${partner.ca} ${gateway.external!.url}/sandbox/v1/perangkat-daerah/2.16`;
   return {
     gateway,
     sso,
@@ -157,6 +165,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     clients: secrets,
     clientsFile,
     curlExample,
+    partnerCurlExample,
     async close() {
       await gateway.close();
       await stopAll();

@@ -39,12 +39,77 @@ export const problemCatalogue = {
   CLASSIFICATION_DENIED: {
     status: 403,
     title: 'Classification above clearance',
-    description: 'The contract carries a data classification above the caller\'s clearance (publik < terbatas < rahasia).',
+    description: 'The contract carries a data classification above the caller\'s clearance, or, for a partner, above the highest classification its agreement allows (publik < terbatas < rahasia).',
   },
   FORBIDDEN_ROLE: {
     status: 403,
     title: 'Role required',
     description: 'The admin API needs a token carrying one of the roles listed in `requiredRoles` (e.g. `penghubung-ops`).',
+  },
+  CERTIFICATE_REQUIRED: {
+    status: 401,
+    title: 'Client certificate required',
+    description: 'The partner listener (and the internal listener with `internal.requireClientCert`) needs a client certificate in the TLS handshake. Connect with the certificate the Dinas signed or registered for you (curl `--cert`/`--key`).',
+  },
+  CERTIFICATE_UNTRUSTED: {
+    status: 403,
+    title: 'Client certificate not trusted',
+    description: 'The client certificate does not chain to a CA the gateway trusts, or is not usable for client authentication. `detail` names the verification error. Use a certificate from the Dinas\' CA or a CA in `external.tls.clientCa`.',
+  },
+  CERTIFICATE_EXPIRED: {
+    status: 403,
+    title: 'Client certificate expired',
+    description: 'The client certificate\'s validity has ended. Renew it (a new CSR signed by the Dinas) and register the new one.',
+  },
+  CERTIFICATE_NOT_YET_VALID: {
+    status: 403,
+    title: 'Client certificate not yet valid',
+    description: 'The client certificate\'s validity has not started. Check the client\'s clock, or wait for the start date.',
+  },
+  CERTIFICATE_REVOKED: {
+    status: 403,
+    title: 'Client certificate revoked',
+    description: 'The client certificate is on the revocation list (CRL) of its CA. Ask the Dinas for a new one.',
+  },
+  CERTIFICATE_NOT_REGISTERED: {
+    status: 403,
+    title: 'Client certificate not registered',
+    description: 'The certificate is valid but its SHA-256 fingerprint is not registered to an active partner (or, on the internal listener, to the calling consumer). The Dinas registers certificates after signing them.',
+  },
+  PARTNER_SUSPENDED: {
+    status: 403,
+    title: 'Partner suspended',
+    description: 'The partner the certificate belongs to is suspended by the Dinas.',
+  },
+  NO_AGREEMENT: {
+    status: 403,
+    title: 'No cooperation agreement',
+    description: 'The partner has no cooperation agreement (PKS) with the region. Every partner call needs one (Pasal 21-22 of Perbup 001).',
+  },
+  CONTRACT_NOT_COVERED: {
+    status: 403,
+    title: 'Service not covered by the agreement',
+    description: 'None of the partner\'s agreements covers the contract of this route. `GET /openapi.json` on the partner listener lists what the partner\'s active agreements cover.',
+  },
+  AGREEMENT_NOT_YET_VALID: {
+    status: 403,
+    title: 'Agreement not yet in force',
+    description: 'The agreement covering this service starts later (`validFrom`, a calendar day in the region\'s time zone).',
+  },
+  AGREEMENT_EXPIRED: {
+    status: 403,
+    title: 'Agreement expired',
+    description: 'The agreement covering this service ended (`validUntil`). A renewed PKS must be registered by the Dinas.',
+  },
+  AGREEMENT_SUSPENDED: {
+    status: 403,
+    title: 'Agreement suspended',
+    description: 'The agreement covering this service is suspended by the Dinas.',
+  },
+  AGREEMENT_TERMINATED: {
+    status: 403,
+    title: 'Agreement terminated',
+    description: 'The agreement covering this service was terminated.',
   },
   CONTRACT_NOT_FOUND: {
     status: 404,

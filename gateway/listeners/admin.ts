@@ -7,8 +7,11 @@ import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
 import { bearerToken } from '../pipeline/10-identify.ts';
 import { requestIdOf } from '../pipeline/exchange.ts';
 import type { Health } from './health.ts';
+import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 
 export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
+/** Changing the registry (partners, certificates, agreements) is for administrators only. */
+export const adminRoles = ['penghubung-admin'];
 
 type AdminRequest = Request & { requestId?: string; token?: VerifiedToken };
 
@@ -26,8 +29,8 @@ function requireRole(ctx: PipelineContext, roles: string[]) {
   };
 }
 
-/** The Dinas' admin API (loopback by default): traffic log queries now; registry CRUD later. */
-export function createAdminApp(ctx: PipelineContext, store: Store, health: Health): express.Express {
+/** The Dinas' admin API (loopback by default): traffic log, partners and agreements, certificates. */
+export function createAdminApp(ctx: PipelineContext, store: Store, health: Health, tls: PartnerAdminDeps['tls'] = { internal: null, external: null }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -51,6 +54,8 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
       next(error);
     }
   });
+
+  app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 
 /** A listening server with graceful drain: no new exchanges, in-flight ones finish, then close. */
 export interface Listening {
@@ -28,7 +29,7 @@ export async function listen(server: Server, host: string, port: number): Promis
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   return {
     server,
-    url: `http://${shownHost}:${address.port}`,
+    url: `${server instanceof TlsServer ? 'https' : 'http'}://${shownHost}:${address.port}`,
     inFlight: () => active,
     async drain(timeoutMs) {
       draining = true;

@@ -5,9 +5,16 @@ import { problemCatalogue } from '../errors/catalogue.ts';
 
 export interface Caller { grants: ReadonlySet<string>; clearance: Classification }
 
-export function mayCall(route: Route, caller: Caller): boolean {
-  return route.requiredScopes.every((scope) => caller.grants.has(scope)) && clearanceCovers(caller.clearance, route.contract.classification);
+/** A PD application may call a route when its token's scopes and its clearance cover it. */
+export function consumerMayCall(caller: Caller): (route: Route) => boolean {
+  return (route) => route.requiredScopes.every((scope) => caller.grants.has(scope)) && clearanceCovers(caller.clearance, route.contract.classification);
 }
+
+/** How callers of a listener authenticate, as OpenAPI security schemes. */
+const securitySchemes = {
+  sso: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'SSO access token of the calling application.' },
+  mutualTLS: { type: 'mutualTLS', description: 'Client certificate registered to the partner by the Dinas.' },
+} as const;
 
 export const problemSchema = {
   type: 'object',
@@ -29,11 +36,11 @@ export const problemSchema = {
 };
 
 /** OpenAPI 3.1 document of exactly the operations the caller may call, from the active contracts. */
-export function buildOpenApi(routes: readonly Route[], caller: Caller, serverUrl: string): Record<string, unknown> {
+export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) => boolean, serverUrl: string, security: keyof typeof securitySchemes = 'sso'): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Map<string, string>();
   for (const route of routes) {
-    if (!mayCall(route, caller)) continue;
+    if (!mayCall(route)) continue;
     const { contract, operation } = route;
     const path = routePrefix(contract) + (operation.path === '/' ? '' : operation.path);
     tags.set(contract.integration, contract.title);
@@ -66,8 +73,8 @@ export function buildOpenApi(routes: readonly Route[], caller: Caller, serverUrl
     paths,
     components: {
       schemas: { Problem: problemSchema },
-      securitySchemes: { sso: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { [security]: securitySchemes[security] },
     },
-    security: [{ sso: [] }],
+    security: [{ [security]: [] }],
   };
 }

@@ -32,6 +32,9 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
     responseSha256: ex.bytesOut > 0 ? ex.responseHash.digest('hex') : null,
     clientAddress: ex.clientAddress,
     traceId: ex.trace.traceId,
+    partner: ex.partner?.id ?? null,
+    agreement: ex.agreement?.number ?? null,
+    certFingerprint: ex.certificate?.fingerprint ?? null,
   };
   ctx.traffic.enqueue(row);
   // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
@@ -44,7 +47,8 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
     method: row.method,
     // The route template, not the path: paths carry NIPs and NIKs.
     route: route ? `${route.contract.integration}:${route.operation.id}` : maskPersonalIds(ex.pathname),
-    consumer: row.consumer,
+    consumer: row.consumer ?? undefined,
+    partner: row.partner ?? undefined,
     status,
     code: row.errorCode ?? undefined,
     ms: row.totalMs,

@@ -43,7 +43,7 @@ export async function callAdapter(ex: Exchange, ctx: PipelineContext): Promise<v
     traceparent: traceparentOf(ex.trace),
     contractId: route.contract.id,
     operation: route.operation.id,
-    consumer: ex.consumer!.clientId,
+    consumer: ex.consumer?.clientId ?? `partner:${ex.partner!.id}`,
     params,
     query: declaredQuery(ex.search, route.operation.query),
     body: await canonicalBody(ex, ctx),

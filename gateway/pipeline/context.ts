@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
+import type { RevocationIndex } from '../partners/client-certificate.ts';
 import type { AdapterHost } from './adapter-host.ts';
 import type { Forwarder } from './forwarder.ts';
 
@@ -14,5 +15,7 @@ export interface PipelineContext {
   registry: Registry;
   forwarder: Forwarder;
   adapters: AdapterHost;
+  /** Revoked client certificates, from the CRLs of the trusted CAs. */
+  revocations: RevocationIndex;
   traffic: TrafficLog;
 }

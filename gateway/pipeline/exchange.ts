@@ -1,6 +1,8 @@
 import { createHash, randomFillSync, randomUUID, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Problem } from '../errors/problem.ts';
+import type { PresentedCertificate } from '../partners/client-certificate.ts';
+import type { Agreement, Partner } from '../registry/partners.ts';
 import type { Consumer } from '../registry/repository.ts';
 import type { RouteMatch, RoutingTable } from '../registry/routing-table.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
@@ -32,9 +34,14 @@ export interface Exchange {
    *  registry change mid-exchange is never half seen. */
   readonly table: RoutingTable;
 
-  /** identify */
+  /** identify (internal listener) */
   token?: VerifiedToken;
   consumer?: Consumer;
+  /** identify-partner (external listener; `certificate` also on the internal one with requireClientCert) */
+  certificate?: PresentedCertificate;
+  partner?: Partner;
+  /** authorize-agreement: the PKS the call runs under */
+  agreement?: Agreement;
   /** route */
   match?: RouteMatch;
   /** validate: the request body, when the contract checks it (otherwise it streams through) */

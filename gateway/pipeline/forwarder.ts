@@ -98,6 +98,8 @@ export class Forwarder {
     proxyReq.setHeader('x-request-id', ex.id);
     proxyReq.setHeader('traceparent', traceparentOf(ex.trace));
     if (ex.consumer) proxyReq.setHeader('x-penghubung-consumer', ex.consumer.clientId);
+    if (ex.partner) proxyReq.setHeader('x-penghubung-partner', ex.partner.id);
+    if (ex.agreement) proxyReq.setHeader('x-penghubung-agreement', ex.agreement.number);
     proxyReq.setHeader('x-penghubung-contract', ex.match!.route.contract.id);
     if (ex.body) {
       // The body was read for validation; the stream is spent, so send the bytes themselves.

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Queryable, Store } from '../store/store.ts';
 import type { Classification, ContractDefinition } from './contract.ts';
 import type { LoadedContract } from './load-contracts.ts';
+import { readPartnerRegistry, type PartnerRegistry } from './partners.ts';
+import { bumpRevision, currentRevision } from './revision.ts';
 
 export interface Consumer {
   clientId: string;
@@ -11,7 +13,7 @@ export interface Consumer {
   status: 'active' | 'suspended';
 }
 
-export interface RegistrySnapshot {
+export interface RegistrySnapshot extends PartnerRegistry {
   revision: number;
   contracts: ContractDefinition[];
   consumers: Map<string, Consumer>;
@@ -23,15 +25,6 @@ function digestOf(definition: ContractDefinition): string {
   return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
 }
 
-async function bumpRevision(tx: Queryable): Promise<number> {
-  const [row] = await tx.query<{ revision: number }>('update registry_revision set revision = revision + 1 returning revision::int as revision');
-  return row!.revision;
-}
-
-async function currentRevision(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ revision: number }>('select revision::int as revision from registry_revision');
-  return row!.revision;
-}
 
 /** Writes the contracts in one transaction; unchanged ones are left alone, so applying twice is a no-op. */
 export async function applyContracts(store: Store, loaded: LoadedContract[]): Promise<ApplySummary> {
@@ -88,7 +81,9 @@ export async function readSnapshot(store: Store): Promise<RegistrySnapshot> {
     const consumers = await tx.query<{ client_id: string; name: string; department: string; clearance: Classification; status: Consumer['status'] }>(
       'select client_id, name, department, clearance, status from consumers',
     );
+    const partners = await readPartnerRegistry(tx);
     return {
+      ...partners,
       revision,
       contracts: contracts.map((row) => (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition)),
       consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status }])),

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { ContractDefinition, OperationSpec } from './contract.ts';
 import { routePrefix } from './contract.ts';
+import type { PartnerRegistry } from './partners.ts';
 import type { Consumer, RegistrySnapshot } from './repository.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
 
@@ -47,6 +48,8 @@ function splitPath(path: string): string[] {
 export class RoutingTable {
   readonly revision: number;
   readonly consumers: ReadonlyMap<string, Consumer>;
+  /** Partners, their registered client certificates and agreements, of the same revision. */
+  readonly partners: PartnerRegistry;
   readonly routes: readonly Route[];
   /** `METHOD /integration/vN` -> routes of that prefix. */
   private readonly byPrefix = new Map<string, Route[]>();
@@ -54,6 +57,7 @@ export class RoutingTable {
   constructor(snapshot: RegistrySnapshot, upstreams: Record<string, { url?: string }> = {}) {
     this.revision = snapshot.revision;
     this.consumers = snapshot.consumers;
+    this.partners = { partners: snapshot.partners, certificates: snapshot.certificates, agreementsByPartner: snapshot.agreementsByPartner };
     const routes: Route[] = [];
     for (const contract of snapshot.contracts) {
       const prefix = routePrefix(contract);

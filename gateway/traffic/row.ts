@@ -19,6 +19,10 @@ export interface TrafficRow {
   responseSha256: string | null;
   clientAddress: string | null;
   traceId: string | null;
+  /** Partner calls (external listener): who, under which PKS, with which certificate. */
+  partner?: string | null;
+  agreement?: string | null;
+  certFingerprint?: string | null;
 }
 
 /** Column name and Postgres array type of each field, in insert order. */
@@ -42,4 +46,7 @@ export const trafficColumns: [keyof TrafficRow, string, string][] = [
   ['responseSha256', 'response_sha256', 'text'],
   ['clientAddress', 'client_address', 'text'],
   ['traceId', 'trace_id', 'text'],
+  ['partner', 'partner', 'text'],
+  ['agreement', 'agreement', 'text'],
+  ['certFingerprint', 'cert_fingerprint', 'text'],
 ];

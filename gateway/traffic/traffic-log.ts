@@ -81,7 +81,7 @@ export class TrafficLog {
   }
 
   private async insert(rows: TrafficRow[]): Promise<void> {
-    await this.store.query(insertSql, trafficColumns.map(([field]) => rows.map((row) => row[field])));
+    await this.store.query(insertSql, trafficColumns.map(([field]) => rows.map((row) => row[field] ?? null)));
   }
 
   private spool(rows: TrafficRow[]): void {

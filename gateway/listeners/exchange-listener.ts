@@ -1,0 +1,54 @@
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { Problem, sendProblem } from '../errors/problem.ts';
+import type { PipelineContext } from '../pipeline/context.ts';
+import { createExchange, type Exchange, type ListenerName } from '../pipeline/exchange.ts';
+import { runExchange, type Stage } from '../pipeline/index.ts';
+import type { Health } from './health.ts';
+import { sendJson } from './json.ts';
+
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]!.trim();
+  return req.socket.remoteAddress ?? '';
+}
+
+export interface ExchangeListenerOptions {
+  listener: ListenerName;
+  trustProxy: boolean;
+  isDraining: () => boolean;
+  /** The stages for this exchange (`GET /openapi.json` gets its own). */
+  stagesFor: (ex: Exchange) => readonly Stage[];
+}
+
+/**
+ * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, an
+ * Exchange for everything else, refused while draining, then the listener's stages.
+ */
+export function exchangeListener(ctx: PipelineContext, health: Health, options: ExchangeListenerOptions): RequestListener {
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && (url === '/healthz' || url === '/readyz')) {
+      void health.respond(url, res);
+      return;
+    }
+    const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
+    if (options.isDraining()) {
+      ex.problem = new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' });
+      sendProblem(res, ex.problem, ex.id);
+      return;
+    }
+    void runExchange(ex, ctx, options.stagesFor(ex));
+  };
+}
+
+/** `GET /openapi.json` asks for the caller's API description rather than an exchange with an upstream. */
+export function asksForOpenApi(ex: Exchange): boolean {
+  return ex.method === 'GET' && ex.pathname === '/openapi.json';
+}
+
+/** Answers the exchange with a JSON document the gateway built itself, counted and hashed for the log. */
+export function answerJson(ex: Exchange, document: unknown): void {
+  const body = sendJson(ex.res, 200, document);
+  ex.bytesOut = body.length;
+  ex.responseHash.update(body);
+}
