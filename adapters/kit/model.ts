@@ -20,7 +20,7 @@ export interface AdapterCall<Settings = Record<string, unknown>> {
   contractId: string;
   /** Operation id from the contract (`getEmployee`). */
   operation: string;
-  /** The calling PD application (SSO client id). */
+  /** The calling PD application (SSO client id), or `partner:<id>` on the partner listener. */
   consumer: string;
   params: Readonly<Record<string, string>>;
   /** The contract's declared query parameters (first value each); undeclared ones are dropped. */
