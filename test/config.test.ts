@@ -43,6 +43,9 @@ describe('configuration', () => {
     ['a bad value', `${minimal}internal:\n  port: 99999\n`, 'bad value at "internal.port"'],
     ['a symmetric algorithm', `${minimal}  algorithms: [HS256]\n`, 'bad value at "sso.algorithms.0"'],
     ['a missing key', 'sso:\n  issuer: https://sso.example.go.id\n', 'missing key "sso.audience"'],
+    ['the partner listener without certificates', `${minimal}external:\n  enabled: true\n`, '"external.enabled" needs "external.tls.cert" and "external.tls.key"'],
+    ['requireClientCert on plain HTTP', `${minimal}internal:\n  requireClientCert: true\n`, '"internal.requireClientCert" needs'],
+    ['an unknown time zone', `${minimal}timezone: Asia/Bandung\n`, 'bad value at "timezone"'],
     ['a credential value instead of a reference', `${minimal}upstreams:\n  bkn-siasn:\n    credentials:\n      consumerSecret: s3cr3t-value\n`, 'bad value at "upstreams.bkn-siasn.credentials.consumerSecret"'],
   ])('stops on %s, naming the key', (_name, text, message) => {
     expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(ConfigError);

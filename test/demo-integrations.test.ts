@@ -29,7 +29,7 @@ describe('the demo profile, every integration', () => {
   const logs = new LogCapture();
 
   beforeAll(async () => {
-    demo = await startDemo({ dataDir, ports: { sso: 0, internal: 0, admin: 0, public: 0, simulators: 0 }, logStream: logs });
+    demo = await startDemo({ dataDir, ports: { sso: 0, internal: 0, admin: 0, public: 0, external: 0, simulators: 0 }, logStream: logs });
   }, 60_000);
   afterAll(async () => {
     await demo?.close();

@@ -44,6 +44,12 @@ describe('the demo profile', () => {
     const answer = execFileSync('bash', ['-c', example], { encoding: 'utf8', timeout: 15_000 });
     expect(JSON.parse(answer)).toMatchObject({ kode: '2.16', singkatan: 'Diskominfo' });
 
+    // The demo bank over mutual TLS, with the files the demo wrote under data/demo/partners/.
+    const partnerCurl = /As the demo bank, over mutual TLS:\n(curl [^\n]+)/.exec(output)?.[1];
+    expect(partnerCurl).toContain(join(dataDir, 'demo', 'partners', 'bpd-demo', 'client.cert.pem'));
+    const partnerAnswer = execFileSync('bash', ['-c', partnerCurl!], { encoding: 'utf8', timeout: 15_000 });
+    expect(JSON.parse(partnerAnswer)).toMatchObject({ kode: '2.16' });
+
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
