@@ -143,6 +143,9 @@ async function gatewayCertificatesInUse(file: string | undefined): Promise<Certi
       if (path) found.push(...describePemBundle(readFileSync(path, 'utf8')).map((c) => ({ ...c, source: `${listener} ${role} (${path})` })));
     }
   }
+  for (const [name, upstream] of Object.entries(config.upstreams)) {
+    if (upstream.tls) found.push(...describePemBundle(readFileSync(upstream.tls.cert, 'utf8')).map((c) => ({ ...c, source: `client certificate towards upstream ${name} (${upstream.tls!.cert})` })));
+  }
   try {
     const store = await openStore(config);
     try {

@@ -3,7 +3,6 @@
 // contracts/bkn/bkn-siasn.yaml and docs/integrations/bkn.md.
 import { defineAdapter, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../kit/model.ts';
 import { sendAuthorized } from '../kit/run-mapped.ts';
-import { UpstreamClient } from '../kit/upstream-client.ts';
 import { credentialNames, SiasnAuth } from './auth.ts';
 import { system } from './errors.ts';
 import { employeeLookup, positionChangeFrom, readMappings, savePositionMapping } from './mapping.ts';
@@ -19,7 +18,7 @@ export default defineAdapter<BknSettings>({
   create(env) {
     if (!env.upstreamUrl) throw new Error('the bkn adapter needs an upstream URL (contract upstream.url)');
     const upstreamUrl = env.upstreamUrl;
-    const client = new UpstreamClient(upstreamUrl, { system, timeoutMs: env.timeoutMs });
+    const client = env.upstreamClient({ system });
     // One pair of token caches per set of token endpoints: contracts sharing the upstream share them.
     const auths = new Map<string, SiasnAuth>();
     const authFor = (settings: BknSettings): SiasnAuth => {
@@ -27,7 +26,7 @@ export default defineAdapter<BknSettings>({
       const key = `${endpoints.tokenUrl} ${endpoints.ssoTokenUrl} ${settings.ssoClientId}`;
       let auth = auths.get(key);
       if (!auth) {
-        auth = new SiasnAuth({ credentials: env.credentials, ...endpoints, ssoClientId: settings.ssoClientId, timeoutMs: env.timeoutMs, log: env.log });
+        auth = new SiasnAuth({ credentials: env.credentials, ...endpoints, ssoClientId: settings.ssoClientId, timeoutMs: env.timeoutMs, log: env.log, dispatcher: env.dispatcher });
         auths.set(key, auth);
       }
       return auth;

@@ -4,6 +4,7 @@
 // Each has its own cache, refreshed ahead of expiry with one fetch in flight, and each is dropped
 // on its own when BKN refuses it.
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { Credentials } from '../kit/credentials.ts';
 import type { UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
 import { fetchOAuthToken, readCredentials } from '../kit/oauth2.ts';
@@ -20,6 +21,8 @@ export interface SiasnAuthOptions {
   ssoClientId: string;
   timeoutMs: number;
   log: Logger;
+  /** The adapter's `env.dispatcher` (client certificate for mutual TLS, when configured). */
+  dispatcher: Dispatcher | undefined;
 }
 
 const bearer = (header: string | undefined): string => (header ?? '').replace(/^bearer\s+/i, '');
@@ -30,7 +33,7 @@ export class SiasnAuth implements UpstreamAuth {
   private readonly log: Logger;
 
   constructor(options: SiasnAuthOptions) {
-    const { credentials, timeoutMs } = options;
+    const { credentials, timeoutMs, dispatcher } = options;
     this.log = options.log;
     // Credentials are read at each fetch, so a rotated secret file is used from the next token on.
     this.gateway = new TokenCache(async () => {
@@ -41,6 +44,7 @@ export class SiasnAuth implements UpstreamAuth {
         form: { grant_type: 'client_credentials' },
         basic: { clientId: consumerKey, clientSecret: consumerSecret },
         timeoutMs,
+        dispatcher,
       });
       this.log.debug({ token: 'gateway', expiresInSeconds: token.expiresInSeconds }, 'BKN API Manager token fetched');
       return token;
@@ -52,6 +56,7 @@ export class SiasnAuth implements UpstreamAuth {
         tokenUrl: options.ssoTokenUrl,
         form: { grant_type: 'password', client_id: options.ssoClientId, username: ssoUsername, password: ssoPassword },
         timeoutMs,
+        dispatcher,
       });
       this.log.debug({ token: 'sso', expiresInSeconds: token.expiresInSeconds }, 'BKN SSO token fetched');
       return token;

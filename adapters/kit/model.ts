@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import type { ContractDefinition } from '../../gateway/registry/contract.ts';
 import type { Credentials } from './credentials.ts';
+import type { UpstreamClient } from './upstream-client.ts';
 
 /**
  * The adapter contract. An adapter is a folder `adapters/<name>/` whose `adapter.ts` default-exports
@@ -98,6 +100,13 @@ export interface AdapterEnvironment {
   upstreamUrl: URL | null;
   timeoutMs: number;
   credentials: Credentials;
+  /**
+   * The HTTP client for this upstream: its URL, the contract's timeout and, when configured
+   * (`upstreams.<name>.tls`), the gateway's client certificate for mutual TLS.
+   */
+  upstreamClient(options: { system: string; maxResponseBytes?: number }): UpstreamClient;
+  /** For token requests to other URLs (OAuth2 endpoints): carries the same client certificate, if any. */
+  dispatcher: Dispatcher | undefined;
   documents: DocumentStore;
   /** Child logger; never give it a secret or a request body. */
   log: Logger;

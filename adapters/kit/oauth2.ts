@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { MissingCredential, type Credentials, type Secret } from './credentials.ts';
 import { redactText } from './redact.ts';
 import type { IssuedToken } from './token-cache.ts';
@@ -12,6 +12,8 @@ export interface TokenRequest {
   /** HTTP Basic client authentication (RFC 6749 2.3.1), as WSO2 API Manager expects. */
   basic?: { clientId: string | Secret; clientSecret: string | Secret };
   timeoutMs?: number;
+  /** The adapter's `env.dispatcher`: the gateway's client certificate when the issuer wants mutual TLS. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 const reveal = (value: string | Secret) => (typeof value === 'string' ? value : value.reveal());
@@ -30,7 +32,7 @@ export async function fetchOAuthToken(token: TokenRequest): Promise<IssuedToken>
   let status: number;
   let text: string;
   try {
-    const answer = await request(token.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(token.timeoutMs ?? 10_000) });
+    const answer = await request(token.tokenUrl, { method: 'POST', headers, body: form.toString(), signal: AbortSignal.timeout(token.timeoutMs ?? 10_000), ...(token.dispatcher ? { dispatcher: token.dispatcher } : {}) });
     status = answer.statusCode;
     text = await answer.body.text();
   } catch (error) {

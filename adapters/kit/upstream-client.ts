@@ -11,6 +11,8 @@ export interface UpstreamClientOptions {
   /** Answers larger than this are cut and refused. Default 8 MiB. */
   maxResponseBytes?: number;
   connections?: number;
+  /** Mutual TLS towards the upstream: the gateway's client certificate and key, extra CAs (PEM). */
+  tls?: { cert: string; key: string; ca?: string[] };
 }
 
 /** Collects the answer's bytes as they stream in, refusing past the limit. */
@@ -53,6 +55,7 @@ export class UpstreamClient {
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
+      ...(options.tls ? { connect: { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } } : {}),
     });
     this.basePath = base.pathname.replace(/\/$/, '');
     this.system = options.system;

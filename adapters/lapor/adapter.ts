@@ -2,7 +2,6 @@
 // through the LAPOR! workflow with one canonical JSON API; wire.ts alone speaks LAPOR!'s XML.
 import { Problem } from '../../gateway/errors/problem.ts';
 import { defineAdapter, type AdapterCall, type CanonicalResponse } from '../kit/model.ts';
-import { UpstreamClient } from '../kit/upstream-client.ts';
 import { credentialNames, readToken } from './auth.ts';
 import { system } from './errors.ts';
 import { mappings, type LaporOperationId } from './mapping.ts';
@@ -13,7 +12,7 @@ export default defineAdapter({
   credentials: credentialNames,
   create(env) {
     if (!env.upstreamUrl) throw new Error(`upstream ${env.upstreamName} has no URL (upstreams.${env.upstreamName}.url)`);
-    const client = new UpstreamClient(env.upstreamUrl, { system, timeoutMs: env.timeoutMs });
+    const client = env.upstreamClient({ system });
     return {
       async execute(call: AdapterCall): Promise<CanonicalResponse> {
         const mapping = mappings[call.operation as LaporOperationId];

@@ -4,7 +4,6 @@
 // upstream facts, their public sources and what is still to be confirmed with Kemendagri.
 import { defineAdapter } from '../kit/model.ts';
 import { runMapped } from '../kit/run-mapped.ts';
-import { UpstreamClient } from '../kit/upstream-client.ts';
 import { redactProblem, redactValues } from '../kit/redact.ts';
 import { credentialNames, SipdCallAuth } from './auth.ts';
 import { system } from './errors.ts';
@@ -29,7 +28,7 @@ export default defineAdapter<SipdSettings>({
   settingsSchema,
   create(env) {
     if (!env.upstreamUrl) throw new Error(`the sipd adapter needs an upstream URL (upstreams.${env.upstreamName}.url or the contract's upstream.url)`);
-    const client = new UpstreamClient(env.upstreamUrl, { system, timeoutMs: env.timeoutMs });
+    const client = env.upstreamClient({ system });
     return {
       async execute(call) {
         const mapping = mappings[call.operation];

@@ -4,7 +4,6 @@
 // operation, the SPLP resource. The region's own APIs go the other way with `export.ts`.
 import { defineAdapter } from '../kit/model.ts';
 import { runMapped } from '../kit/run-mapped.ts';
-import { UpstreamClient } from '../kit/upstream-client.ts';
 import { upstreamUnavailable } from '../kit/upstream-problem.ts';
 import { oauth2Credentials, SplpAuthenticators } from './auth.ts';
 import { registerSplpCommands } from './cli.ts';
@@ -26,7 +25,7 @@ export default defineAdapter<SplpSettings>({
       // A contract without `upstream:` and no `upstreams.<name>.url`: every call says so.
       return { execute: () => Promise.reject(upstreamUnavailable(system, `no URL configured for upstream ${env.upstreamName}`)) };
     }
-    const client = new UpstreamClient(env.upstreamUrl, { system, timeoutMs: env.timeoutMs });
+    const client = env.upstreamClient({ system });
     const authenticators = new SplpAuthenticators(env);
     return {
       execute: (call) => runMapped(call, splpMapping, client, authenticators.for(call.settings)),

@@ -49,6 +49,7 @@ export class SplpAuthenticators {
           form: { grant_type: 'client_credentials', ...(settings.scope ? { scope: settings.scope } : {}) },
           basic: { clientId: consumerKey, clientSecret: consumerSecret },
           timeoutMs: this.env.timeoutMs,
+          dispatcher: this.env.dispatcher,
         });
         this.env.log.debug({ expiresInSeconds: issued.expiresInSeconds }, 'SPLP access token issued');
         return issued;

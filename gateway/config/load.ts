@@ -103,6 +103,9 @@ export function loadConfig(options: LoadOptions = {}): GatewayConfig {
   config.dataDir = env.PENGHUBUNG_DATA_DIR ? resolve(env.PENGHUBUNG_DATA_DIR) : absolute(config.dataDir);
   config.contracts.directories = config.contracts.directories.map(absolute);
   config.adapters.directories = config.adapters.directories.map(absolute);
+  for (const upstream of Object.values(config.upstreams)) {
+    if (upstream.tls) upstream.tls = { cert: absolute(upstream.tls.cert), key: absolute(upstream.tls.key), ...(upstream.tls.ca ? { ca: upstream.tls.ca.map(absolute) } : {}) };
+  }
   for (const tls of [config.internal.tls, config.external.tls]) {
     if (tls.cert) tls.cert = absolute(tls.cert);
     if (tls.key) tls.key = absolute(tls.key);

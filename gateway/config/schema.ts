@@ -52,7 +52,12 @@ export interface GatewayConfig {
   redis: { url: string | null };
   contracts: { directories: string[]; reloadSeconds: number };
   /** Per upstream name: base URL over the contract's, and credential references (`env:` / `file:`). */
-  upstreams: Record<string, { url?: string; credentials: Record<string, string> }>;
+  upstreams: Record<string, {
+    url?: string;
+    credentials: Record<string, string>;
+    /** Mutual TLS towards the upstream (PEM file paths), for adapters. */
+    tls?: { cert: string; key: string; ca?: string[] };
+  }>;
   /** Folders with adapters beside the bundled `adapters/` (one sub-folder per adapter). */
   adapters: { directories: string[] };
   /** Read-only, unauthenticated feeds that adapters publish (the JDIHN harvest feed). Off unless enabled. */
@@ -182,6 +187,12 @@ export const configSchema = {
             // References only: a secret value written into the config file is refused.
             additionalProperties: { type: 'string', pattern: credentialReferencePattern },
             default: {},
+          },
+          tls: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { cert: { type: 'string' }, key: { type: 'string' }, ca: { type: 'array', items: { type: 'string' } } },
+            required: ['cert', 'key'],
           },
         },
         required: [],

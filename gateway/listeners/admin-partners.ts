@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
 import { certificatesInUse } from '../partners/certificates-in-use.ts';
 import type { TlsMaterial } from '../partners/tls-material.ts';
@@ -64,6 +65,7 @@ export interface PartnerAdminDeps {
   store: Store;
   registry: Registry;
   tls: { internal: TlsMaterial | null; external: TlsMaterial | null };
+  upstreams: GatewayConfig['upstreams'];
   /** Middleware for reading (ops) and for changing (admin). */
   read: express.RequestHandler;
   write: express.RequestHandler;
@@ -148,7 +150,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
   router.get('/admin/v1/certificates', deps.read, handle(async (req, res) => {
     const within = req.query.within === undefined ? undefined : Number(req.query.within);
     if (within !== undefined && (!Number.isInteger(within) || within < 0)) throw new Problem('BAD_REQUEST', 'within is a whole number of days.');
-    const all = await certificatesInUse(deps.store, deps.tls);
+    const all = await certificatesInUse(deps.store, deps.tls, deps.upstreams);
     res.json({ items: within === undefined ? all : all.filter((c) => c.daysLeft <= within) });
   }));
 

@@ -55,7 +55,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     }
   });
 
-  app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
+  app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.

@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { describeAdapters, type AdapterDescriptor, type DiscoveredAdapter } from '../../adapters/index.ts';
 import { Credentials } from '../../adapters/kit/credentials.ts';
 import type { AdapterInstance, PublicRoute } from '../../adapters/kit/model.ts';
+import { UpstreamClient } from '../../adapters/kit/upstream-client.ts';
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { ContractDefinition } from '../registry/contract.ts';
 import type { RoutingTable } from '../registry/routing-table.ts';
@@ -15,6 +18,7 @@ import type { Store } from '../store/store.ts';
  */
 export class AdapterHost {
   private readonly instances = new Map<string, AdapterInstance>();
+  private readonly dispatchers: Agent[] = [];
   private readonly adapters: ReadonlyMap<string, DiscoveredAdapter>;
   private readonly config: GatewayConfig;
   private readonly store: Store;
@@ -45,11 +49,21 @@ export class AdapterHost {
     const credentials = new Credentials(upstreamName, this.config.upstreams[upstreamName]?.credentials ?? {});
     const missing = credentials.missing(adapter.module.credentials ?? []);
     if (missing.length > 0) log.warn({ missing }, 'upstream credentials not configured: calls will fail with UPSTREAM_AUTH_FAILED');
+    const tlsFiles = this.config.upstreams[upstreamName]?.tls;
+    // Read once per instance: a renewed client certificate applies when the contract is re-applied or the gateway restarts.
+    const tls = tlsFiles ? { cert: readFileSync(tlsFiles.cert, 'utf8'), key: readFileSync(tlsFiles.key, 'utf8'), ...(tlsFiles.ca ? { ca: tlsFiles.ca.map((f) => readFileSync(f, 'utf8')) } : {}) } : undefined;
+    const dispatcher = tls ? new Agent({ connect: tls }) : undefined;
+    if (dispatcher) this.dispatchers.push(dispatcher);
     instance = adapter.module.create({
       upstreamName,
       upstreamUrl,
       timeoutMs: contract.timeoutMs,
       credentials,
+      upstreamClient: ({ system, maxResponseBytes }) => {
+        if (!upstreamUrl) throw new Error(`adapter ${name} needs an upstream URL: upstreams.${upstreamName}.url or the contract's upstream.url`);
+        return new UpstreamClient(upstreamUrl, { system, timeoutMs: contract.timeoutMs, ...(maxResponseBytes ? { maxResponseBytes } : {}), ...(tls ? { tls } : {}) });
+      },
+      dispatcher,
       documents: documentStore(this.store, name),
       log,
     });
@@ -71,6 +85,7 @@ export class AdapterHost {
 
   async close(): Promise<void> {
     const closing = [...this.instances.values()].map((instance) => instance.close?.());
+    closing.push(...this.dispatchers.map((dispatcher) => dispatcher.close()));
     this.instances.clear();
     await Promise.allSettled(closing);
   }
