@@ -68,4 +68,15 @@ describe('configuration', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/broken\.yaml: does not match the contract format: .*required property 'version'/);
   });
+
+  it('the CLI applies contracts and registers a consumer on a fresh embedded store (one-shot commands finish)', () => {
+    const dataDir = tempDir('cli-store-');
+    const config = configFile(`dataDir: ${dataDir}\n${minimal}`);
+    const apply = spawnSync(process.execPath, ['bin/penghubung.js', 'apply', 'contracts/sandbox', '--config', config], { encoding: 'utf8', timeout: 30_000 });
+    expect({ status: apply.status, stderr: apply.stderr.replace(/.*nodedir.*\n?/g, '') }).toEqual({ status: 0, stderr: '' });
+    expect(apply.stdout).toMatch(/applied 1 contracts: 1 created/);
+    const consumer = spawnSync(process.execPath, ['bin/penghubung.js', 'consumer', 'app-x', '--name', 'App X', '--config', config], { encoding: 'utf8', timeout: 30_000 });
+    expect(consumer.status).toBe(0);
+    expect(consumer.stdout).toMatch(/consumer app-x saved \(registry revision \d+\)/);
+  });
 });

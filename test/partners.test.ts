@@ -155,6 +155,18 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
     const res = await call(`${base}${path}`, pki, clients['revoked-later'], 'partner-revoked');
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 403, code: 'CERTIFICATE_REVOKED' });
     expect((await call(`${base}${path}`, pki, clients.bpd)).status).toBe(200);
+    // Monitoring shows the revoked certificate is still registered, so ops unregister it too.
+    const ops = { authorization: `Bearer ${await h.token('ops-console')}` };
+    const listed = (await (await fetch(`${h.adminUrl}/admin/v1/certificates`, { headers: ops })).json()) as { items: { owner: string | null; revoked?: boolean }[] };
+    expect(listed.items.find((c) => c.owner === 'revoked-later')?.revoked).toBe(true);
+    expect(listed.items.find((c) => c.owner === 'koperasi-none')?.revoked).toBe(false);
+    await h.flushTraffic();
+    const traffic = (await (await fetch(`${h.adminUrl}/admin/v1/traffic?partner=revoked-later`, { headers: ops })).json()) as { items: { partner: string; errorCode: string | null }[] };
+    expect(traffic.items.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(traffic.items.map((r) => r.partner))).toEqual(new Set(['revoked-later']));
+    expect(traffic.items.filter((r) => r.errorCode === 'CERTIFICATE_REVOKED').length).toBe(2);
+    const [row] = await trafficRows(h.gateway, 'partner-revoked');
+    expect(row).toMatchObject({ partner: 'revoked-later', cert_fingerprint: clients['revoked-later']!.fingerprint, error_code: 'CERTIFICATE_REVOKED' });
   });
 
   it('works with curl --cert/--key/--cacert', async () => {

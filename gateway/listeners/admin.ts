@@ -44,7 +44,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.get('/admin/v1/traffic', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
     try {
       const filter: TrafficFilter = {};
-      for (const key of ['from', 'to', 'consumer', 'contract', 'status', 'code', 'requestId', 'limit', 'cursor'] as const) {
+      for (const key of ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'limit', 'cursor'] as const) {
         const value = req.query[key];
         if (typeof value === 'string' && value !== '') filter[key] = value;
         else if (value !== undefined && typeof value !== 'string') throw new Problem('BAD_REQUEST', `Query parameter ${key} must be given once.`);

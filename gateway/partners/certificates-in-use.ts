@@ -12,6 +12,8 @@ export interface MonitoredCertificate extends Omit<DescribedCertificate, 'pem' |
   owner: string | null;
   notBefore: string;
   notAfter: string;
+  /** Registered client certificates: on a loaded CRL (still registered: unregister it too). */
+  revoked?: boolean;
 }
 
 function monitored(certificate: DescribedCertificate, role: MonitoredCertificate['role'], owner: string | null): MonitoredCertificate {
@@ -20,8 +22,8 @@ function monitored(certificate: DescribedCertificate, role: MonitoredCertificate
 }
 
 /**
- * Every certificate the gateway uses or trusts (Pasal 60 of Perbup 004: the Dinas monitors each
- * certificate in use): its listeners' server certificates and trusted client CAs, its own client
+ * Every certificate the gateway uses or trusts (Pasal 20(3) of Perbup 000: the Dinas monitors the
+ * electronic certificates in use): its listeners' server certificates and trusted client CAs, its own client
  * certificates towards upstreams, and every client certificate registered to a partner or
  * consumer. Soonest to expire first.
  */
@@ -41,7 +43,10 @@ export async function certificatesInUse(db: Queryable, tls: { internal: TlsMater
     }
   }
   for (const { ownerKind, ownerId, pem } of await registeredCertificatePems(db)) {
-    found.push(monitored(describeCertificate(pem, now), ownerKind === 'partner' ? 'partner' : 'consumer', ownerId));
+    const certificate = describeCertificate(pem, now);
+    const material = ownerKind === 'partner' ? tls.external : tls.internal;
+    const entry = monitored(certificate, ownerKind === 'partner' ? 'partner' : 'consumer', ownerId);
+    found.push({ ...entry, revoked: material?.isRevoked(certificate.serial, null) ?? false });
   }
   return found.sort((a, b) => a.daysLeft - b.daysLeft);
 }

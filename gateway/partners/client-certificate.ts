@@ -24,11 +24,24 @@ const notYetValid = new Set(['CERT_NOT_YET_VALID']);
 const revoked = new Set(['CERT_REVOKED']);
 
 /**
- * The client certificate of a TLS connection, verified: present, chained to a trusted CA, within
- * its validity, not revoked. The listener asks for a certificate without failing the handshake,
- * so each outcome gets its own problem code and lands in the traffic log, instead of a TLS alert
- * the partner's developers would have to decode.
+ * The client certificate of a TLS connection and, when it is not acceptable, why: missing, not
+ * chained to a trusted CA, outside its validity, revoked. The listener asks for a certificate
+ * without failing the handshake, so each outcome gets its own problem code and lands in the
+ * traffic log (with the fingerprint, even when refused), instead of a TLS alert the partner's
+ * developers would have to decode.
  */
+export function examineCertificate(socket: TLSSocket, revocations: RevocationIndex): { certificate: PresentedCertificate | null; refusal: Problem | null } {
+  try {
+    return { certificate: presentedCertificate(socket, revocations), refusal: null };
+  } catch (error) {
+    if (!(error instanceof Problem)) throw error;
+    const peer = socket.getPeerCertificate();
+    const certificate = peer?.raw ? { fingerprint: normalizeFingerprint(peer.fingerprint256), serial: normalizeSerial(peer.serialNumber), subject: '', issuerFingerprint: null } : null;
+    return { certificate, refusal: error };
+  }
+}
+
+/** The verified client certificate, or the Problem saying why it is not acceptable. */
 export function presentedCertificate(socket: TLSSocket, revocations: RevocationIndex): PresentedCertificate {
   const peer = socket.getPeerCertificate(true);
   if (!peer || Object.keys(peer).length === 0 || !peer.raw) {

@@ -90,6 +90,9 @@ export class TlsMaterial implements RevocationIndex {
       for (const serial of crl.revokedSerials) set.add(serial);
       revoked.set(issuer.fingerprint256, set);
     }
+    for (const ca of cas) {
+      if (!revoked.has(ca.fingerprint256)) this.log.warn({ ca: ca.subject }, 'no CRL for this trusted CA: its revoked certificates are not refused (add its CRL to tls.crl)');
+    }
     return { cert, key, cas, revoked };
   }
 

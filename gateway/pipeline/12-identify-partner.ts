@@ -1,5 +1,5 @@
 import { Problem } from '../errors/problem.ts';
-import { presentedCertificate } from '../partners/client-certificate.ts';
+import { examineCertificate } from '../partners/client-certificate.ts';
 import type { TLSSocket } from 'node:tls';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
@@ -10,13 +10,15 @@ import type { Exchange } from './exchange.ts';
  * (Pasal 20 of Perbup 000, Pasal 60 of Perbup 004).
  */
 export function identifyPartner(ex: Exchange, ctx: PipelineContext): void {
-  const certificate = presentedCertificate(ex.req.socket as TLSSocket, ctx.revocations);
-  ex.certificate = certificate;
-  const registered = ex.table.partners.certificates.get(certificate.fingerprint);
+  const { certificate, refusal } = examineCertificate(ex.req.socket as TLSSocket, ctx.revocations);
+  if (certificate) ex.certificate = certificate;
+  const registered = certificate ? ex.table.partners.certificates.get(certificate.fingerprint) : undefined;
   const partner = registered?.ownerKind === 'partner' ? ex.table.partners.partners.get(registered.ownerId) : undefined;
-  if (!partner) {
-    throw new Problem('CERTIFICATE_NOT_REGISTERED', `Certificate ${certificate.fingerprint} is not registered to a partner.`, { certificate: { fingerprint: certificate.fingerprint, serial: certificate.serial } });
+  // A refused certificate that is registered still names its partner in the traffic log.
+  if (partner) ex.partner = partner;
+  if (refusal) throw refusal;
+  if (!partner || !certificate) {
+    throw new Problem('CERTIFICATE_NOT_REGISTERED', `Certificate ${certificate!.fingerprint} is not registered to a partner.`, { certificate: { fingerprint: certificate!.fingerprint, serial: certificate!.serial } });
   }
-  ex.partner = partner;
   if (partner.status !== 'active') throw new Problem('PARTNER_SUSPENDED', `Partner ${partner.id} is suspended.`);
 }

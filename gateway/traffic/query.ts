@@ -3,7 +3,7 @@ import type { Queryable } from '../store/store.ts';
 import { trafficColumns, type TrafficRow } from './row.ts';
 
 export interface TrafficFilter {
-  from?: string; to?: string; consumer?: string; contract?: string; status?: string; code?: string; requestId?: string;
+  from?: string; to?: string; consumer?: string; partner?: string; agreement?: string; contract?: string; status?: string; code?: string; requestId?: string;
   limit?: string; cursor?: string;
 }
 
@@ -32,6 +32,8 @@ export async function queryTraffic(db: Queryable, filter: TrafficFilter): Promis
   if (filter.from) add('at >= ?', isoTime(filter.from, 'from'));
   if (filter.to) add('at < ?', isoTime(filter.to, 'to'));
   if (filter.consumer) add('consumer = ?', filter.consumer);
+  if (filter.partner) add('partner = ?', filter.partner);
+  if (filter.agreement) add('agreement = ?', filter.agreement);
   if (filter.contract) add('contract = ?', filter.contract);
   if (filter.code) add('error_code = ?', filter.code);
   if (filter.requestId) add('request_id = ?', filter.requestId);
