@@ -9,11 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   initCa, issueClient, issueServer, parseCrl, pkiPaths, readIndex, refreshCrl, revoke, type IssuedCertificate,
 } from '../certs/index.ts';
-
-function openssl(args: string[]): { status: number | null; out: string } {
-  const run = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
+import { openssl } from './support/openssl.ts';
 
 const dayMs = 86_400_000;
 

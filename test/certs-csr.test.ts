@@ -1,15 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCa, inspectCsr, pkiPaths, readIndex, signCsr } from '../certs/index.ts';
-
-function openssl(args: string[]): { status: number | null; out: string } {
-  const run = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
+import { openssl } from './support/openssl.ts';
 
 /** A partner's CSR made the way the partner would, with openssl; returns the CSR PEM and the key file. */
 function partnerCsr(work: string, name: string, newKey: string[], subject: string): { csr: string; keyFile: string } {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,12 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeCertificate, initCa, issueClient, issueServer, PkiError, pkiPaths, randomSerial, readIndex, type IssuedCertificate,
 } from '../certs/index.ts';
-
-/** Real openssl: stdout and stderr together, and the exit status. */
-function openssl(args: string[]): { status: number | null; out: string } {
-  const run = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { status: run.status, out: `${run.stdout}${run.stderr}` };
-}
+import { openssl } from './support/openssl.ts';
 
 const dayMs = 86_400_000;
 const mode = (file: string) => statSync(file).mode & 0o777;
