@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeCertificate, describePemBundle, registerCertsCommands, type CertificateInUse } from '../certs/index.ts';
 import { registeredCertificatePems } from './registry/partners.ts';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { renderErrorsDoc } from './errors/render-doc.ts';
@@ -13,7 +13,7 @@ import { openStore } from './store/open.ts';
 import { startGateway } from './server.ts';
 import { startDemo } from './demo/profile.ts';
 import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
-import { classifications } from './registry/contract.ts';
+import { classifications, type RateRule } from './registry/contract.ts';
 
 function configFrom(file: string | undefined): GatewayConfig {
   const chosen = file ?? (existsSync('penghubung.yaml') ? 'penghubung.yaml' : undefined);
@@ -93,6 +93,13 @@ program.command('apply')
     }
   });
 
+/** `--rate bkn-siasn=5/10` -> { 'bkn-siasn': { rps: 5, burst: 10 } } */
+function collectRate(value: string, previous: Record<string, RateRule>): Record<string, RateRule> {
+  const match = /^([a-z0-9][\w.-]*)=(\d+(?:\.\d+)?)\/(\d+)$/.exec(value);
+  if (!match || Number(match[2]) <= 0 || Number(match[3]) < 1) throw new InvalidArgumentError(`expected <contract>=<rps>/<burst>, e.g. bkn-siasn=5/10, got ${value}`);
+  return { ...previous, [match[1]!]: { rps: Number(match[2]), burst: Number(match[3]) } };
+}
+
 program.command('consumer')
   .description('register or update a consumer (a PD application, by its SSO client id)')
   .argument('<clientId>')
@@ -100,11 +107,12 @@ program.command('consumer')
   .option('--department <name>', 'owning department (perangkat daerah)', '')
   .addOption(new Option('--clearance <class>', 'highest classification it may receive').choices([...classifications]).default('publik'))
   .addOption(new Option('--status <status>').choices(['active', 'suspended']).default('active'))
+  .option('--rate <contract=rps/burst...>', 'rate override for a contract, e.g. bkn-siasn=5/10 (repeatable)', collectRate, {})
   .addOption(configOption)
-  .action(async (clientId: string, options: { name: string; department: string; clearance: 'publik'; status: 'active'; config?: string }) => {
+  .action(async (clientId: string, options: { name: string; department: string; clearance: 'publik'; status: 'active'; rate: Record<string, RateRule>; config?: string }) => {
     const store = await openStore(configFrom(options.config));
     try {
-      const revision = await upsertConsumers(store, [{ clientId, name: options.name, department: options.department, clearance: options.clearance, status: options.status }]);
+      const revision = await upsertConsumers(store, [{ clientId, name: options.name, department: options.department, clearance: options.clearance, status: options.status, limits: options.rate }]);
       process.stdout.write(`consumer ${clientId} saved (registry revision ${revision})\n`);
     } finally {
       await store.close();

@@ -47,7 +47,11 @@ export interface GatewayConfig {
     /** Claims (dot paths) whose string arrays count as roles, beside the `scope` claim. */
     roleClaims: string[];
   };
-  limits: { bodyBytes: number };
+  limits: {
+    bodyBytes: number;
+    /** Rate per caller x contract when neither the contract nor the consumer sets one. */
+    defaultRate: { rps: number; burst: number };
+  };
   store: { url: string | null };
   redis: { url: string | null };
   contracts: { directories: string[]; reloadSeconds: number };
@@ -153,7 +157,16 @@ export const configSchema = {
     limits: {
       type: 'object',
       additionalProperties: false,
-      properties: { bodyBytes: { type: 'integer', minimum: 1, default: 1048576 } },
+      properties: {
+        bodyBytes: { type: 'integer', minimum: 1, default: 1048576 },
+        defaultRate: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { rps: { type: 'number', exclusiveMinimum: 0, default: 50 }, burst: { type: 'integer', minimum: 1, default: 100 } },
+          required: [],
+          default: {},
+        },
+      },
       required: [],
       default: {},
     },

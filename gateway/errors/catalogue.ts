@@ -151,6 +151,21 @@ export const problemCatalogue = {
     title: 'Bad request',
     description: 'The request could not be read (for example a body cut off by the client, or a bad query parameter on the admin API). The `detail` says which.',
   },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Rate limit reached',
+    description: 'The caller sent more requests to this contract than its rate allows (requests per second and burst, from the contract or the consumer\'s own setting). Wait `Retry-After` seconds; `RateLimit-Remaining` and `RateLimit-Reset` tell how much is left.',
+  },
+  QUOTA_EXCEEDED: {
+    status: 429,
+    title: 'Daily quota of the agreement used up',
+    description: 'The partner\'s agreement (PKS) allows a number of calls per calendar day (region\'s time zone); it is used up. `Retry-After` gives the seconds until local midnight.',
+  },
+  UPSTREAM_BUSY: {
+    status: 503,
+    title: 'Upstream at its concurrency cap',
+    description: 'As many calls as the upstream is allowed (`upstream.maxConcurrent`) are already in flight from this gateway; the request was not sent. Retry after `Retry-After`.',
+  },
   UPSTREAM_UNAVAILABLE: {
     status: 502,
     title: 'Upstream unavailable',

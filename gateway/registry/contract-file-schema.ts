@@ -1,6 +1,13 @@
 import { classifications, contractStates, httpMethods } from './contract.ts';
 
 const name = { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 64 } as const;
+/** Sustained requests per second and the burst allowed at once. */
+export const rateRule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rps', 'burst'],
+  properties: { rps: { type: 'number', exclusiveMinimum: 0, maximum: 100000 }, burst: { type: 'integer', minimum: 1, maximum: 1000000 } },
+} as const;
 const scopeList = { type: 'array', items: { type: 'string', pattern: '^[\\w.:/-]+$' }, uniqueItems: true } as const;
 /** A schema is inline, or a path to a JSON / YAML file beside the contract. */
 const schemaRef = {
@@ -43,7 +50,45 @@ export const contractFileSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'url'],
-      properties: { name, url: { type: 'string', pattern: '^https?://' } },
+      properties: {
+        name,
+        url: { type: 'string', pattern: '^https?://' },
+        /** Calls in flight to this upstream at most, from this gateway instance. */
+        maxConcurrent: { type: 'integer', minimum: 1, maximum: 100000 },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        /** Per caller (consumer or partner) and contract: sustained requests per second and burst. */
+        rate: rateRule,
+      },
+    },
+    resilience: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        breaker: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            errorThresholdPercentage: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+            volumeThreshold: { type: 'integer', minimum: 1 },
+            resetTimeoutMs: { type: 'integer', minimum: 100 },
+            rollingCountMs: { type: 'integer', minimum: 1000 },
+          },
+        },
+        retries: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            attempts: { type: 'integer', minimum: 0, maximum: 5 },
+            baseDelayMs: { type: 'integer', minimum: 1 },
+            maxDelayMs: { type: 'integer', minimum: 1 },
+          },
+        },
+      },
     },
     forwarding: name,
     /** Settings for the adapter, checked against the adapter's own `settingsSchema`. */

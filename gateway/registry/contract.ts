@@ -7,6 +7,9 @@ export type ContractState = (typeof contractStates)[number];
 export const httpMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type HttpMethod = (typeof httpMethods)[number];
 
+/** Sustained requests per second and the burst allowed at once (token bucket). */
+export interface RateRule { rps: number; burst: number }
+
 /** A JSON Schema with the example callers see in the OpenAPI document. */
 export interface SchemaRef { schema: AnySchema; example?: unknown }
 
@@ -38,7 +41,14 @@ export interface ContractDefinition {
   scopes: string[];
   timeoutMs: number;
   /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */
-  upstream?: { name: string; url: string };
+  upstream?: { name: string; url: string; maxConcurrent?: number };
+  /** Per caller x contract rate; the consumer's own override and the config default apply otherwise. */
+  limits?: { rate?: RateRule };
+  /** Circuit breaker and retry settings of the upstream calls; defaults apply to what is left out. */
+  resilience?: {
+    breaker?: { errorThresholdPercentage?: number; volumeThreshold?: number; resetTimeoutMs?: number; rollingCountMs?: number };
+    retries?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  };
   /** `passthrough` streams to the upstream as is; any other value names an adapter. */
   forwarding: string;
   /** The contract's `adapter:` block, for the adapter named by `forwarding`. */

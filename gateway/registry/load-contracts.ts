@@ -177,6 +177,8 @@ export function loadContractFile(file: string, adapters: ReadonlyMap<string, Ada
     scopes: contract.scopes ?? [],
     timeoutMs: contract.timeoutMs ?? 10000,
     ...(contract.upstream ? { upstream: contract.upstream } : {}),
+    ...(contract.limits ? { limits: contract.limits } : {}),
+    ...(contract.resilience ? { resilience: contract.resilience } : {}),
     forwarding,
     adapterSettings: contract.adapter ?? {},
     operations: contract.operations.map((op) => toOperation(file, op)),

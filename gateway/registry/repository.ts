@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable, Store } from '../store/store.ts';
-import type { Classification, ContractDefinition } from './contract.ts';
+import type { Classification, ContractDefinition, RateRule } from './contract.ts';
 import type { LoadedContract } from './load-contracts.ts';
 import { readPartnerRegistry, type PartnerRegistry } from './partners.ts';
 import { bumpRevision, currentRevision } from './revision.ts';
@@ -11,6 +11,8 @@ export interface Consumer {
   department: string;
   clearance: Classification;
   status: 'active' | 'suspended';
+  /** Rate overrides by contract id (a busier application may get more, a noisy one less). */
+  limits: Record<string, RateRule>;
 }
 
 export interface RegistrySnapshot extends PartnerRegistry {
@@ -59,10 +61,10 @@ export async function upsertConsumers(store: Store, consumers: ConsumerInput[]):
   return store.transaction(async (tx) => {
     for (const c of consumers) {
       await tx.query(
-        `insert into consumers (client_id, name, department, clearance, status) values ($1, $2, $3, $4, $5)
+        `insert into consumers (client_id, name, department, clearance, status, limits) values ($1, $2, $3, $4, $5, $6)
          on conflict (client_id) do update set name = excluded.name, department = excluded.department,
-           clearance = excluded.clearance, status = excluded.status, updated_at = now()`,
-        [c.clientId, c.name, c.department ?? '', c.clearance ?? 'publik', c.status ?? 'active'],
+           clearance = excluded.clearance, status = excluded.status, limits = excluded.limits, updated_at = now()`,
+        [c.clientId, c.name, c.department ?? '', c.clearance ?? 'publik', c.status ?? 'active', JSON.stringify(c.limits ?? {})],
       );
     }
     return bumpRevision(tx);
@@ -78,15 +80,15 @@ export async function readSnapshot(store: Store): Promise<RegistrySnapshot> {
   return store.transaction(async (tx) => {
     const revision = await currentRevision(tx);
     const contracts = await tx.query<{ definition: ContractDefinition }>("select definition from contracts where state = 'active' order by id");
-    const consumers = await tx.query<{ client_id: string; name: string; department: string; clearance: Classification; status: Consumer['status'] }>(
-      'select client_id, name, department, clearance, status from consumers',
+    const consumers = await tx.query<{ client_id: string; name: string; department: string; clearance: Classification; status: Consumer['status']; limits: Consumer['limits'] | string }>(
+      'select client_id, name, department, clearance, status, limits from consumers',
     );
     const partners = await readPartnerRegistry(tx);
     return {
       ...partners,
       revision,
       contracts: contracts.map((row) => (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition)),
-      consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status }])),
+      consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status, limits: typeof c.limits === 'string' ? JSON.parse(c.limits) : c.limits }])),
     };
   });
 }
