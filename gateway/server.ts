@@ -16,6 +16,8 @@ import { TokenVerifier } from './sso/token-verifier.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
 import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
 import { AdapterHost } from './pipeline/adapter-host.ts';
+import { Breakers } from './resilience/index.ts';
+import { Limits } from './limits/limits.ts';
 import { createPublicServer } from './listeners/public.ts';
 import { createExternalServer } from './listeners/external.ts';
 import { noRevocations, TlsMaterial } from './partners/tls-material.ts';
@@ -66,7 +68,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const discovered = await discoverAdapters(config.adapters.directories);
   const store = await openStore(config);
   try {
-    const adapters = new AdapterHost(discovered, config, store, log);
+    const breakers = new Breakers(log);
+    const limits = await Limits.create({ redisUrl: config.redis.url, log });
+    const adapters = new AdapterHost(discovered, config, store, log, breakers);
     await applyConfiguredContracts(store, config, log, adapters.descriptors);
     const registry = await Registry.open(store, config.upstreams, log);
     registry.watch(config.contracts.reloadSeconds);
@@ -75,10 +79,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
     const forwarder = new Forwarder(config.limits.bodyBytes);
-    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, traffic, revocations: noRevocations };
+    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, breakers, limits, traffic, revocations: noRevocations };
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
-    const health = new Health(store, verifier, registry, traffic);
+    const health = new Health(store, verifier, registry, traffic, limits);
     let draining = false;
     const internal = await listen(createInternalServer(ctx, health, () => draining, internalTls), config.internal.host, config.internal.port);
     const external = externalTls ? await listen(createExternalServer(ctx, externalTls, health, () => draining), config.external.host, config.external.port) : null;
@@ -103,6 +107,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           await traffic.close();
           forwarder.close();
           await adapters.close();
+          breakers.close();
+          await limits.close();
           await store.close();
           log.info({ written: traffic.stats.written, spooled: traffic.stats.spoolFiles }, 'penghubung stopped');
           log.flush?.();

@@ -169,6 +169,22 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
     expect(row).toMatchObject({ partner: 'revoked-later', cert_fingerprint: clients['revoked-later']!.fingerprint, error_code: 'CERTIFICATE_REVOKED' });
   });
 
+  it('counts the agreement\'s daily quota and refuses past it with QUOTA_EXCEEDED until local midnight', async () => {
+    const quotaBank = await pki.client('quota-bank');
+    await upsertPartner(h.gateway.store, { id: 'quota-bank', legalName: 'PT Quota', type: 'bank', contact: {}, status: 'active' });
+    await registerCertificate(h.gateway.store, 'partner', 'quota-bank', quotaBank.cert);
+    await upsertAgreement(h.gateway.store, agreement('PKS/009/QB/2026', 'quota-bank', { dailyQuota: 2 }));
+    await h.gateway.registry.refresh();
+    const first = await call(`${base}${path}`, pki, quotaBank);
+    expect({ status: first.status, limit: first.headers['ratelimit-limit'], remaining: first.headers['ratelimit-remaining'] }).toEqual({ status: 200, limit: '2', remaining: '1' });
+    expect((await call(`${base}${path}`, pki, quotaBank)).status).toBe(200);
+    const third = await call(`${base}${path}`, pki, quotaBank);
+    expect({ status: third.status, code: third.body.code }).toEqual({ status: 429, code: 'QUOTA_EXCEEDED' });
+    const retryAfter = Number(third.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+  });
+
   it('works with curl --cert/--key/--cacert', async () => {
     const ok = await run('curl', ['-sS', '--cert', clients.bpd!.certFile, '--key', clients.bpd!.keyFile, '--cacert', pki.caFile, `${base}${path}`]);
     expect(ok.status).toBe(0);

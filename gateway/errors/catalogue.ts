@@ -171,6 +171,11 @@ export const problemCatalogue = {
     title: 'Upstream unavailable',
     description: 'The upstream service refused or dropped the connection. The request may be retried later.',
   },
+  UPSTREAM_CIRCUIT_OPEN: {
+    status: 503,
+    title: 'Upstream temporarily cut off',
+    description: 'The upstream failed too often in the last seconds (its circuit breaker is open), so the gateway answered at once without calling it: nothing was sent upstream. Retry after the `Retry-After` seconds, when the gateway lets a trial call through again. `upstream.system` names the upstream.',
+  },
   UPSTREAM_TIMEOUT: {
     status: 504,
     title: 'Upstream timeout',

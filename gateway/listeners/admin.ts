@@ -55,6 +55,14 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     }
   });
 
+  // Circuit state and retry budget of every upstream an active contract uses (breakers are made on first use).
+  app.get('/admin/v1/upstreams', requireRole(ctx, opsRoles), (_req: AdminRequest, res) => {
+    for (const { contract } of ctx.registry.current.routes) {
+      if (contract.upstream) ctx.breakers.for(contract.upstream.name, contract.resilience?.breaker);
+    }
+    res.json({ items: ctx.breakers.snapshot() });
+  });
+
   app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));

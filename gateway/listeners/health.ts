@@ -3,6 +3,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
+import type { Limits } from '../limits/limits.ts';
 import { sendJson } from './json.ts';
 
 export interface ReadinessCheck { ok: boolean; detail?: string }
@@ -17,9 +18,11 @@ export class Health {
   private readonly verifier: TokenVerifier;
   private readonly registry: Registry;
   private readonly traffic: TrafficLog;
+  private readonly limits: Limits | null;
   private draining = false;
 
-  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog) {
+  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog, limits: Limits | null = null) {
+    this.limits = limits;
     this.store = store;
     this.verifier = verifier;
     this.registry = registry;
@@ -40,6 +43,8 @@ export class Health {
       store,
       registry: { ok: true, detail: `revision ${this.registry.current.revision}, ${this.registry.current.routes.length} routes` },
       trafficLog: { ok: true, detail: `${this.traffic.stats.queued} queued, ${this.traffic.stats.spoolFiles} spool files` },
+      // Redis down is not unready: limits carry on in memory (the insurance limiter).
+      ...(this.limits ? { limits: { ok: true, detail: this.limits.backend() } } : {}),
       draining: { ok: !this.draining },
     };
   }

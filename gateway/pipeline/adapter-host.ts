@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { ContractDefinition } from '../registry/contract.ts';
 import type { RoutingTable } from '../registry/routing-table.ts';
 import { documentStore } from '../store/documents.ts';
+import type { Breakers } from '../resilience/index.ts';
 import type { Store } from '../store/store.ts';
 
 /**
@@ -24,7 +25,10 @@ export class AdapterHost {
   private readonly store: Store;
   private readonly log: Logger;
 
-  constructor(adapters: ReadonlyMap<string, DiscoveredAdapter>, config: GatewayConfig, store: Store, log: Logger) {
+  private readonly breakers: Breakers;
+
+  constructor(adapters: ReadonlyMap<string, DiscoveredAdapter>, config: GatewayConfig, store: Store, log: Logger, breakers: Breakers) {
+    this.breakers = breakers;
     this.adapters = adapters;
     this.config = config;
     this.store = store;
@@ -61,7 +65,8 @@ export class AdapterHost {
       credentials,
       upstreamClient: ({ system, maxResponseBytes }) => {
         if (!upstreamUrl) throw new Error(`adapter ${name} needs an upstream URL: upstreams.${upstreamName}.url or the contract's upstream.url`);
-        return new UpstreamClient(upstreamUrl, { system, timeoutMs: contract.timeoutMs, ...(maxResponseBytes ? { maxResponseBytes } : {}), ...(tls ? { tls } : {}) });
+        const guard = { breaker: this.breakers.for(upstreamName, contract.resilience?.breaker), ...(contract.resilience?.retries ? { retries: contract.resilience.retries } : {}) };
+        return new UpstreamClient(upstreamUrl, { system, timeoutMs: contract.timeoutMs, guard, ...(maxResponseBytes ? { maxResponseBytes } : {}), ...(tls ? { tls } : {}) });
       },
       dispatcher,
       documents: documentStore(this.store, name),

@@ -5,6 +5,8 @@ import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
 import type { RevocationIndex } from '../partners/client-certificate.ts';
 import type { AdapterHost } from './adapter-host.ts';
+import type { Breakers } from '../resilience/index.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -15,6 +17,10 @@ export interface PipelineContext {
   registry: Registry;
   forwarder: Forwarder;
   adapters: AdapterHost;
+  /** One circuit breaker (and retry budget) per upstream. */
+  breakers: Breakers;
+  /** Rates, daily quotas and concurrency caps (in memory, or shared through Redis). */
+  limits: Limits;
   /** Revoked client certificates, from the CRLs of the trusted CAs. */
   revocations: RevocationIndex;
   traffic: TrafficLog;

@@ -5,6 +5,7 @@ import { identifyPartner } from './12-identify-partner.ts';
 import { route } from './20-route.ts';
 import { authorize } from './30-authorize.ts';
 import { authorizeAgreement } from './32-authorize-agreement.ts';
+import { limit } from './35-limit.ts';
 import { validate } from './40-validate.ts';
 import { forward } from './50-forward.ts';
 import { record } from './60-record.ts';
@@ -15,15 +16,15 @@ export type Stage = (ex: Exchange, ctx: PipelineContext) => void | Promise<void>
 
 /**
  * The exchange pipeline of DESIGN.md, in order, for PD applications on the internal listener.
- * Limits (issue 6) and response filtering slot in between without the stages around them changing.
+ * Response filtering slots in between without the stages around them changing.
  */
-export const exchangeStages: readonly Stage[] = [identify, route, authorize, validate, forward];
+export const exchangeStages: readonly Stage[] = [identify, route, authorize, limit, validate, forward];
 
 /** With `internal.requireClientCert`: the token's consumer must also hold the connection's certificate. */
-export const certificateBoundStages: readonly Stage[] = [identify, bindCertificate, route, authorize, validate, forward];
+export const certificateBoundStages: readonly Stage[] = [identify, bindCertificate, route, authorize, limit, validate, forward];
 
 /** The same pipeline for partners: a registered client certificate instead of a token, an agreement instead of scopes. */
-export const partnerStages: readonly Stage[] = [identifyPartner, route, authorizeAgreement, validate, forward];
+export const partnerStages: readonly Stage[] = [identifyPartner, route, authorizeAgreement, limit, validate, forward];
 
 /** Runs the stages; a refusal anywhere becomes the problem+json answer. `record` runs when the response is over. */
 export async function runExchange(ex: Exchange, ctx: PipelineContext, stages: readonly Stage[] = exchangeStages): Promise<void> {

@@ -157,13 +157,21 @@ describe('BKN SIASN through the gateway', () => {
     expect((await employee()).status).toBe(200);
   });
 
-  it('maps BKN failures: HTML page UPSTREAM_INVALID_RESPONSE, 500 and 503 UPSTREAM_UNAVAILABLE', async () => {
+  it('maps BKN failures: HTML page UPSTREAM_INVALID_RESPONSE, lasting 500 and 503 UPSTREAM_UNAVAILABLE', async () => {
     sim.failNext('html');
     expect((await employee()).body).toMatchObject({ status: 502, code: 'UPSTREAM_INVALID_RESPONSE' });
+    // A 500 may mean SIASN acted and failed: not retried. A 503 is, twice by default, so only a lasting one reaches the caller.
     sim.failNext('server-error');
     expect((await employee()).body).toMatchObject({ status: 502, code: 'UPSTREAM_UNAVAILABLE' });
-    sim.failNext('unavailable');
+    sim.failNext('unavailable', 3);
     expect((await employee()).body).toMatchObject({ status: 502, code: 'UPSTREAM_UNAVAILABLE' });
+  });
+
+  it('retries a read once SIASN answers 503, transparently for the caller', async () => {
+    sim.failNext('unavailable');
+    const res = await employee();
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ nip: expect.any(String) });
   });
 
   it('keeps credentials and BKN tokens out of every log line', async () => {

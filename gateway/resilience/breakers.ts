@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import CircuitBreaker from 'opossum';
+import type { Logger } from 'pino';
+import { Problem } from '../errors/problem.ts';
+import { circuitOpenProblem } from './circuit-open.ts';
+import { countsAsFailure, type UpstreamOutcome } from './outcomes.ts';
+import { RetryBudget, type RetryBudgetOptions } from './retry.ts';
+
+/** Contract `resilience.breaker`. */
+export interface BreakerSettings {
+  /** The circuit opens when more than this share of the calls in the window failed... */
+  errorThresholdPercentage: number;
+  /** ...and the window holds at least this many calls. */
+  volumeThreshold: number;
+  /** How long an open circuit refuses before letting one trial call (the probe) through. */
+  resetTimeoutMs: number;
+  /** The rolling window of the counts. */
+  rollingCountMs: number;
+}
+
+export const defaultBreakerSettings: Readonly<BreakerSettings> = Object.freeze({
+  errorThresholdPercentage: 50,
+  volumeThreshold: 10,
+  resetTimeoutMs: 10_000,
+  rollingCountMs: 10_000,
+});
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/** One upstream's breaker, for `GET /admin/v1/upstreams`. */
+export interface UpstreamStatus {
+  upstream: string;
+  state: BreakerState;
+  /** When the state last changed (or the breaker was created), ISO 8601. */
+  since: string;
+  /** When an open circuit lets its next probe through, ISO 8601; null unless open. */
+  nextProbeAt: string | null;
+  /** Counts in the rolling window, emptied when the circuit closes. */
+  window: { calls: number; successes: number; failures: number; refused: number };
+  retries: { requests: number; retries: number; allowed: number };
+  settings: BreakerSettings;
+}
+
+export interface UpstreamBreaker {
+  readonly upstream: string;
+  readonly state: BreakerState;
+  /** Retries to this upstream, shared by every contract that names it. */
+  readonly retryBudget: RetryBudget;
+  /**
+   * Runs one upstream call through the breaker. `call` must settle (the forwarder and the
+   * UpstreamClient enforce the contract timeout: the breaker's own is off). A resolved value
+   * counts as `judge(value)` says, but is returned to the caller either way; a rejection counts as
+   * `countsAsFailure` says and is passed on. Open: rejects at once with the open-circuit problem
+   * (Retry-After = seconds until the probe, at least 1) without invoking `call`. Half-open: the
+   * first caller is the probe, the others are refused until it settles.
+   */
+  run<T>(call: () => Promise<T>, judge?: (value: T) => UpstreamOutcome): Promise<T>;
+}
+
+export interface BreakersOptions {
+  /** Per upstream retry budget settings (gateway-wide, not per contract). */
+  retryBudget?: RetryBudgetOptions;
+}
+
+/** One call as opossum's action sees it. */
+interface Invocation {
+  call: () => Promise<unknown>;
+  judge: ((value: unknown) => UpstreamOutcome) | undefined;
+}
+
+/** A value the judge ruled a failure: rejected towards opossum so it counts, unwrapped for the caller. */
+class JudgedFailure extends Error {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    super('the upstream answered with a failure');
+    this.value = value;
+  }
+}
+
+async function invoke({ call, judge }: Invocation): Promise<unknown> {
+  const value = await call();
+  if (judge?.(value) === 'failure') throw new JudgedFailure(value);
+  return value;
+}
+
+const bucketCount = 10;
+
+class OpossumBreaker implements UpstreamBreaker {
+  readonly upstream: string;
+  readonly settings: BreakerSettings;
+  readonly retryBudget: RetryBudget;
+  private readonly circuit: CircuitBreaker<[Invocation], unknown>;
+  /** Drives opossum's window, so closing can empty it (opossum keeps counts across a close). */
+  private readonly rotation = new EventEmitter();
+  private readonly rotationTimer: NodeJS.Timeout;
+  private changedAt = Date.now();
+
+  constructor(upstream: string, settings: BreakerSettings, log: Logger, budget: RetryBudgetOptions) {
+    this.upstream = upstream;
+    this.settings = settings;
+    this.retryBudget = new RetryBudget(budget);
+    this.circuit = new CircuitBreaker(invoke, {
+      name: upstream,
+      // The forwarder and UpstreamClient time calls out with the contract's timeoutMs; their
+      // UPSTREAM_TIMEOUT rejection counts as a failure here.
+      timeout: false,
+      errorThresholdPercentage: settings.errorThresholdPercentage,
+      volumeThreshold: settings.volumeThreshold,
+      resetTimeout: settings.resetTimeoutMs,
+      rollingCountTimeout: settings.rollingCountMs,
+      rollingCountBuckets: bucketCount,
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      rotateBucketController: this.rotation,
+      // Filtered errors count as successes: the caller's own faults and proper upstream refusals.
+      errorFilter: (error: unknown) => !(error instanceof JudgedFailure) && !countsAsFailure(error),
+    });
+    this.rotationTimer = setInterval(() => this.rotation.emit('rotate'), settings.rollingCountMs / bucketCount);
+    this.rotationTimer.unref();
+
+    this.circuit.on('open', () => {
+      this.changedAt = Date.now();
+      const { fires, failures, rejects } = this.circuit.stats;
+      log.warn({ upstream, state: 'open', calls: fires - rejects, failures, probeInMs: settings.resetTimeoutMs }, 'circuit opened: calls to the upstream are refused until a probe succeeds');
+    });
+    this.circuit.on('halfOpen', () => {
+      this.changedAt = Date.now();
+      log.info({ upstream, state: 'half-open' }, 'circuit half-open: letting one probe call through');
+    });
+    this.circuit.on('close', () => {
+      this.changedAt = Date.now();
+      // A fresh window: the failures that opened it, and the refusals since, are history.
+      for (let i = 0; i < bucketCount; i++) this.rotation.emit('rotate');
+      log.info({ upstream, state: 'closed' }, 'circuit closed: the upstream answers again');
+    });
+  }
+
+  get state(): BreakerState {
+    if (this.circuit.opened) return 'open';
+    if (this.circuit.halfOpen) return 'half-open';
+    return 'closed';
+  }
+
+  async run<T>(call: () => Promise<T>, judge?: (value: T) => UpstreamOutcome): Promise<T> {
+    try {
+      return (await this.circuit.fire({ call, judge: judge as Invocation['judge'] })) as T;
+    } catch (error) {
+      if (error instanceof JudgedFailure) return error.value as T;
+      if (error instanceof Error && CircuitBreaker.isOurError(error)) throw this.refusal(error);
+      throw error;
+    }
+  }
+
+  private refusal(error: Error & { code?: string }): Problem {
+    if (error.code === 'ESHUTDOWN') return new Problem('SERVICE_DRAINING', 'The gateway is shutting down; retry shortly.', {}, { 'retry-after': '2' });
+    // Half-open with the probe in flight: its answer is due within the upstream's timeout.
+    if (!this.circuit.opened) return circuitOpenProblem(this.upstream, 1);
+    return circuitOpenProblem(this.upstream, (this.nextProbeAt() - Date.now()) / 1000);
+  }
+
+  private nextProbeAt(): number {
+    return this.changedAt + this.settings.resetTimeoutMs;
+  }
+
+  status(): UpstreamStatus {
+    const { fires, successes, failures, rejects } = this.circuit.stats;
+    const state = this.state;
+    return {
+      upstream: this.upstream,
+      state,
+      since: new Date(this.changedAt).toISOString(),
+      nextProbeAt: state === 'open' ? new Date(this.nextProbeAt()).toISOString() : null,
+      window: { calls: fires - rejects, successes, failures, refused: rejects },
+      retries: this.retryBudget.snapshot(),
+      settings: { ...this.settings },
+    };
+  }
+
+  shutdown(): void {
+    clearInterval(this.rotationTimer);
+    this.circuit.shutdown();
+  }
+}
+
+/** The breakers of the gateway's upstreams, one per upstream name, shared by its contracts. */
+export class Breakers {
+  private readonly log: Logger;
+  private readonly options: BreakersOptions;
+  private readonly breakers = new Map<string, OpossumBreaker>();
+  /** Upstreams already warned about for contracts disagreeing on the settings. */
+  private readonly warned = new Set<string>();
+
+  constructor(log: Logger, options: BreakersOptions = {}) {
+    this.log = log;
+    this.options = options;
+  }
+
+  /**
+   * The breaker of one upstream, created on first use with `settings` over the defaults. Later
+   * calls reuse it: the first settings win, and a different set is logged once (contracts naming
+   * one upstream should agree).
+   */
+  for(upstream: string, settings: Partial<BreakerSettings> = {}): UpstreamBreaker {
+    const wanted = { ...defaultBreakerSettings, ...definedOnly(settings) };
+    const existing = this.breakers.get(upstream);
+    if (existing) {
+      if (!sameSettings(existing.settings, wanted) && !this.warned.has(upstream)) {
+        this.warned.add(upstream);
+        this.log.warn({ upstream, inUse: existing.settings, ignored: wanted }, 'contracts disagree on the circuit breaker settings of this upstream: the first ones stay in use');
+      }
+      return existing;
+    }
+    const breaker = new OpossumBreaker(upstream, wanted, this.log, this.options.retryBudget ?? {});
+    this.breakers.set(upstream, breaker);
+    return breaker;
+  }
+
+  /** Every breaker's state and counts, by upstream name. */
+  snapshot(): UpstreamStatus[] {
+    return [...this.breakers.values()].map((breaker) => breaker.status()).sort((a, b) => a.upstream.localeCompare(b.upstream));
+  }
+
+  /** Stops the breakers' timers; calls through them are refused from now on. */
+  close(): void {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
+    this.breakers.clear();
+  }
+}
+
+function definedOnly(settings: Partial<BreakerSettings>): Partial<BreakerSettings> {
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<BreakerSettings>;
+}
+
+function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {
+  return a.errorThresholdPercentage === b.errorThresholdPercentage && a.volumeThreshold === b.volumeThreshold && a.resetTimeoutMs === b.resetTimeoutMs && a.rollingCountMs === b.rollingCountMs;
+}
