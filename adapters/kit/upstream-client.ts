@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
+import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
 import type { AdapterCall, UpstreamRequest, UpstreamResponse, UpstreamTiming } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
@@ -13,6 +14,8 @@ export interface UpstreamClientOptions {
   connections?: number;
   /** Mutual TLS towards the upstream: the gateway's client certificate and key, extra CAs (PEM). */
   tls?: { cert: string; key: string; ca?: string[] };
+  /** The upstream's circuit breaker and retry policy (from the contract); none in unit tests. */
+  guard?: { breaker: UpstreamBreaker; retries?: Partial<RetryPolicy> };
 }
 
 /** Collects the answer's bytes as they stream in, refusing past the limit. */
@@ -48,6 +51,7 @@ export class UpstreamClient {
   private readonly system: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
+  private readonly guard: UpstreamClientOptions['guard'];
 
   constructor(base: URL, options: UpstreamClientOptions) {
     this.pool = new Pool(base.origin, {
@@ -61,9 +65,28 @@ export class UpstreamClient {
     this.system = options.system;
     this.timeoutMs = options.timeoutMs;
     this.maxResponseBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
+    this.guard = options.guard;
   }
 
-  async send(request: UpstreamRequest, call?: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>): Promise<UpstreamResponse> {
+  /**
+   * One upstream request, through the upstream's breaker: an open circuit refuses at once; a
+   * failed attempt of an idempotent request is retried with backoff within the retry budget and
+   * the contract's timeout (never a POST or PATCH, which may have acted upstream).
+   */
+  send(request: UpstreamRequest, call?: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>): Promise<UpstreamResponse> {
+    const guard = this.guard;
+    if (!guard) return this.sendOnce(request, call, this.timeoutMs);
+    return guardedCall(guard.breaker, ({ remainingMs }) => this.sendOnce(request, call, Math.min(this.timeoutMs, remainingMs)), {
+      method: request.method,
+      hasIdempotencyKey: false,
+      ...(guard.retries ? { policy: guard.retries } : {}),
+      judge: (response) => outcomeOfStatus(response.status),
+      retryValue: (response) => retryableStatuses.has(response.status),
+      deadlineMs: this.timeoutMs,
+    });
+  }
+
+  private async sendOnce(request: UpstreamRequest, call: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'> | undefined, timeoutMs: number): Promise<UpstreamResponse> {
     const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query)}` : '';
     const headers: Record<string, string> = { ...request.headers };
     if (call) {
@@ -83,7 +106,7 @@ export class UpstreamClient {
           path: `${this.basePath}${request.path}${query}`,
           headers,
           body: request.body,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         },
         ({ statusCode, headers: received }) => {
           status = statusCode;
