@@ -1,4 +1,3 @@
-import type { Secret } from '../kit/credentials.ts';
 import type { AdapterEnvironment, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
 import { fetchOAuthToken, readCredentials } from '../kit/oauth2.ts';
 import type { UpstreamAuth } from '../kit/run-mapped.ts';
