@@ -18,6 +18,7 @@ import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
 import { AdapterHost } from './pipeline/adapter-host.ts';
 import { Breakers } from './resilience/index.ts';
 import { Limits } from './limits/limits.ts';
+import { IdempotencyStore } from './idempotency/store.ts';
 import { createPublicServer } from './listeners/public.ts';
 import { createExternalServer } from './listeners/external.ts';
 import { noRevocations, TlsMaterial } from './partners/tls-material.ts';
@@ -79,7 +80,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
     const forwarder = new Forwarder(config.limits.bodyBytes);
-    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, breakers, limits, traffic, revocations: noRevocations };
+    const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours);
+    const purge = setInterval(() => {
+      idempotency.purgeExpired().catch((error: Error) => log.warn({ err: error.message }, 'expired idempotency keys not purged'));
+    }, 3_600_000);
+    purge.unref();
+    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, breakers, limits, idempotency, traffic, revocations: noRevocations };
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
     const health = new Health(store, verifier, registry, traffic, limits);
@@ -108,6 +114,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           forwarder.close();
           await adapters.close();
           breakers.close();
+          clearInterval(purge);
           await limits.close();
           await store.close();
           log.info({ written: traffic.stats.written, spooled: traffic.stats.spoolFiles }, 'penghubung stopped');

@@ -35,7 +35,14 @@ export interface AdapterCall<Settings = Record<string, unknown>> {
   timing: UpstreamTiming;
 }
 
-export interface UpstreamTiming { startedAt?: number; ms?: number; status?: number; timedOut?: boolean }
+export interface UpstreamTiming {
+  startedAt?: number; ms?: number; status?: number; timedOut?: boolean;
+  /** The connection was never made (refused, no route, unknown host): nothing reached the upstream. */
+  connectFailed?: boolean;
+}
+
+/** Connection errors that mean no byte of the request left the gateway. */
+export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** What the PD application gets back: JSON in the canonical shape of the contract. */
 export interface CanonicalResponse {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
-import type { AdapterCall, UpstreamRequest, UpstreamResponse, UpstreamTiming } from './model.ts';
+import { connectErrorCodes, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
 export interface UpstreamClientOptions {
@@ -96,6 +96,7 @@ export class UpstreamClient {
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
     const timing: UpstreamTiming = call?.timing ?? {};
     timing.startedAt = performance.now();
+    timing.connectFailed = false;
     let collector: Collector | undefined;
     let status = 0;
     let responseHeaders: UpstreamResponse['headers'] = {};
@@ -131,7 +132,9 @@ export class UpstreamClient {
       return upstreamTimeout(this.system, this.timeoutMs);
     }
     if (answerStarted) return upstreamInvalid(this.system, 'the answer was cut off');
-    return upstreamUnavailable(this.system, (error as { code?: string }).code ?? 'connection error');
+    const code = (error as { code?: string }).code;
+    if (code && connectErrorCodes.has(code)) timing.connectFailed = true;
+    return upstreamUnavailable(this.system, code ?? 'connection error');
   }
 
   close(): Promise<void> {

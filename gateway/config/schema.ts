@@ -29,6 +29,8 @@ export interface GatewayConfig {
   };
   /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
   external: ListenerConfig & { enabled: boolean; tls: TlsConfig; trustProxy: boolean };
+  /** How long answers to requests with an Idempotency-Key are kept for replay. */
+  idempotency: { retentionHours: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
   tlsReloadSeconds: number;
   /** The region's time zone: agreements run by its calendar days. */
@@ -133,6 +135,13 @@ export const configSchema = {
       default: {},
     },
     tlsReloadSeconds: { type: 'number', minimum: 0.1, default: 5 },
+    idempotency: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { retentionHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760, default: 24 } },
+      required: [],
+      default: {},
+    },
     timezone: { type: 'string', minLength: 1, default: 'Asia/Jakarta' },
     admin: listener('127.0.0.1', 9090),
     sso: {

@@ -126,6 +126,26 @@ export const problemCatalogue = {
     title: 'Method not allowed',
     description: 'The public listener serves read-only feeds: only GET and HEAD are answered.',
   },
+  IDEMPOTENCY_KEY_MISSING: {
+    status: 400,
+    title: 'Idempotency-Key required',
+    description: 'This operation changes data upstream and its contract requires an `Idempotency-Key` header (a unique value per logical request, e.g. a UUID), so that a retry after a network failure is executed at most once.',
+  },
+  IDEMPOTENCY_KEY_INVALID: {
+    status: 400,
+    title: 'Idempotency-Key malformed',
+    description: 'The `Idempotency-Key` header must be 1-255 printable ASCII characters, optionally quoted as a structured-field string.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency-Key reused for another request',
+    description: 'The key was already used by this caller for a request with a different method, path or body. Use a new key for a new request.',
+  },
+  IDEMPOTENCY_REQUEST_IN_FLIGHT: {
+    status: 409,
+    title: 'First request with this key still running',
+    description: 'A request with the same `Idempotency-Key` is still being executed. Retry after `Retry-After`; the stored answer is then replayed.',
+  },
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
     title: 'Request does not match the contract',

@@ -7,9 +7,11 @@ import { traceparentOf, type Exchange } from './exchange.ts';
 async function canonicalBody(ex: Exchange, ctx: PipelineContext): Promise<unknown> {
   if (ex.document !== undefined) return ex.document;
   if (ex.method === 'GET' || ex.method === 'HEAD' || ex.method === 'DELETE') return undefined;
-  ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
-  ex.bytesIn = ex.body.length;
-  ex.requestHash.update(ex.body);
+  if (ex.body === undefined) {
+    ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
+    ex.bytesIn = ex.body.length;
+    ex.requestHash.update(ex.body);
+  }
   return ex.body.length === 0 ? undefined : parseJson(ex.body);
 }
 

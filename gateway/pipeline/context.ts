@@ -7,6 +7,7 @@ import type { RevocationIndex } from '../partners/client-certificate.ts';
 import type { AdapterHost } from './adapter-host.ts';
 import type { Breakers } from '../resilience/index.ts';
 import type { Limits } from '../limits/limits.ts';
+import type { IdempotencyStore } from '../idempotency/store.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -21,6 +22,8 @@ export interface PipelineContext {
   breakers: Breakers;
   /** Rates, daily quotas and concurrency caps (in memory, or shared through Redis). */
   limits: Limits;
+  /** Idempotency keys and the answers kept for replay. */
+  idempotency: IdempotencyStore;
   /** Revoked client certificates, from the CRLs of the trusted CAs. */
   revocations: RevocationIndex;
   traffic: TrafficLog;

@@ -1,5 +1,6 @@
 import { createHash, randomFillSync, randomUUID, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UpstreamTiming } from '../../adapters/kit/model.ts';
 import type { Problem } from '../errors/problem.ts';
 import type { PresentedCertificate } from '../partners/client-certificate.ts';
 import type { Agreement, Partner } from '../registry/partners.ts';
@@ -49,7 +50,7 @@ export interface Exchange {
   /** validate: the body parsed as JSON, when read */
   document?: unknown;
   /** forward */
-  upstream: { startedAt?: number; ms?: number; status?: number; timedOut?: boolean };
+  upstream: UpstreamTiming;
 
   bytesIn: number;
   bytesOut: number;

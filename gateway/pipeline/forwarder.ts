@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { connectErrorCodes } from '../../adapters/kit/model.ts';
 import { Problem } from '../errors/problem.ts';
 import { tooLarge } from './body.ts';
 import { traceparentOf, type Exchange } from './exchange.ts';
@@ -145,6 +146,7 @@ export class Forwarder {
     const state = stateOf(req);
     if (!state) return;
     const name = state.ex.match!.route.contract.upstream!.name;
+    if (error.code && connectErrorCodes.has(error.code)) state.ex.upstream.connectFailed = true;
     this.fail(state, new Problem('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${error.code ?? 'connection error'}).`, {}, { 'retry-after': '5' }));
   }
 

@@ -110,6 +110,8 @@ export const contractFileSchema = {
           query: { type: 'object', additionalProperties: parameter },
           request: schemaRef,
           response: schemaRef,
+          /** `required`: POST/PATCH without an Idempotency-Key are refused (IDEMPOTENCY_KEY_MISSING). */
+          idempotency: { enum: ['optional', 'required'] },
         },
       },
     },

@@ -27,6 +27,8 @@ export interface OperationSpec {
   query: Record<string, ParameterSpec>;
   request?: SchemaRef;
   response?: SchemaRef;
+  /** `required`: a POST/PATCH must carry an Idempotency-Key. */
+  idempotency?: 'optional' | 'required';
 }
 
 /** A contract as stored: schema file references already resolved to the schemas themselves. */

@@ -90,6 +90,7 @@ interface RawOperation {
   id: string; method: OperationSpec['method']; path: string; summary?: string; scopes?: string[];
   parameters?: Record<string, RawParameter>; query?: Record<string, RawParameter>;
   request?: { schema: string | object; example?: unknown }; response?: { schema: string | object; example?: unknown };
+  idempotency?: 'optional' | 'required';
 }
 interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description' | 'adapterSettings'> {
   title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; adapter?: Record<string, unknown>; operations: RawOperation[];
@@ -116,6 +117,7 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
     query: raw.query ?? {},
   };
   if (raw.summary !== undefined) operation.summary = raw.summary;
+  if (raw.idempotency !== undefined) operation.idempotency = raw.idempotency;
   const request = resolveRef(file, raw.request, `${where} request`, true);
   if (request) operation.request = request;
   const response = resolveRef(file, raw.response, `${where} response`, false);

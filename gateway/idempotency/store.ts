@@ -1,0 +1,68 @@
+import type { Store } from '../store/store.ts';
+
+export interface StoredAnswer { status: number; headers: Record<string, string>; body: Buffer }
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'replay'; answer: StoredAnswer }
+  | { kind: 'in-flight' }
+  | { kind: 'reused' };
+
+interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean }
+
+/**
+ * Idempotency keys in the store, so every gateway instance sees them: the first request with a
+ * key claims it (one row, primary key per caller and key), later ones get its stored answer.
+ */
+export class IdempotencyStore {
+  private readonly store: Store;
+  private readonly retentionHours: number;
+
+  constructor(store: Store, retentionHours: number) {
+    this.store = store;
+    this.retentionHours = retentionHours;
+  }
+
+  async claim(owner: string, key: string, fingerprint: string): Promise<Claim> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const inserted = await this.store.query(
+        `insert into idempotency_keys (owner, key, fingerprint, state, expires_at)
+         values ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4))
+         on conflict (owner, key) do nothing returning key`,
+        [owner, key, fingerprint, this.retentionHours * 3600],
+      );
+      if (inserted.length > 0) return { kind: 'claimed' };
+      const [row] = await this.store.query<Row>(
+        'select fingerprint, state, status, headers, body, expires_at < now() as expired from idempotency_keys where owner = $1 and key = $2',
+        [owner, key],
+      );
+      if (!row) continue; // released between our insert and select: claim again
+      if (row.expired) {
+        await this.store.query('delete from idempotency_keys where owner = $1 and key = $2 and expires_at < now()', [owner, key]);
+        continue;
+      }
+      if (row.fingerprint !== fingerprint) return { kind: 'reused' };
+      if (row.state === 'in-flight') return { kind: 'in-flight' };
+      const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers ?? {};
+      return { kind: 'replay', answer: { status: row.status ?? 500, headers, body: Buffer.from(row.body ?? '', 'base64') } };
+    }
+    return { kind: 'in-flight' };
+  }
+
+  async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {
+    await this.store.query(
+      `update idempotency_keys set state = 'done', status = $3, headers = $4, body = $5 where owner = $1 and key = $2`,
+      [owner, key, answer.status, JSON.stringify(answer.headers), answer.body.toString('base64')],
+    );
+  }
+
+  /** Gives the key back: nothing reached the upstream, so a retry must be executed. */
+  async release(owner: string, key: string): Promise<void> {
+    await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'in-flight'", [owner, key]);
+  }
+
+  async purgeExpired(): Promise<number> {
+    const rows = await this.store.query('delete from idempotency_keys where expires_at < now() returning key');
+    return rows.length;
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { Problem } from '../errors/problem.ts';
+import type { StoredAnswer } from '../idempotency/store.ts';
+import { readBody } from './body.ts';
+import type { PipelineContext } from './context.ts';
+import type { Exchange } from './exchange.ts';
+
+// An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
+const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
+/** Answers larger than this are not kept for replay: the key is then treated as in flight until it expires. */
+const maxStoredBytes = 8 * 1024 * 1024;
+/** Headers that belong to one answer, not to its replay. */
+const unstored = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']);
+/** Refusals given before anything reached the upstream: the key is released so a retry runs. */
+const nothingSent = new Set(['UPSTREAM_BUSY', 'UPSTREAM_CIRCUIT_OPEN']);
+
+function parseKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = typeof header === 'string' ? keyPattern.exec(header.trim()) : null;
+  if (!match) throw new Problem('IDEMPOTENCY_KEY_INVALID', 'Send one Idempotency-Key header of 1-255 printable ASCII characters.');
+  return match[1];
+}
+
+/** Collects what the answer writes, whichever stage or forwarder writes it. */
+function capture(res: ServerResponse): () => Buffer | null {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  const keep = (chunk: unknown, encoding?: unknown) => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function' || overflow) return;
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    size += bytes.length;
+    if (size > maxStoredBytes) overflow = true;
+    else chunks.push(bytes);
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return write(chunk, ...rest);
+  }) as ServerResponse['write'];
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    keep(chunk, rest[0]);
+    return end(chunk, ...rest);
+  }) as ServerResponse['end'];
+  return () => (overflow ? null : Buffer.concat(chunks, size));
+}
+
+function storedHeaders(res: ServerResponse): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.getHeaders())) {
+    if (value !== undefined && !unstored.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return headers;
+}
+
+function replay(ex: Exchange, answer: StoredAnswer): void {
+  for (const [name, value] of Object.entries(answer.headers)) ex.res.setHeader(name, value);
+  ex.res.setHeader('idempotent-replayed', 'true');
+  ex.res.setHeader('content-length', answer.body.length);
+  ex.res.statusCode = answer.status;
+  ex.res.end(answer.body);
+  ex.bytesOut = answer.body.length;
+  ex.responseHash.update(answer.body);
+}
+
+/**
+ * `Idempotency-Key` (IETF draft) on POST and PATCH: the first request with a key is executed and
+ * its answer kept (`idempotency.retentionHours`); a repeat with the same method, path and body
+ * gets that answer again, marked `Idempotent-Replayed: true`, without reaching the upstream; a
+ * repeat with another body is refused (422), one while the first still runs gets 409. If nothing
+ * reached the upstream (refused before sending), the key is given back so a retry runs.
+ */
+export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<void> {
+  if (ex.method !== 'POST' && ex.method !== 'PATCH') return;
+  const { operation } = ex.match!.route;
+  const key = parseKey(ex.req.headers['idempotency-key']);
+  if (key === undefined) {
+    if (operation.idempotency === 'required') throw new Problem('IDEMPOTENCY_KEY_MISSING', `${operation.id} needs an Idempotency-Key header.`);
+    return;
+  }
+  if (ex.body === undefined) {
+    // The fingerprint needs the body; the forwarder then sends these bytes instead of the stream.
+    ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
+    ex.bytesIn = ex.body.length;
+    ex.requestHash.update(ex.body);
+  }
+  const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const fingerprint = createHash('sha256').update(`${ex.method} ${ex.pathname}${ex.search}\n`).update(ex.body).digest('hex');
+  const claim = await ctx.idempotency.claim(owner, key, fingerprint);
+  if (claim.kind === 'reused') throw new Problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a request with another method, path or body.');
+  if (claim.kind === 'in-flight') throw new Problem('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'The first request with this Idempotency-Key is still running.', {}, { 'retry-after': '1' });
+  if (claim.kind === 'replay') {
+    replay(ex, claim.answer);
+    return;
+  }
+  const captured = capture(ex.res);
+  ex.res.once('close', () => {
+    const reachedUpstream = ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code));
+    const settle = async () => {
+      if (!reachedUpstream) return ctx.idempotency.release(owner, key);
+      const body = captured();
+      if (ex.res.writableFinished && body) return ctx.idempotency.complete(owner, key, { status: ex.res.statusCode, headers: storedHeaders(ex.res), body });
+      // Cut off after the upstream was called: its outcome is unknown, so a retry must not run it again.
+      const problem = new Problem('UPSTREAM_INVALID_RESPONSE', 'The first request with this Idempotency-Key reached the upstream but its answer was not completed; the upstream may have acted. Check with the service before using a new key.');
+      const document = Buffer.from(JSON.stringify(problem.toDocument(ex.id)));
+      return ctx.idempotency.complete(owner, key, { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: document });
+    };
+    settle().catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not settled'));
+  });
+}
