@@ -19,6 +19,8 @@ import { AdapterHost } from './pipeline/adapter-host.ts';
 import { Breakers } from './resilience/index.ts';
 import { Limits } from './limits/limits.ts';
 import { IdempotencyStore } from './idempotency/store.ts';
+import { Outbox } from './delivery/outbox.ts';
+import { DeliveryWorker } from './delivery/worker.ts';
 import { createPublicServer } from './listeners/public.ts';
 import { createExternalServer } from './listeners/external.ts';
 import { noRevocations, TlsMaterial } from './partners/tls-material.ts';
@@ -31,6 +33,7 @@ export interface Gateway {
   verifier: TokenVerifier;
   traffic: TrafficLog;
   adapters: AdapterHost;
+  deliveries: { outbox: Outbox; worker: DeliveryWorker };
   internal: Listening;
   admin: Listening;
   /** The partner listener (mutual TLS), when `external.enabled`. */
@@ -85,7 +88,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       idempotency.purgeExpired().catch((error: Error) => log.warn({ err: error.message }, 'expired idempotency keys not purged'));
     }, 3_600_000);
     purge.unref();
-    const ctx: PipelineContext = { config, log, verifier, registry, forwarder, adapters, breakers, limits, idempotency, traffic, revocations: noRevocations };
+    const outbox = new Outbox(store);
+    const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers }), config.delivery, log.child({ component: 'delivery' }));
+    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations };
+    worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
     const health = new Health(store, verifier, registry, traffic, limits);
@@ -98,7 +104,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, adapters, internal, external, admin, public: publicFeeds,
+      config, log, store, registry, verifier, traffic, adapters, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
       tls: { internal: internalTls, external: externalTls },
       close() {
         closing ??= (async () => {
@@ -108,6 +114,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           await Promise.all([internal.drain(drainMs), external?.drain(drainMs), admin.drain(Math.min(drainMs, 2000)), publicFeeds?.drain(Math.min(drainMs, 2000))]);
           internalTls?.stop();
           externalTls?.stop();
+          await worker.stop();
           registry.stop();
           verifier.stop();
           await traffic.close();

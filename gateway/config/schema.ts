@@ -29,6 +29,8 @@ export interface GatewayConfig {
   };
   /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
   external: ListenerConfig & { enabled: boolean; tls: TlsConfig; trustProxy: boolean };
+  /** The store-and-forward worker. */
+  delivery: { pollMs: number; batchSize: number; leaseSeconds: number; baseDelayMs: number; maxDelayMs: number; defaultMaxAttempts: number };
   /** How long answers to requests with an Idempotency-Key are kept for replay. */
   idempotency: { retentionHours: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
@@ -135,6 +137,20 @@ export const configSchema = {
       default: {},
     },
     tlsReloadSeconds: { type: 'number', minimum: 0.1, default: 5 },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        pollMs: { type: 'integer', minimum: 10, default: 1000 },
+        batchSize: { type: 'integer', minimum: 1, default: 20 },
+        leaseSeconds: { type: 'integer', minimum: 1, default: 120 },
+        baseDelayMs: { type: 'integer', minimum: 1, default: 2000 },
+        maxDelayMs: { type: 'integer', minimum: 1, default: 600000 },
+        defaultMaxAttempts: { type: 'integer', minimum: 1, default: 50 },
+      },
+      required: [],
+      default: {},
+    },
     idempotency: {
       type: 'object',
       additionalProperties: false,

@@ -146,6 +146,11 @@ export const problemCatalogue = {
     title: 'First request with this key still running',
     description: 'A request with the same `Idempotency-Key` is still being executed. Retry after `Retry-After`; the stored answer is then replayed.',
   },
+  DELIVERY_NOT_FOUND: {
+    status: 404,
+    title: 'No such delivery',
+    description: 'No delivery with this id belongs to the caller (deliveries are visible to the application that sent them, and to the Dinas in the admin API).',
+  },
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
     title: 'Request does not match the contract',

@@ -63,6 +63,42 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     res.json({ items: ctx.breakers.snapshot() });
   });
 
+  // Store-and-forward: what is pending, delivered or parked; ops retry or cancel parked ones.
+  const outbox = ctx.deliveries.outbox;
+  app.get('/admin/v1/deliveries', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+    try {
+      const state = req.query.state;
+      const states = ['pending', 'delivering', 'delivered', 'failed', 'cancelled'];
+      if (state !== undefined && (typeof state !== 'string' || !states.includes(state))) throw new Problem('BAD_REQUEST', `state is one of ${states.join(', ')}.`);
+      const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) || 100));
+      res.json({ items: await outbox.list(state as Parameters<typeof outbox.list>[0], limit) });
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.get('/admin/v1/deliveries/:id', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+    try {
+      const delivery = await outbox.get(String(req.params.id));
+      if (!delivery) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${String(req.params.id)}.`);
+      res.json(delivery);
+    } catch (error) {
+      next(error);
+    }
+  });
+  for (const action of ['retry', 'cancel'] as const) {
+    app.post(`/admin/v1/deliveries/:id/${action}`, requireRole(ctx, adminRoles), async (req: AdminRequest, res, next) => {
+      try {
+        const id = String(req.params.id);
+        const done = action === 'retry' ? await outbox.retry(id) : await outbox.cancel(id);
+        if (!done) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} that can be ${action === 'retry' ? 'retried (only failed ones)' : 'cancelled (only pending or failed ones)'}.`);
+        if (action === 'retry') void ctx.deliveries.worker.tick();
+        res.json(await outbox.get(id));
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+
   app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));

@@ -6,6 +6,7 @@ import { clearanceCovers } from '../registry/contract.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { identifyPartner } from '../pipeline/12-identify-partner.ts';
+import { asksForDelivery, describeDelivery } from '../pipeline/delivery-status.ts';
 import { partnerStages } from '../pipeline/index.ts';
 import { answerJson, asksForOpenApi, exchangeListener } from './exchange-listener.ts';
 import type { Health } from './health.ts';
@@ -42,7 +43,7 @@ export function createExternalServer(ctx: PipelineContext, material: TlsMaterial
     listener: 'external',
     trustProxy: ctx.config.external.trustProxy,
     isDraining,
-    stagesFor: (ex) => (asksForOpenApi(ex) ? [identifyPartner, describeForPartner] : partnerStages),
+    stagesFor: (ex) => (asksForOpenApi(ex) ? [identifyPartner, describeForPartner] : asksForDelivery(ex) ? [identifyPartner, describeDelivery] : partnerStages),
   }));
   material.watch(ctx.config.tlsReloadSeconds, () => server.setSecureContext(material.contextOptions()));
   return server;

@@ -6,6 +6,7 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import type { Exchange } from '../pipeline/exchange.ts';
 import { identify } from '../pipeline/10-identify.ts';
 import { bindCertificate } from '../pipeline/11-bind-certificate.ts';
+import { asksForDelivery, describeDelivery } from '../pipeline/delivery-status.ts';
 import { certificateBoundStages, exchangeStages, type Stage } from '../pipeline/index.ts';
 import { answerJson, asksForOpenApi, exchangeListener } from './exchange-listener.ts';
 import type { Health } from './health.ts';
@@ -27,11 +28,12 @@ export function createInternalServer(ctx: PipelineContext, health: Health, isDra
   const bound = ctx.config.internal.requireClientCert;
   const stages = bound ? certificateBoundStages : exchangeStages;
   const describeStages: readonly Stage[] = bound ? [identify, bindCertificate, describe] : [identify, describe];
+  const deliveryStages: readonly Stage[] = bound ? [identify, bindCertificate, describeDelivery] : [identify, describeDelivery];
   const handler = exchangeListener(internalCtx, health, {
     listener: 'internal',
     trustProxy: ctx.config.internal.trustProxy,
     isDraining,
-    stagesFor: (ex) => (asksForOpenApi(ex) ? describeStages : stages),
+    stagesFor: (ex) => (asksForOpenApi(ex) ? describeStages : asksForDelivery(ex) ? deliveryStages : stages),
   });
   const timeouts = { keepAliveTimeout: 65_000, requestTimeout: 120_000 };
   if (!material) return createHttpServer(timeouts, handler);

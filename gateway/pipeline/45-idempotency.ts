@@ -97,7 +97,8 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   }
   const captured = capture(ex.res);
   ex.res.once('close', () => {
-    const reachedUpstream = ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code));
+    // An accepted async delivery counts as done: a retry must get the same delivery, not a second one.
+    const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
     const settle = async () => {
       if (!reachedUpstream) return ctx.idempotency.release(owner, key);
       const body = captured();

@@ -8,12 +8,16 @@ export function maskPersonalIds(text: string): string {
   return text.replace(/\d{8,}/g, (digits) => `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}`);
 }
 
-/** The traffic log row and the access log line of a finished exchange. Runs once the response is over. */
-export function record(ex: Exchange, ctx: PipelineContext): void {
+/**
+ * The traffic-log row of an exchange as it stands. Hashes are read from copies, so the row can be
+ * taken early (an async delivery logs its acceptance in its own transaction) and again at the end;
+ * both carry the same `logId`, and the store keeps the first.
+ */
+export function trafficRowOf(ex: Exchange, status: number): TrafficRow {
   const route = ex.match?.route;
-  const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
-  const row: TrafficRow = {
-    logId: randomUUID(),
+  ex.logId ??= randomUUID();
+  return {
+    logId: ex.logId,
     requestId: ex.id,
     at: ex.receivedAt.toISOString(),
     listener: ex.listener,
@@ -23,19 +27,26 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
     method: ex.method,
     path: ex.pathname,
     status,
-    errorCode: ex.problem?.code ?? (ex.res.writableFinished ? null : 'CLIENT_CLOSED'),
+    errorCode: ex.problem?.code ?? (status === 499 ? 'CLIENT_CLOSED' : null),
     totalMs: Math.round((performance.now() - ex.startedAt) * 1000) / 1000,
     upstreamMs: ex.upstream.ms === undefined ? null : Math.round(ex.upstream.ms * 1000) / 1000,
     bytesIn: ex.bytesIn,
     bytesOut: ex.bytesOut,
-    requestSha256: ex.bytesIn > 0 ? ex.requestHash.digest('hex') : null,
-    responseSha256: ex.bytesOut > 0 ? ex.responseHash.digest('hex') : null,
+    requestSha256: ex.bytesIn > 0 ? ex.requestHash.copy().digest('hex') : null,
+    responseSha256: ex.bytesOut > 0 ? ex.responseHash.copy().digest('hex') : null,
     clientAddress: ex.clientAddress,
     traceId: ex.trace.traceId,
     partner: ex.partner?.id ?? null,
     agreement: ex.agreement?.number ?? null,
     certFingerprint: ex.certificate?.fingerprint ?? null,
   };
+}
+
+/** The traffic log row and the access log line of a finished exchange. Runs once the response is over. */
+export function record(ex: Exchange, ctx: PipelineContext): void {
+  const route = ex.match?.route;
+  const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
+  const row = trafficRowOf(ex, status);
   ctx.traffic.enqueue(row);
   // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
   // only refusals and failures get one (log.exchanges).

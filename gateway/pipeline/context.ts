@@ -8,6 +8,9 @@ import type { AdapterHost } from './adapter-host.ts';
 import type { Breakers } from '../resilience/index.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';
+import type { Outbox } from '../delivery/outbox.ts';
+import type { DeliveryWorker } from '../delivery/worker.ts';
+import type { Store } from '../store/store.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -24,6 +27,9 @@ export interface PipelineContext {
   limits: Limits;
   /** Idempotency keys and the answers kept for replay. */
   idempotency: IdempotencyStore;
+  /** Store-and-forward: the outbox and its worker. */
+  deliveries: { outbox: Outbox; worker: DeliveryWorker };
+  store: Store;
   /** Revoked client certificates, from the CRLs of the trusted CAs. */
   revocations: RevocationIndex;
   traffic: TrafficLog;

@@ -56,6 +56,10 @@ export interface Exchange {
   bytesOut: number;
   readonly requestHash: Hash;
   readonly responseHash: Hash;
+  /** store-and-forward: the delivery this exchange was accepted as (answered 202). */
+  deliveryId?: string;
+  /** Traffic-log row id, fixed when the row is first taken. */
+  logId?: string;
   /** The refusal, when the gateway answered itself. */
   problem?: Problem;
 }

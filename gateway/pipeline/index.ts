@@ -8,6 +8,7 @@ import { authorizeAgreement } from './32-authorize-agreement.ts';
 import { limit } from './35-limit.ts';
 import { validate } from './40-validate.ts';
 import { idempotency } from './45-idempotency.ts';
+import { storeAndForward } from './48-store-and-forward.ts';
 import { forward } from './50-forward.ts';
 import { record } from './60-record.ts';
 import type { PipelineContext } from './context.ts';
@@ -19,13 +20,13 @@ export type Stage = (ex: Exchange, ctx: PipelineContext) => void | Promise<void>
  * The exchange pipeline of DESIGN.md, in order, for PD applications on the internal listener.
  * Response filtering slots in between without the stages around them changing.
  */
-export const exchangeStages: readonly Stage[] = [identify, route, authorize, limit, validate, idempotency, forward];
+export const exchangeStages: readonly Stage[] = [identify, route, authorize, limit, validate, idempotency, storeAndForward, forward];
 
 /** With `internal.requireClientCert`: the token's consumer must also hold the connection's certificate. */
-export const certificateBoundStages: readonly Stage[] = [identify, bindCertificate, route, authorize, limit, validate, idempotency, forward];
+export const certificateBoundStages: readonly Stage[] = [identify, bindCertificate, route, authorize, limit, validate, idempotency, storeAndForward, forward];
 
 /** The same pipeline for partners: a registered client certificate instead of a token, an agreement instead of scopes. */
-export const partnerStages: readonly Stage[] = [identifyPartner, route, authorizeAgreement, limit, validate, idempotency, forward];
+export const partnerStages: readonly Stage[] = [identifyPartner, route, authorizeAgreement, limit, validate, idempotency, storeAndForward, forward];
 
 /** Runs the stages; a refusal anywhere becomes the problem+json answer. `record` runs when the response is over. */
 export async function runExchange(ex: Exchange, ctx: PipelineContext, stages: readonly Stage[] = exchangeStages): Promise<void> {

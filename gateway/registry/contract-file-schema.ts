@@ -112,6 +112,18 @@ export const contractFileSchema = {
           response: schemaRef,
           /** `required`: POST/PATCH without an Idempotency-Key are refused (IDEMPOTENCY_KEY_MISSING). */
           idempotency: { enum: ['optional', 'required'] },
+          /** Store-and-forward: accepted with 202, delivered by the worker with retries. */
+          delivery: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['mode'],
+            properties: {
+              mode: { enum: ['sync', 'async'] },
+              /** JSON pointer into the body: deliveries with the same value go out in order. */
+              orderKey: { type: 'string', pattern: '^(/[^/]*)+$' },
+              maxAttempts: { type: 'integer', minimum: 1, maximum: 1000 },
+            },
+          },
         },
       },
     },

@@ -29,6 +29,8 @@ export interface OperationSpec {
   response?: SchemaRef;
   /** `required`: a POST/PATCH must carry an Idempotency-Key. */
   idempotency?: 'optional' | 'required';
+  /** `async`: accepted with 202 and delivered by the worker (store-and-forward). */
+  delivery?: { mode: 'sync' | 'async'; orderKey?: string; maxAttempts?: number };
 }
 
 /** A contract as stored: schema file references already resolved to the schemas themselves. */

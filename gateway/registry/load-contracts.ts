@@ -91,6 +91,7 @@ interface RawOperation {
   parameters?: Record<string, RawParameter>; query?: Record<string, RawParameter>;
   request?: { schema: string | object; example?: unknown }; response?: { schema: string | object; example?: unknown };
   idempotency?: 'optional' | 'required';
+  delivery?: OperationSpec['delivery'];
 }
 interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description' | 'adapterSettings'> {
   title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; adapter?: Record<string, unknown>; operations: RawOperation[];
@@ -118,6 +119,7 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
   };
   if (raw.summary !== undefined) operation.summary = raw.summary;
   if (raw.idempotency !== undefined) operation.idempotency = raw.idempotency;
+  if (raw.delivery !== undefined) operation.delivery = raw.delivery;
   const request = resolveRef(file, raw.request, `${where} request`, true);
   if (request) operation.request = request;
   const response = resolveRef(file, raw.response, `${where} response`, false);

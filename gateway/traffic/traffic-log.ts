@@ -2,12 +2,17 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
-import type { Store } from '../store/store.ts';
+import type { Queryable, Store } from '../store/store.ts';
 import { trafficColumns, type TrafficRow } from './row.ts';
 
 const insertSql = `insert into traffic_log (${trafficColumns.map(([, column]) => column).join(', ')})
   select * from unnest(${trafficColumns.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})
   on conflict (log_id) do nothing`;
+
+/** Writes rows at once (idempotent on log_id): the batch writer, and exchanges that must be logged in their own transaction. */
+export async function insertTrafficRows(db: Queryable, rows: readonly TrafficRow[]): Promise<void> {
+  await db.query(insertSql, trafficColumns.map(([field]) => rows.map((row) => row[field] ?? null)));
+}
 
 export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number }
 
@@ -80,8 +85,8 @@ export class TrafficLog {
     }
   }
 
-  private async insert(rows: TrafficRow[]): Promise<void> {
-    await this.store.query(insertSql, trafficColumns.map(([field]) => rows.map((row) => row[field] ?? null)));
+  private insert(rows: TrafficRow[]): Promise<void> {
+    return insertTrafficRows(this.store, rows);
   }
 
   private spool(rows: TrafficRow[]): void {

@@ -1,0 +1,154 @@
+import type { Queryable, Store } from '../store/store.ts';
+
+/** What the worker needs to send the request again, later, possibly from another instance. */
+export interface StoredRequest {
+  method: string;
+  /** Path below the contract prefix (what the forwarder would send), and the query string. */
+  rest: string;
+  search: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  contentType: string | null;
+  /** Base64 of the request bytes. */
+  body: string | null;
+  requestId: string;
+  traceId: string;
+  consumer: string | null;
+  partner: string | null;
+  agreement: string | null;
+}
+
+export type DeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed' | 'cancelled';
+
+export interface Delivery {
+  id: string;
+  owner: string;
+  contract: string;
+  operation: string;
+  request: StoredRequest;
+  orderKey: string | null;
+  state: DeliveryState;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  response: { status: number; body: unknown } | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Row {
+  id: string; owner: string; contract: string; operation: string; request: StoredRequest | string; order_key: string | null; state: DeliveryState;
+  attempts: number; max_attempts: number; next_attempt_at: Date | string; last_error: string | null; response: Delivery['response'] | string | null;
+  created_at: Date | string; updated_at: Date | string;
+}
+
+const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
+const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
+const columns = 'id, owner, contract, operation, request, order_key, state, attempts, max_attempts, next_attempt_at, last_error, response, created_at, updated_at';
+
+function toDelivery(row: Row): Delivery {
+  return {
+    id: row.id, owner: row.owner, contract: row.contract, operation: row.operation, request: json(row.request), orderKey: row.order_key,
+    state: row.state, attempts: row.attempts, maxAttempts: row.max_attempts, nextAttemptAt: iso(row.next_attempt_at), lastError: row.last_error,
+    response: row.response === null ? null : json(row.response), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at),
+  };
+}
+
+/**
+ * The deliveries table: accepted requests waiting for their upstream. Claims use row locks with
+ * SKIP LOCKED and a lease, so several gateway instances on one PostgreSQL share the work and a
+ * delivery is never sent by two at once.
+ */
+export class Outbox {
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  static async add(tx: Queryable, delivery: { id: string; owner: string; contract: string; operation: string; request: StoredRequest; orderKey: string | null; maxAttempts: number }): Promise<void> {
+    await tx.query(
+      `insert into deliveries (id, owner, contract, operation, request, order_key, state, max_attempts) values ($1, $2, $3, $4, $5, $6, 'pending', $7)`,
+      [delivery.id, delivery.owner, delivery.contract, delivery.operation, JSON.stringify(delivery.request), delivery.orderKey, delivery.maxAttempts],
+    );
+  }
+
+  /**
+   * Due deliveries, taken for `leaseSeconds`. A delivery with an order key waits while an older
+   * one with the same key is not yet delivered or cancelled (a parked one holds its successors).
+   */
+  async claimDue(limit: number, leaseSeconds: number): Promise<Delivery[]> {
+    const rows = await this.store.query<Row>(
+      `update deliveries set state = 'delivering', lease_until = now() + make_interval(secs => $2), updated_at = now()
+       where id in (
+         select d.id from deliveries d
+         where d.state = 'pending' and d.next_attempt_at <= now()
+           and (d.order_key is null or not exists (
+             select 1 from deliveries o where o.order_key = d.order_key and o.created_at < d.created_at
+               and o.state in ('pending', 'delivering', 'failed')))
+         order by d.created_at
+         limit $1
+         for update skip locked)
+       returning ${columns}`,
+      [limit, leaseSeconds],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async delivered(id: string, response: { status: number; body: unknown }, attempts: number): Promise<void> {
+    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now() where id = $1`, [id, attempts, JSON.stringify(response)]);
+  }
+
+  async retryLater(id: string, attempts: number, delayMs: number, error: string): Promise<void> {
+    await this.store.query(
+      `update deliveries set state = 'pending', attempts = $2, next_attempt_at = now() + make_interval(secs => $3), last_error = $4, lease_until = null, updated_at = now() where id = $1`,
+      [id, attempts, delayMs / 1000, error],
+    );
+  }
+
+  /** Parked for the Dinas: retry or cancel from the admin API. */
+  async park(id: string, attempts: number, error: string, response: { status: number; body: unknown } | null): Promise<void> {
+    await this.store.query(
+      `update deliveries set state = 'failed', attempts = $2, last_error = $3, response = $4, lease_until = null, updated_at = now() where id = $1`,
+      [id, attempts, error, response === null ? null : JSON.stringify(response)],
+    );
+  }
+
+  /**
+   * Deliveries whose lease ran out (the instance died while sending): the request may or may not
+   * have reached the upstream, so they are parked for a person to decide, never resent blindly.
+   */
+  async parkExpiredLeases(): Promise<number> {
+    const rows = await this.store.query(
+      `update deliveries set state = 'failed', last_error = 'outcome unknown: the gateway stopped while delivering; check with the upstream, then retry or cancel', lease_until = null, updated_at = now()
+       where state = 'delivering' and lease_until < now() returning id`,
+    );
+    return rows.length;
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+    const [row] = await this.store.query<Row>(`select ${columns} from deliveries where id = $1`, [id]);
+    return row ? toDelivery(row) : null;
+  }
+
+  async list(state: DeliveryState | undefined, limit: number): Promise<Delivery[]> {
+    const rows = await this.store.query<Row>(
+      `select ${columns} from deliveries ${state ? 'where state = $2' : ''} order by updated_at desc limit $1`,
+      state ? [limit, state] : [limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  /** Ops: a parked delivery goes out again (attempts counted afresh). */
+  async retry(id: string): Promise<boolean> {
+    const rows = await this.store.query(`update deliveries set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() where id = $1 and state = 'failed' returning id`, [id]);
+    return rows.length > 0;
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now() where id = $1 and state in ('pending', 'failed') returning id`, [id]);
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Outbox, type StoredRequest } from '../delivery/outbox.ts';
+import { insertTrafficRows } from '../traffic/traffic-log.ts';
+import { parseJson, readBody } from './body.ts';
+import type { PipelineContext } from './context.ts';
+import type { Exchange } from './exchange.ts';
+import { trafficRowOf } from './60-record.ts';
+
+/** RFC 6901 JSON pointer, for the order key of a delivery. */
+function pointer(document: unknown, path: string): string {
+  let value: unknown = document;
+  for (const token of path.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))) {
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[token] : undefined;
+  }
+  return value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Store-and-forward (`delivery: async` in the contract): the validated request is written to the
+ * outbox in one transaction with its traffic-log row, and answered 202 with the delivery id and a
+ * `Location` to poll. The worker sends it when the upstream can take it, across restarts; the
+ * caller no longer waits on a national system that may be out of reach for hours.
+ */
+export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promise<void> {
+  const { route, params, rest } = ex.match!;
+  const delivery = route.operation.delivery;
+  if (delivery?.mode !== 'async') return;
+  if (ex.body === undefined && ex.method !== 'GET' && ex.method !== 'HEAD') {
+    ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
+    ex.bytesIn = ex.body.length;
+    ex.requestHash.update(ex.body);
+  }
+  const id = randomUUID();
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(ex.search)) if (name in route.operation.query && !(name in query)) query[name] = value;
+  const request: StoredRequest = {
+    method: ex.method,
+    rest,
+    search: ex.search,
+    params,
+    query,
+    contentType: typeof ex.req.headers['content-type'] === 'string' ? ex.req.headers['content-type'] : null,
+    body: ex.body && ex.body.length > 0 ? ex.body.toString('base64') : null,
+    requestId: ex.id,
+    traceId: ex.trace.traceId,
+    consumer: ex.consumer?.clientId ?? null,
+    partner: ex.partner?.id ?? null,
+    agreement: ex.agreement?.number ?? null,
+  };
+  const document = ex.document ?? (ex.body && ex.body.length > 0 && delivery.orderKey ? parseJson(ex.body) : undefined);
+  const orderKey = delivery.orderKey ? `${route.contract.id}:${pointer(document, delivery.orderKey)}` : null;
+  const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const location = `/deliveries/${id}`;
+  const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
+  ex.bytesOut = body.length;
+  ex.responseHash.update(body);
+  await ctx.store.transaction(async (tx) => {
+    await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts });
+    await insertTrafficRows(tx, [trafficRowOf(ex, 202)]);
+  });
+  ex.deliveryId = id;
+  ex.res.statusCode = 202;
+  ex.res.setHeader('location', location);
+  ex.res.setHeader('content-type', 'application/json');
+  ex.res.setHeader('content-length', body.length);
+  ex.res.end(body);
+  void ctx.deliveries.worker.tick();
+}

@@ -1,0 +1,144 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
+import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
+
+const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
+const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
+
+/** The sandbox contract with letter registration delivered asynchronously, in order per subject. */
+function asyncContracts(): string {
+  const dir = tempDir('contracts-');
+  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
+  const file = join(dir, 'sandbox', 'direktori.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8')
+    .replace('timeoutMs: 5000', 'timeoutMs: 1000')
+    // A breaker that stays closed: this file is about delivery attempts, not load shedding.
+    .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
+    .replace('    request: { schema: schemas/letter.json }', "    delivery: { mode: async, orderKey: /perihal, maxAttempts: 4 }\n    request: { schema: schemas/letter.json }"));
+  return dir;
+}
+
+const until = async <T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe('store-and-forward delivery', () => {
+  let h: Harness;
+  let writer: string;
+  let dataDir: string;
+  let contracts: string;
+  const options = () => ({
+    dataDir,
+    contractDirs: [contracts],
+    clients: [adminClient],
+    config: { delivery: { pollMs: 50, baseDelayMs: 40, maxDelayMs: 200 } },
+  });
+  const submit = async (body: unknown = letter, key?: string) => {
+    const res = await fetch(`${h.url}/sandbox/v1/surat`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
+    return { status: res.status, location: res.headers.get('location'), requestId: res.headers.get('x-request-id')!, body: (await res.json()) as Record<string, any> };
+  };
+  const poll = async (location: string, token = writer) => {
+    const res = await fetch(`${h.url}${location}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const admin = async (method: string, path: string) => {
+    const res = await fetch(`${h.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${await h.token('admin-console')}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  /** Stops the sandbox upstream and gives back a function that starts it again on the same port. */
+  const takeUpstreamDown = async () => {
+    const port = Number(new URL(h.upstream.url).port);
+    await h.upstream.close();
+    return () => startSandboxUpstream({ port });
+  };
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    contracts = asyncContracts();
+    h = await startHarness(options());
+    writer = await h.token('app-writer');
+  }, 60_000);
+  afterAll(() => h?.close());
+
+  it('accepts with 202, a delivery id and a Location, logs the acceptance at once, and delivers', async () => {
+    const hits = h.upstream.hits;
+    const accepted = await submit();
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ deliveryId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending', location: accepted.location });
+    // Written in the same transaction as the outbox row: no flush needed.
+    expect(await trafficRows(h.gateway, accepted.requestId)).toMatchObject([{ status: 202, contract: 'sandbox-direktori' }]);
+    const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
+    expect(done.body).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: letter.perihal, nomorAgenda: expect.any(String) } } });
+    expect(h.upstream.hits - hits).toBe(1);
+    expect((await poll(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
+  });
+
+  it('keeps retrying while the upstream is down and delivers once it is back, in order per key', async () => {
+    const restart = await takeUpstreamDown();
+    const first = await submit({ ...letter, perihal: 'Urutan' });
+    const second = await submit({ ...letter, perihal: 'Urutan', nomor: '800/124/BKPSDM/2026' });
+    const waiting = await until(() => poll(first.location!), (p) => p.body.attempts >= 2);
+    expect(waiting.body).toMatchObject({ status: 'pending', lastError: expect.stringContaining('UPSTREAM_UNAVAILABLE') });
+    expect((await poll(second.location!)).body.attempts).toBe(0); // held behind the first of its key
+    const upstream: SandboxUpstream = await restart();
+    try {
+      const a = await until(() => poll(first.location!), (p) => p.body.status === 'delivered');
+      const b = await until(() => poll(second.location!), (p) => p.body.status === 'delivered');
+      expect(upstream.hits).toBe(2);
+      const agenda = (p: typeof a) => Number(String(p.body.response.body.nomorAgenda).slice(0, 5));
+      expect(agenda(a)).toBeLessThan(agenda(b));
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('parks a delivery after its attempts, and ops retry it (or cancel another)', async () => {
+    const accepted = await submit({ ...letter, perihal: 'Parkir' });
+    const cancelled = await submit({ ...letter, perihal: 'Batal' });
+    const parked = await until(() => poll(accepted.location!), (p) => p.body.status === 'failed');
+    expect(parked.body).toMatchObject({ status: 'failed', attempts: 4, lastError: expect.stringContaining('gave up after 4 attempts') });
+    const failedList = await admin('GET', '/admin/v1/deliveries?state=failed');
+    expect(failedList.body.items.map((d: { id: string }) => d.id)).toContain(accepted.body.deliveryId);
+    const cancel = await admin('POST', `/admin/v1/deliveries/${cancelled.body.deliveryId}/cancel`);
+    expect(cancel.body.state).toBe('cancelled');
+    const upstream = await startSandboxUpstream({ port: Number(new URL(h.upstream.url).port) });
+    try {
+      const retried = await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/retry`);
+      expect(retried.status).toBe(200);
+      const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
+      expect(done.body.status).toBe('delivered');
+      expect(upstream.hits).toBe(1); // the cancelled one never went out
+      expect((await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/retry`)).body.code).toBe('DELIVERY_NOT_FOUND');
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('replays the same acceptance to a repeat with the same Idempotency-Key: one delivery', async () => {
+    const first = await submit({ ...letter, perihal: 'Sekali' }, 'delivery-key-1');
+    const again = await submit({ ...letter, perihal: 'Sekali' }, 'delivery-key-1');
+    expect(again.body.deliveryId).toBe(first.body.deliveryId);
+    const pending = await admin('GET', '/admin/v1/deliveries?limit=500');
+    expect(pending.body.items.filter((d: { request: { body: string } }) => Buffer.from(d.request.body, 'base64').toString().includes('Sekali'))).toHaveLength(1);
+  });
+
+  it('delivers what was pending when the gateway stopped, after it starts again, exactly once', async () => {
+    // The upstream is down: this one stays pending (the previous test's stays pending too).
+    const accepted = await submit({ ...letter, perihal: 'Lintas restart' });
+    await h.close();
+    // Same store, a fresh gateway whose sandbox upstream is up.
+    h = await startHarness(options());
+    writer = await h.token('app-writer');
+    const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
+    expect(done.body.status).toBe('delivered');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.upstream.hits).toBe(2); // this one and the idempotent one above, each once
+  }, 60_000);
+});
