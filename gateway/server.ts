@@ -16,7 +16,7 @@ import { TokenVerifier } from './sso/token-verifier.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
 import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
 import { AdapterHost } from './pipeline/adapter-host.ts';
-import { Breakers } from './resilience/index.ts';
+import { Breakers, HealthChecks, healthCheckTargets } from './resilience/index.ts';
 import { Limits } from './limits/limits.ts';
 import { IdempotencyStore } from './idempotency/store.ts';
 import { Outbox } from './delivery/outbox.ts';
@@ -78,6 +78,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await applyConfiguredContracts(store, config, log, adapters.descriptors);
     const registry = await Registry.open(store, config.upstreams, log);
     registry.watch(config.contracts.reloadSeconds);
+    const healthChecks = new HealthChecks(breakers, log.child({ component: 'health-checks' }));
+    const syncHealthChecks = () => healthChecks.configure(healthCheckTargets(registry.current.routes, {
+      override: (name) => config.upstreams[name]?.healthCheck,
+      tls: (name) => adapters.upstreamTls(name),
+    }));
+    syncHealthChecks();
+    registry.onSwap(syncHealthChecks);
     const verifier = new TokenVerifier(config.sso, log);
     await verifier.start();
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
@@ -94,7 +101,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
-    const health = new Health(store, verifier, registry, traffic, limits);
+    const health = new Health(store, verifier, registry, traffic, limits, healthChecks);
     let draining = false;
     const internal = await listen(createInternalServer(ctx, health, () => draining, internalTls), config.internal.host, config.internal.port);
     const external = externalTls ? await listen(createExternalServer(ctx, externalTls, health, () => draining), config.external.host, config.external.port) : null;
@@ -120,6 +127,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           await traffic.close();
           forwarder.close();
           await adapters.close();
+          await healthChecks.stop();
           breakers.close();
           clearInterval(purge);
           await limits.close();

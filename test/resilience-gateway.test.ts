@@ -92,3 +92,29 @@ describe('limits and breakers through the gateway', () => {
     }
   });
 });
+
+describe('active health checks through the gateway', () => {
+  it('probes the contract\'s health path and shows the upstream in /readyz and /admin/v1/upstreams', async () => {
+    const dir = tempDir('contracts-');
+    cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
+    const file = join(dir, 'sandbox', 'direktori.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('upstream:\n  name: sandbox', 'upstream:\n  healthCheck: { path: /perangkat-daerah, intervalSeconds: 1 }\n  name: sandbox'));
+    const h = await startHarness({ contractDirs: [dir] });
+    try {
+      const deadline = Date.now() + 5000;
+      let detail = '';
+      while (Date.now() < deadline && !detail.includes('sandbox up')) {
+        const ready = (await (await fetch(`${h.url}/readyz`)).json()) as { checks?: Record<string, { detail?: string }> };
+        detail = ready.checks?.upstreams?.detail ?? JSON.stringify(ready);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(detail).toContain('sandbox up');
+      expect(h.upstream.lastRequest?.url).toBe('/api/perangkat-daerah');
+      const ops = { authorization: `Bearer ${await h.token('ops-console')}` };
+      const upstreams = (await (await fetch(`${h.adminUrl}/admin/v1/upstreams`, { headers: ops })).json()) as { items: { upstream: string; probe?: { healthy: boolean | null } }[] };
+      expect(upstreams.items.find((u) => u.upstream === 'sandbox')?.probe?.healthy).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});

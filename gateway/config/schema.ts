@@ -1,4 +1,6 @@
 import { credentialReferencePattern } from '../../adapters/kit/credentials.ts';
+import { healthCheck } from '../registry/contract-file-schema.ts';
+import type { HealthCheckSpec } from '../resilience/health-targets.ts';
 
 
 /** Asymmetric algorithms only: an HS* key would be the SSO's public key, which anyone can read. */
@@ -65,6 +67,8 @@ export interface GatewayConfig {
     credentials: Record<string, string>;
     /** Mutual TLS towards the upstream (PEM file paths), for adapters. */
     tls?: { cert: string; key: string; ca?: string[] };
+    /** Overrides the contract's health check field by field; `false` turns it off here. */
+    healthCheck?: Partial<HealthCheckSpec> | false;
   }>;
   /** Folders with adapters beside the bundled `adapters/` (one sub-folder per adapter). */
   adapters: { directories: string[] };
@@ -232,6 +236,7 @@ export const configSchema = {
             properties: { cert: { type: 'string' }, key: { type: 'string' }, ca: { type: 'array', items: { type: 'string' } } },
             required: ['cert', 'key'],
           },
+          healthCheck: { anyOf: [{ const: false }, { ...healthCheck, required: [] }] },
         },
         required: [],
       },

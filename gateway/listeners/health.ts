@@ -4,6 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
 import type { Limits } from '../limits/limits.ts';
+import type { HealthChecks } from '../resilience/index.ts';
 import { sendJson } from './json.ts';
 
 export interface ReadinessCheck { ok: boolean; detail?: string }
@@ -21,8 +22,11 @@ export class Health {
   private readonly limits: Limits | null;
   private draining = false;
 
-  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog, limits: Limits | null = null) {
+  private readonly upstreams: HealthChecks | null;
+
+  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog, limits: Limits | null = null, upstreams: HealthChecks | null = null) {
     this.limits = limits;
+    this.upstreams = upstreams;
     this.store = store;
     this.verifier = verifier;
     this.registry = registry;
@@ -45,6 +49,8 @@ export class Health {
       trafficLog: { ok: true, detail: `${this.traffic.stats.queued} queued, ${this.traffic.stats.spoolFiles} spool files` },
       // Redis down is not unready: limits carry on in memory (the insurance limiter).
       ...(this.limits ? { limits: { ok: true, detail: this.limits.backend() } } : {}),
+      // An upstream down is detail, not unreadiness: this instance's other routes still work.
+      ...(this.upstreams ? { upstreams: this.upstreams.readiness() } : {}),
       draining: { ok: !this.draining },
     };
   }

@@ -53,9 +53,7 @@ export class AdapterHost {
     const credentials = new Credentials(upstreamName, this.config.upstreams[upstreamName]?.credentials ?? {});
     const missing = credentials.missing(adapter.module.credentials ?? []);
     if (missing.length > 0) log.warn({ missing }, 'upstream credentials not configured: calls will fail with UPSTREAM_AUTH_FAILED');
-    const tlsFiles = this.config.upstreams[upstreamName]?.tls;
-    // Read once per instance: a renewed client certificate applies when the contract is re-applied or the gateway restarts.
-    const tls = tlsFiles ? { cert: readFileSync(tlsFiles.cert, 'utf8'), key: readFileSync(tlsFiles.key, 'utf8'), ...(tlsFiles.ca ? { ca: tlsFiles.ca.map((f) => readFileSync(f, 'utf8')) } : {}) } : undefined;
+    const tls = this.upstreamTls(upstreamName);
     const dispatcher = tls ? new Agent({ connect: tls }) : undefined;
     if (dispatcher) this.dispatchers.push(dispatcher);
     instance = adapter.module.create({
@@ -74,6 +72,17 @@ export class AdapterHost {
     });
     this.instances.set(key, instance);
     return instance;
+  }
+
+  /**
+   * The gateway's client certificate towards an upstream (`upstreams.<name>.tls`), as PEM. Read
+   * when an instance is made: a renewed certificate applies when the contract is re-applied or
+   * the gateway restarts.
+   */
+  upstreamTls(upstreamName: string): { cert: string; key: string; ca?: string[] } | undefined {
+    const files = this.config.upstreams[upstreamName]?.tls;
+    if (!files) return undefined;
+    return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), ...(files.ca ? { ca: files.ca.map((f) => readFileSync(f, 'utf8')) } : {}) };
   }
 
   /** A public route of an adapter that an active contract in `table` uses. */

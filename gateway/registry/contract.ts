@@ -1,4 +1,5 @@
 import type { AnySchema } from 'ajv';
+import type { HealthCheckSpec } from '../resilience/health-targets.ts';
 
 export const classifications = ['publik', 'terbatas', 'rahasia'] as const;
 export type Classification = (typeof classifications)[number];
@@ -45,7 +46,7 @@ export interface ContractDefinition {
   scopes: string[];
   timeoutMs: number;
   /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */
-  upstream?: { name: string; url: string; maxConcurrent?: number };
+  upstream?: { name: string; url: string; maxConcurrent?: number; healthCheck?: HealthCheckSpec };
   /** Per caller x contract rate; the consumer's own override and the config default apply otherwise. */
   limits?: { rate?: RateRule };
   /** Circuit breaker and retry settings of the upstream calls; defaults apply to what is left out. */

@@ -25,6 +25,8 @@ export class Registry {
     return new Registry(store, upstreams, log, new RoutingTable(await readSnapshot(store), upstreams));
   }
 
+  private readonly swapListeners: ((table: RoutingTable) => void)[] = [];
+
   get current(): RoutingTable {
     return this.table;
   }
@@ -37,7 +39,13 @@ export class Registry {
     if (next.revision <= this.table.revision) return false;
     this.table = next;
     this.log.info({ revision: next.revision, routes: next.routes.length }, 'routing table swapped');
+    for (const listener of this.swapListeners) listener(next);
     return true;
+  }
+
+  /** Called after every swap (health checks follow the active upstreams). */
+  onSwap(listener: (table: RoutingTable) => void): void {
+    this.swapListeners.push(listener);
   }
 
   watch(intervalSeconds: number): void {

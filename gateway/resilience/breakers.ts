@@ -27,6 +27,38 @@ export const defaultBreakerSettings: Readonly<BreakerSettings> = Object.freeze({
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
+/** Failed health probes in a row that open the circuit, unless the probe says otherwise. */
+export const defaultUnhealthyThreshold = 2;
+
+/** One active health probe's outcome (`HealthChecks`), reported to the upstream's breaker. */
+export interface ProbeResult {
+  healthy: boolean;
+  /** The health endpoint's path, shown in the admin snapshot. */
+  path?: string;
+  /** The health endpoint's status, when it answered. */
+  status?: number;
+  /** Why it failed: `HTTP 503`, `ECONNREFUSED`, `timeout after 2000 ms`. Never the URL. */
+  error?: string;
+  /** Failed probes in a row that open the circuit; `defaultUnhealthyThreshold` if left out. */
+  unhealthyThreshold?: number;
+  /** When the probe settled, ms since the epoch; now if left out. */
+  checkedAt?: number;
+}
+
+/** The latest health probe of an upstream, for `GET /admin/v1/upstreams`. */
+export interface ProbeStatus {
+  path: string | null;
+  healthy: boolean;
+  /** Failed probes in a row, the latest included; 0 once one passes. */
+  consecutiveFailures: number;
+  unhealthyThreshold: number;
+  /** ISO 8601. */
+  checkedAt: string;
+  status: number | null;
+  /** The latest probe's failure; null when it passed. */
+  error: string | null;
+}
+
 /** One upstream's breaker, for `GET /admin/v1/upstreams`. */
 export interface UpstreamStatus {
   upstream: string;
@@ -39,6 +71,8 @@ export interface UpstreamStatus {
   window: { calls: number; successes: number; failures: number; refused: number };
   retries: { requests: number; retries: number; allowed: number };
   settings: BreakerSettings;
+  /** The latest active health probe; absent when the upstream has no health check. */
+  probe?: ProbeStatus;
 }
 
 export interface UpstreamBreaker {
@@ -55,6 +89,19 @@ export interface UpstreamBreaker {
    * first caller is the probe, the others are refused until it settles.
    */
   run<T>(call: () => Promise<T>, judge?: (value: T) => UpstreamOutcome): Promise<T>;
+  /** The latest active health probe, null when none was reported (or it was cleared). */
+  readonly probe: ProbeStatus | null;
+  /**
+   * Takes an active health probe into account (see README, "Active health checks"):
+   * - failed, and `unhealthyThreshold` or more failed in a row: opens the circuit unless it is
+   *   open already (a half-open circuit, or one a trial call closed, opens again);
+   * - passed after a failed one: an open circuit goes half-open at once, so the next real call
+   *   decides, instead of waiting out `resetTimeoutMs`. A passing probe never closes a circuit, and
+   *   does nothing to a circuit that live traffic opened while the probes kept passing.
+   */
+  reportProbe(result: ProbeResult): void;
+  /** Forgets the probes (the health check was removed or changed): the circuit is left as it is. */
+  clearProbe(): void;
 }
 
 export interface BreakersOptions {
@@ -85,6 +132,11 @@ async function invoke({ call, judge }: Invocation): Promise<unknown> {
 
 const bucketCount = 10;
 
+/** Half-open by a passing health probe (opossum 9 has no public way to half-open a circuit). */
+interface Trial {
+  inFlight: boolean;
+}
+
 class OpossumBreaker implements UpstreamBreaker {
   readonly upstream: string;
   readonly settings: BreakerSettings;
@@ -94,9 +146,21 @@ class OpossumBreaker implements UpstreamBreaker {
   private readonly rotation = new EventEmitter();
   private readonly rotationTimer: NodeJS.Timeout;
   private changedAt = Date.now();
+  private readonly log: Logger;
+  private probeStatus: ProbeStatus | null = null;
+  /**
+   * Set while half-open because a health probe passed: opossum's circuit is closed, and `run` lets
+   * one trial call through, refusing the others, until it settles (success: closed; failure: open).
+   */
+  private trial: Trial | null = null;
+  /** Calls refused while a trial call ran (opossum does not see them); zeroed with the window. */
+  private trialRefusals = 0;
+  /** What opens the circuit next, for the log line: live calls unless a probe or trial says otherwise. */
+  private openedBy: 'calls' | 'health probe' | 'trial call' = 'calls';
 
   constructor(upstream: string, settings: BreakerSettings, log: Logger, budget: RetryBudgetOptions) {
     this.upstream = upstream;
+    this.log = log;
     this.settings = settings;
     this.retryBudget = new RetryBudget(budget);
     this.circuit = new CircuitBreaker(invoke, {
@@ -120,8 +184,11 @@ class OpossumBreaker implements UpstreamBreaker {
 
     this.circuit.on('open', () => {
       this.changedAt = Date.now();
+      this.trial = null;
+      const by = this.openedBy;
+      this.openedBy = 'calls';
       const { fires, failures, rejects } = this.circuit.stats;
-      log.warn({ upstream, state: 'open', calls: fires - rejects, failures, probeInMs: settings.resetTimeoutMs }, 'circuit opened: calls to the upstream are refused until a probe succeeds');
+      log.warn({ upstream, state: 'open', by, calls: fires - rejects, failures, probeInMs: settings.resetTimeoutMs }, 'circuit opened: calls to the upstream are refused until a probe succeeds');
     });
     this.circuit.on('halfOpen', () => {
       this.changedAt = Date.now();
@@ -131,23 +198,104 @@ class OpossumBreaker implements UpstreamBreaker {
       this.changedAt = Date.now();
       // A fresh window: the failures that opened it, and the refusals since, are history.
       for (let i = 0; i < bucketCount; i++) this.rotation.emit('rotate');
-      log.info({ upstream, state: 'closed' }, 'circuit closed: the upstream answers again');
+      this.trialRefusals = 0;
+      // Closing opossum's circuit is how a passing probe half-opens it (see `startTrial`).
+      if (this.trial) log.info({ upstream, state: 'half-open', by: 'health probe' }, 'circuit half-open: a health probe passed, letting one call through');
+      else log.info({ upstream, state: 'closed' }, 'circuit closed: the upstream answers again');
     });
   }
 
   get state(): BreakerState {
     if (this.circuit.opened) return 'open';
-    if (this.circuit.halfOpen) return 'half-open';
+    if (this.circuit.halfOpen || this.trial) return 'half-open';
     return 'closed';
   }
 
-  async run<T>(call: () => Promise<T>, judge?: (value: T) => UpstreamOutcome): Promise<T> {
+  get probe(): ProbeStatus | null {
+    return this.probeStatus;
+  }
+
+  run<T>(call: () => Promise<T>, judge?: (value: T) => UpstreamOutcome): Promise<T> {
+    const trial = this.trial;
+    if (!trial) return this.fire(call, judge);
+    if (trial.inFlight) {
+      this.trialRefusals += 1;
+      return Promise.reject(circuitOpenProblem(this.upstream, 1));
+    }
+    trial.inFlight = true;
+    return this.fire(call, judge, (outcome) => this.endTrial(trial, outcome)).finally(() => {
+      // Refused by opossum without an outcome (shut down): the next call is the trial.
+      trial.inFlight = false;
+    });
+  }
+
+  /** One call through opossum; `onOutcome` hears how it counted (not called for opossum's own refusals). */
+  private async fire<T>(call: () => Promise<T>, judge: ((value: T) => UpstreamOutcome) | undefined, onOutcome?: (outcome: UpstreamOutcome) => void): Promise<T> {
     try {
-      return (await this.circuit.fire({ call, judge: judge as Invocation['judge'] })) as T;
+      const value = (await this.circuit.fire({ call, judge: judge as Invocation['judge'] })) as T;
+      onOutcome?.('success');
+      return value;
     } catch (error) {
-      if (error instanceof JudgedFailure) return error.value as T;
+      if (error instanceof JudgedFailure) {
+        onOutcome?.('failure');
+        return error.value as T;
+      }
       if (error instanceof Error && CircuitBreaker.isOurError(error)) throw this.refusal(error);
+      onOutcome?.(countsAsFailure(error) ? 'failure' : 'success');
       throw error;
+    }
+  }
+
+  reportProbe(result: ProbeResult): void {
+    if (this.circuit.isShutdown) return;
+    const threshold = result.unhealthyThreshold ?? defaultUnhealthyThreshold;
+    const previous = this.probeStatus;
+    const failures = result.healthy ? 0 : (previous?.consecutiveFailures ?? 0) + 1;
+    this.probeStatus = {
+      path: result.path ?? null,
+      healthy: result.healthy,
+      consecutiveFailures: failures,
+      unhealthyThreshold: threshold,
+      checkedAt: new Date(result.checkedAt ?? Date.now()).toISOString(),
+      status: result.status ?? null,
+      error: result.healthy ? null : (result.error ?? 'unhealthy'),
+    };
+    const fields = { upstream: this.upstream, path: result.path, status: result.status, error: result.error };
+    if (!result.healthy) {
+      if (failures === threshold) this.log.warn({ ...fields, health: 'down', consecutiveFailures: failures }, 'health probes failing: the upstream is taken as down');
+      else this.log.debug({ ...fields, health: failures > threshold ? 'down' : 'failing', consecutiveFailures: failures }, 'health probe failed');
+      if (failures >= threshold && !this.circuit.opened) {
+        this.openedBy = 'health probe';
+        this.circuit.open();
+      }
+      return;
+    }
+    if (previous && !previous.healthy) {
+      this.log.info({ ...fields, health: 'up' }, 'health probe passes again');
+      if (this.circuit.opened) this.startTrial();
+    }
+  }
+
+  clearProbe(): void {
+    this.probeStatus = null;
+  }
+
+  /** Open -> half-open at once: the next real call is the trial. */
+  private startTrial(): void {
+    this.trial = { inFlight: false };
+    this.circuit.close(); // clears opossum's reset timer; the 'close' handler logs half-open
+  }
+
+  private endTrial(trial: Trial, outcome: UpstreamOutcome): void {
+    // Opened meanwhile (a failed probe, or opossum's own threshold): that decision stands.
+    if (this.trial !== trial) return;
+    this.trial = null;
+    this.changedAt = Date.now();
+    if (outcome === 'failure') {
+      this.openedBy = 'trial call';
+      this.circuit.open();
+    } else {
+      this.log.info({ upstream: this.upstream, state: 'closed' }, 'circuit closed: the upstream answers again');
     }
   }
 
@@ -170,13 +318,15 @@ class OpossumBreaker implements UpstreamBreaker {
       state,
       since: new Date(this.changedAt).toISOString(),
       nextProbeAt: state === 'open' ? new Date(this.nextProbeAt()).toISOString() : null,
-      window: { calls: fires - rejects, successes, failures, refused: rejects },
+      window: { calls: fires - rejects, successes, failures, refused: rejects + this.trialRefusals },
       retries: this.retryBudget.snapshot(),
       settings: { ...this.settings },
+      ...(this.probeStatus ? { probe: { ...this.probeStatus } } : {}),
     };
   }
 
   shutdown(): void {
+    this.trial = null;
     clearInterval(this.rotationTimer);
     this.circuit.shutdown();
   }
