@@ -11,7 +11,11 @@ interface InFlight {
   resolve: () => void;
   reject: (problem: Problem) => void;
   proxyReq?: ClientRequest;
+  proxyRes?: IncomingMessage;
   timer?: NodeJS.Timeout;
+  /** The upstream's status line arrived: the answer streams to the caller from here on. */
+  answering: boolean;
+  /** The promise is settled (answer ended, or failed). */
   settled: boolean;
   overLimit: boolean;
 }
@@ -66,17 +70,24 @@ export class Forwarder {
     return proxy;
   }
 
-  /** Resolves once the upstream's answer is streaming to the caller; rejects with a Problem before that. */
+  /**
+   * Resolves once the upstream's answer has streamed to the caller in full. Rejects with a Problem
+   * when there is no answer in time, or when the answer stops (no byte for the contract's
+   * timeout) or is cut off after it started: the caller's connection is then cut too, since its
+   * status line is already out, and the exchange and the breaker record the failure.
+   */
   forward(ex: Exchange): Promise<void> {
     const { route, rest } = ex.match!;
+    const upstream = route.contract.upstream!.name;
     return new Promise<void>((resolve, reject) => {
-      const state: InFlight = { ex, resolve, reject, settled: false, overLimit: false };
+      const state: InFlight = { ex, resolve, reject, answering: false, settled: false, overLimit: false };
       (ex.req as CarryingState)[inFlight] = state;
       ex.upstream.startedAt = performance.now();
       state.timer = setTimeout(() => {
         ex.upstream.timedOut = true;
-        this.fail(state, new Problem('UPSTREAM_TIMEOUT', `${route.contract.upstream!.name} did not answer within ${route.contract.timeoutMs} ms.`));
-        state.proxyReq?.destroy();
+        this.fail(state, new Problem('UPSTREAM_TIMEOUT', state.answering
+          ? `${upstream} stopped sending its answer for ${route.contract.timeoutMs} ms.`
+          : `${upstream} did not answer within ${route.contract.timeoutMs} ms.`));
       }, route.contract.timeoutMs);
       // httpxy appends req.url to the target's own path.
       ex.req.url = rest === '/' ? ex.search : rest + ex.search;
@@ -91,7 +102,7 @@ export class Forwarder {
     if (!state) return;
     state.proxyReq = proxyReq;
     const { ex } = state;
-    if (state.settled) {
+    if (state.settled || state.answering) {
       proxyReq.destroy();
       return;
     }
@@ -124,22 +135,31 @@ export class Forwarder {
 
   private onProxyRes(proxyRes: IncomingMessage, req: IncomingMessage): void {
     const state = stateOf(req);
-    if (!state || state.settled) {
+    if (!state || state.settled || state.answering) {
       proxyRes.destroy();
       return;
     }
     const { ex } = state;
-    clearTimeout(state.timer);
-    state.settled = true;
+    state.answering = true;
+    state.proxyRes = proxyRes;
     ex.upstream.status = proxyRes.statusCode;
+    // From here the timeout is an idle timeout: an answer that keeps flowing may take its time.
+    state.timer?.refresh();
     proxyRes.on('data', (chunk: Buffer) => {
+      state.timer?.refresh();
       ex.bytesOut += chunk.length;
       ex.responseHash.update(chunk);
     });
     proxyRes.on('end', () => {
+      if (state.settled) return;
+      state.settled = true;
+      clearTimeout(state.timer);
       ex.upstream.ms = performance.now() - ex.upstream.startedAt!;
+      state.resolve();
     });
-    state.resolve();
+    proxyRes.on('close', () => {
+      if (!proxyRes.complete) this.fail(state, new Problem('UPSTREAM_INVALID_RESPONSE', `${ex.match!.route.contract.upstream!.name} cut its answer off.`));
+    });
   }
 
   private onError(error: Error & { code?: string }, req: IncomingMessage): void {
@@ -147,18 +167,26 @@ export class Forwarder {
     if (!state) return;
     const name = state.ex.match!.route.contract.upstream!.name;
     if (error.code && connectErrorCodes.has(error.code)) state.ex.upstream.connectFailed = true;
+    if (error.code?.startsWith('HPE_')) {
+      this.fail(state, new Problem('UPSTREAM_INVALID_RESPONSE', `${name} answered something that is not HTTP (${error.code}).`));
+      return;
+    }
     this.fail(state, new Problem('UPSTREAM_UNAVAILABLE', `${name} could not be reached (${error.code ?? 'connection error'}).`, {}, { 'retry-after': '5' }));
   }
 
   private fail(state: InFlight, problem: Problem): void {
-    if (state.settled) {
-      // The answer was already streaming: all that is left is to cut the connection.
-      if (!state.ex.res.writableFinished) state.ex.res.destroy();
-      return;
-    }
+    if (state.settled) return;
     state.settled = true;
     clearTimeout(state.timer);
     if (state.ex.upstream.startedAt !== undefined) state.ex.upstream.ms = performance.now() - state.ex.upstream.startedAt;
+    state.proxyReq?.destroy();
+    if (state.answering) {
+      // The status line is already out: the caller learns of it by the cut connection. The problem
+      // is set before the cut, so the traffic log (written on close) names it.
+      state.ex.problem = problem;
+      state.proxyRes?.destroy();
+      if (!state.ex.res.writableFinished) state.ex.res.destroy();
+    }
     state.reject(problem);
   }
 

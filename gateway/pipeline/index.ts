@@ -41,8 +41,12 @@ export async function runExchange(ex: Exchange, ctx: PipelineContext, stages: re
     const problem = asProblem(error);
     if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault');
     ex.problem = problem;
+    const answered = ex.res.headersSent;
     const body = sendProblem(ex.res, problem, ex.id);
-    ex.bytesOut = body.length;
-    ex.responseHash.update(body);
+    // Once an upstream answer started, the caller got that (cut off), not the problem document.
+    if (!answered) {
+      ex.bytesOut = body.length;
+      ex.responseHash.update(body);
+    }
   }
 }
