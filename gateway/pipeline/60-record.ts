@@ -13,7 +13,9 @@ export function maskPersonalIds(text: string): string {
  * taken early (an async delivery logs its acceptance in its own transaction) and again at the end;
  * both carry the same `logId`, and the store keeps the first.
  */
-export function trafficRowOf(ex: Exchange, status: number): TrafficRow {
+export function trafficRowOf(ex: Exchange, status: number, final = false): TrafficRow {
+  // The last row of an exchange reads the hashes themselves (a copy costs per request).
+  const hex = (hash: Exchange['requestHash']) => (final ? hash : hash.copy()).digest('hex');
   const route = ex.match?.route;
   ex.logId ??= randomUUID();
   return {
@@ -32,8 +34,8 @@ export function trafficRowOf(ex: Exchange, status: number): TrafficRow {
     upstreamMs: ex.upstream.ms === undefined ? null : Math.round(ex.upstream.ms * 1000) / 1000,
     bytesIn: ex.bytesIn,
     bytesOut: ex.bytesOut,
-    requestSha256: ex.bytesIn > 0 ? ex.requestHash.copy().digest('hex') : null,
-    responseSha256: ex.bytesOut > 0 ? ex.responseHash.copy().digest('hex') : null,
+    requestSha256: ex.bytesIn > 0 ? hex(ex.requestHash) : null,
+    responseSha256: ex.bytesOut > 0 ? hex(ex.responseHash) : null,
     clientAddress: ex.clientAddress,
     traceId: ex.trace.traceId,
     partner: ex.partner?.id ?? null,
@@ -46,7 +48,7 @@ export function trafficRowOf(ex: Exchange, status: number): TrafficRow {
 export function record(ex: Exchange, ctx: PipelineContext): void {
   const route = ex.match?.route;
   const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
-  const row = trafficRowOf(ex, status);
+  const row = trafficRowOf(ex, status, true);
   ctx.traffic.enqueue(row);
   // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
   // only refusals and failures get one (log.exchanges).
