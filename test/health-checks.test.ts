@@ -9,6 +9,7 @@ import { circuitOpenCode } from '../gateway/resilience/circuit-open.ts';
 import { HealthChecks, probeUrl, type HealthCheckTarget, type ProbeRequest } from '../gateway/resilience/health-checks.ts';
 import { healthCheckTargets, type HealthCheckedRoute } from '../gateway/resilience/health-targets.ts';
 import { freePort } from './support/ports.ts';
+import { rejection } from './support/problems.ts';
 
 const settings: Partial<BreakerSettings> = { errorThresholdPercentage: 50, volumeThreshold: 4, resetTimeoutMs: 5_000, rollingCountMs: 10_000 };
 const base = new URL('https://siasn.example/api/1.0');
@@ -33,16 +34,6 @@ function stateLines(): unknown[][] {
 
 const ok = (): Promise<string> => Promise.resolve('ok');
 const unavailable = (): Promise<never> => Promise.reject(new Problem('UPSTREAM_UNAVAILABLE', 'connection refused'));
-
-async function rejection(promise: Promise<unknown>): Promise<Problem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 afterEach(async () => {
   await checks?.stop();

@@ -4,6 +4,7 @@ import { Problem } from '../gateway/errors/problem.ts';
 import { Breakers, type BreakerSettings } from '../gateway/resilience/breakers.ts';
 import { circuitOpenCode, circuitOpenProblem, isCircuitOpen } from '../gateway/resilience/circuit-open.ts';
 import { outcomeOfStatus } from '../gateway/resilience/outcomes.ts';
+import { rejection } from './support/problems.ts';
 
 const settings: Partial<BreakerSettings> = { errorThresholdPercentage: 50, volumeThreshold: 4, resetTimeoutMs: 5_000, rollingCountMs: 10_000 };
 
@@ -29,16 +30,6 @@ const ok = (): Promise<string> => Promise.resolve('ok');
 function pending(): { call: () => Promise<string>; resolve: (value: string) => void; reject: (error: unknown) => void } {
   const { promise, resolve, reject } = Promise.withResolvers<string>();
   return { call: () => promise, resolve, reject };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Problem> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function stateLines(): Array<[unknown, unknown]> {
