@@ -1,5 +1,5 @@
 import { Problem } from '../errors/problem.ts';
-import { guardedCall, outcomeOfStatus } from '../resilience/index.ts';
+import { outcomeOfStatus } from '../resilience/index.ts';
 import { callAdapter } from './adapter-call.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
@@ -27,10 +27,6 @@ export async function forward(ex: Exchange, ctx: PipelineContext): Promise<void>
   takeSlot(ex, ctx);
   if (contract.forwarding !== 'passthrough') return callAdapter(ex, ctx);
   const breaker = ctx.breakers.for(contract.upstream!.name, contract.resilience?.breaker);
-  await guardedCall(breaker, () => ctx.forwarder.forward(ex), {
-    method: ex.method,
-    hasIdempotencyKey: false,
-    policy: { attempts: 0 },
-    judge: () => outcomeOfStatus(ex.upstream.status ?? 0),
-  });
+  // No retries here (the answer streams to the caller), so the breaker alone, without the retry wrapper on the hot path.
+  await breaker.run(() => ctx.forwarder.forward(ex), () => outcomeOfStatus(ex.upstream.status ?? 0));
 }
