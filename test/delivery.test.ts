@@ -106,6 +106,8 @@ describe('store-and-forward delivery', () => {
     expect(parked.body).toMatchObject({ status: 'failed', attempts: 4, lastError: expect.stringContaining('gave up after 4 attempts') });
     const failedList = await admin('GET', '/admin/v1/deliveries?state=failed');
     expect(failedList.body.items.map((d: { id: string }) => d.id)).toContain(accepted.body.deliveryId);
+    // Cancel once it is parked too: a delivery the worker holds at that moment cannot be cancelled.
+    await until(() => poll(cancelled.location!), (p) => p.body.status === 'failed');
     const cancel = await admin('POST', `/admin/v1/deliveries/${cancelled.body.deliveryId}/cancel`);
     expect(cancel.body.state).toBe('cancelled');
     const upstream = await startSandboxUpstream({ port: Number(new URL(h.upstream.url).port) });
