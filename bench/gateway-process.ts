@@ -1,43 +1,39 @@
-// The gateway in a process of its own, so its CPU time can be read from /proc/<pid>/stat.
-// The demo profile (gateway/demo/profile.ts) put together with the sandbox upstream elsewhere:
-// the same real OIDC provider (in this process, idle once the token is issued and the key set
-// fetched), the bundled contracts, the embedded store in `--data-dir`, the demo's consumers, and
-// the upstream given by `--upstream` (a separate process). The access log goes, through pino's
-// asynchronous destination as in production, to `--log-file` (stdout if absent).
+// The gateway in a process of its own, so its CPU time and memory can be read from /proc/<pid>.
+// The demo profile (gateway/demo/profile.ts) put together with the upstreams elsewhere: the SSO is
+// the bench's (`--issuer`, a real OIDC provider in the bench process, as production's SSO is
+// another server), the bundled contracts, the embedded store in `--data-dir`, the demo's PD
+// application as consumer, and the upstreams given by `--upstreams` (simulators in processes of
+// their own). The access log goes, through pino's asynchronous destination as in production, to
+// `--log-file` (stdout if absent).
 //
-// `node bench/gateway-process.ts --upstream URL --data-dir DIR [--log-level info] [--log-file F]
-//   [--store-url postgres://...]` (PostgreSQL instead of the embedded store)
-// Prints {"pid", "url", "admin", "issuer", "token"} as one JSON line once ready. Over IPC,
+// `node bench/gateway-process.ts --issuer URL --upstreams '{"sandbox":{"url":...}}' --data-dir DIR
+//   [--log-level info] [--log-file F] [--store-url postgres://...]` (PostgreSQL instead of the embedded store)
+// Prints {"pid", "url", "admin", "store"} as one JSON line once ready. Over IPC,
 // {"type": "reset"} starts a measurement window and {"type": "stats"} answers with the traffic
-// log's counters and the event-loop delay seen since the reset.
+// log's counters, its longest queue and the event-loop delay seen since the reset.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../gateway/config/load.ts';
 import type { GatewayConfig } from '../gateway/config/schema.ts';
 import { demoAudience } from '../gateway/demo/profile.ts';
-import { startSsoProvider } from '../gateway/demo/sso-provider.ts';
 import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { startGateway } from '../gateway/server.ts';
-import { exitWith, hello, helperOptions } from './helper.ts';
+import { benchClient, exitWith, hello, helperOptions } from './helper.ts';
 
-const options = helperOptions(['upstream', 'data-dir', 'log-level', 'log-file', 'store-url']);
-if (!options.upstream || !options['data-dir']) throw new Error('--upstream and --data-dir are required');
+const options = helperOptions(['issuer', 'upstreams', 'data-dir', 'log-level', 'log-file', 'store-url']);
+if (!options.issuer || !options.upstreams || !options['data-dir']) throw new Error('--issuer, --upstreams and --data-dir are required');
 const bundledContracts = fileURLToPath(new URL('../contracts/', import.meta.url));
 
-/** The demo's PD application with read and write scopes (gateway/demo/profile.ts). */
-const client = { clientId: 'bkpsdm-simpeg', secret: 'bench-only-secret', scopes: ['sandbox.read', 'sandbox.write'] };
-
-const sso = await startSsoProvider({ audience: demoAudience, clients: [client] });
 const config = loadConfig({
   env: {},
   overrides: {
     dataDir: options['data-dir'],
     internal: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
-    sso: { issuer: sso.issuer, audience: demoAudience },
+    sso: { issuer: options.issuer, audience: demoAudience },
     contracts: { directories: [bundledContracts] },
-    upstreams: { sandbox: { url: options.upstream } },
+    upstreams: JSON.parse(options.upstreams) as GatewayConfig['upstreams'],
     shutdown: { drainSeconds: 1 },
     // The limit stage runs (its cost is measured) but never refuses: the load is the point here.
     limits: { defaultRate: { rps: 1_000_000, burst: 1_000_000 } },
@@ -47,9 +43,8 @@ const config = loadConfig({
 });
 const logStream = pino.destination({ dest: options['log-file'] ?? 1, sync: false, minLength: 4096, mkdir: true });
 const gateway = await startGateway(config, { logStream });
-await upsertConsumers(gateway.store, [{ clientId: client.clientId, name: 'SIMPEG BKPSDM', department: 'BKPSDM', clearance: 'terbatas' }]);
+await upsertConsumers(gateway.store, [{ clientId: benchClient.clientId, name: benchClient.name, department: benchClient.department, clearance: benchClient.clearance }]);
 await gateway.registry.refresh();
-const token = await sso.token(client.clientId);
 
 // Event-loop delay: how long exchanges wait behind synchronous work. The histogram holds the time
 // between two ticks of a 10 ms timer, so the delay is that less the 10 ms.
@@ -57,22 +52,29 @@ const resolutionMs = 10;
 const loop = monitorEventLoopDelay({ resolution: resolutionMs });
 loop.enable();
 let writtenAtReset = 0;
+let spooledAtReset = 0;
+// The traffic-log queue between two batches, at its longest: bounded, and emptied at peak load?
+let longestQueue = 0;
+const queueWatch = setInterval(() => (longestQueue = Math.max(longestQueue, gateway.traffic.stats.queued)), 5);
+queueWatch.unref();
 const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - resolutionMs);
 process.on('message', (message: { type?: string }) => {
   if (message?.type === 'reset') {
     loop.reset();
     writtenAtReset = gateway.traffic.stats.written;
+    spooledAtReset = gateway.traffic.stats.spooled;
+    longestQueue = gateway.traffic.stats.queued;
     process.send?.({ ok: true });
   } else if (message?.type === 'stats') {
     process.send?.({
       traffic: { ...gateway.traffic.stats },
-      window: { trafficRowsWritten: gateway.traffic.stats.written - writtenAtReset, loopDelayP50Ms: ms(loop.percentile(50)), loopDelayP99Ms: ms(loop.percentile(99)), loopDelayMaxMs: ms(loop.max) },
+      window: { trafficRowsWritten: gateway.traffic.stats.written - writtenAtReset, trafficRowsSpooled: gateway.traffic.stats.spooled - spooledAtReset, longestQueue, queueLimit: config.trafficLog.maxQueue, loopDelayP50Ms: ms(loop.percentile(50)), loopDelayP99Ms: ms(loop.percentile(99)), loopDelayMaxMs: ms(loop.max) },
+      memory: Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)])),
     });
   }
 });
 exitWith(async () => {
   await gateway.close();
-  await sso.close();
   logStream.flushSync();
 });
-hello({ url: gateway.internal.url, admin: gateway.admin.url, issuer: sso.issuer, token, logLevel: config.log.level, store: gateway.store.kind });
+hello({ url: gateway.internal.url, admin: gateway.admin.url, logLevel: config.log.level, store: gateway.store.kind });

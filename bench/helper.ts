@@ -12,6 +12,16 @@ export function helperOptions<const Names extends string>(names: readonly Names[
   return values as Partial<Record<Names, string>>;
 }
 
+/** The demo's PD application (gateway/demo/profile.ts): a consumer of the gateway, its token from the bench's SSO. */
+export const benchClient = {
+  clientId: 'bkpsdm-simpeg',
+  secret: 'bench-only-secret',
+  name: 'SIMPEG BKPSDM',
+  department: 'BKPSDM',
+  clearance: 'terbatas' as const,
+  scopes: ['sandbox.read', 'sandbox.write', 'bkn.read'],
+};
+
 export function hello(data: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ pid: process.pid, ...data })}\n`);
 }

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuMicros, machineBusyMicros } from './proc.ts';
+import { cpuMicros, machineBusyMicros, rssMiB } from './proc.ts';
 
 /** One load target: what to call, and which processes' CPU time to charge. */
 export interface Scenario {
@@ -12,6 +12,8 @@ export interface Scenario {
   /** The process whose CPU per request is the figure of the row (the upstream itself for `direct`). */
   proxyPid: number;
   upstreamPid: number;
+  /** Requests per second over all connections; absent: as fast as the target answers. */
+  rate?: number;
   /** Extra figures of the proxy process over the measured run (reset before, read after). */
   observer?: { reset(): Promise<void>; read(): Promise<Record<string, number>> };
 }
@@ -47,6 +49,8 @@ export interface Measurement {
   loadgenCores: number;
   /** Busy CPU of the machine not charged to the proxy, upstream or load generator: other work, interrupts. */
   otherCores: number;
+  /** Resident memory of the proxy process, highest reading over the measured run (every 200 ms). */
+  proxyRssMiB: number;
   observed?: Record<string, number>;
   /** With several rounds: lowest and highest proxy CPU µs/req of the rounds. */
   cpuRange?: [number, number];
@@ -102,6 +106,7 @@ function load(scenario: Scenario, settings: LoadSettings, seconds: number): auto
     ...(scenario.body === undefined ? {} : { body: scenario.body }),
     connections: settings.connections,
     pipelining: settings.pipelining,
+    ...(scenario.rate === undefined ? {} : { overallRate: scenario.rate }),
     duration: seconds,
     timeout: 10,
   });
@@ -124,8 +129,15 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
   const latencies = new Latencies();
   const instance = load(scenario, settings, settings.durationSeconds);
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
+  let proxyRss = rssMiB(scenario.proxyPid) ?? Number.NaN;
+  const rssWatch = setInterval(() => (proxyRss = Math.max(proxyRss, rssMiB(scenario.proxyPid) ?? Number.NaN)), 200);
   const before = { proxy: cpuMicros(scenario.proxyPid), upstream: cpuMicros(scenario.upstreamPid), machine: machineBusyMicros(), loadgen: process.cpuUsage(), at: performance.now() };
-  const result = await instance;
+  let result: autocannon.Result;
+  try {
+    result = await instance;
+  } finally {
+    clearInterval(rssWatch);
+  }
   const loadgen = process.cpuUsage(before.loadgen);
   const wall = (performance.now() - before.at) / 1000;
   const proxy = cpuMicros(scenario.proxyPid) - before.proxy;
@@ -153,6 +165,7 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
     upstreamCores: upstream / 1e6 / wall,
     loadgenCores: (loadgen.user + loadgen.system) / 1e6 / wall,
     otherCores: Math.max(0, machine - proxy - (scenario.proxyPid === scenario.upstreamPid ? 0 : upstream) - loadgen.user - loadgen.system) / 1e6 / wall,
+    proxyRssMiB: proxyRss,
     ...(observed ? { observed } : {}),
   };
 }

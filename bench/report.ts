@@ -7,18 +7,20 @@ export interface Report {
   settings: LoadSettings;
   notes: string[];
   measurements: Measurement[];
+  /** Gateway scenarios paced at half of their peak, beside the upstream alone at that pace. */
+  halfLoad: HalfLoad[];
   /** Scenarios that could not run, with the reason. */
   skipped: { label: string; reason: string }[];
 }
 
-/** ${observedTable(report.measurements)}
+export interface HalfLoad {
+  peak: Measurement;
+  gateway: Measurement;
+  /** The same upstream request straight to the upstream; absent for the adapter (its upstream wants the adapter's tokens). */
+  direct?: Measurement;
+}
 
-Event-loop delay is sampled every 10 ms by \`monitorEventLoopDelay\` in the gateway process: it is
-how long a ready exchange can wait behind synchronous work (a traffic-log batch written into the
-embedded store runs in the same thread). Traffic-log rows written during the run trail the requests
-by the batches still queued when the run ended.
-
-Reference points of the design notes, CPU microseconds per request on the design's machine. */
+/** Reference points of the design notes, CPU microseconds per request on the design's machine. */
 export const references: { what: string; cpuUs: string }[] = [
   { what: 'nginx (plain reverse proxy)', cpuUs: '~22' },
   { what: 'bare Node + undici proxy', cpuUs: '~65' },
@@ -29,6 +31,8 @@ export const references: { what: string; cpuUs: string }[] = [
 ];
 
 const aims = { passthrough: { factor: 1.1, cpuUs: 165 }, pipeline: { factor: 1.25, cpuUs: 190 } };
+/** Issue 6's aims: pipeline CPU within 1.25x of passthrough, added p99 at half of peak, memory under load. */
+const resilienceAims = { pipelineOverPassthrough: 1.25, addedP99Ms: 3, rssMiB: 200 };
 
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
@@ -45,11 +49,11 @@ function roundRatio(a: Measurement, b: Measurement, pick: (m: Measurement) => nu
 }
 
 export function table(measurements: Measurement[]): string {
-  const head = '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | proxy CPU µs/req | proxy CPU (cores) | upstream CPU µs/req | load gen CPU (cores) | rest of machine (cores) |';
-  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const head = '| scenario | req/s | p50 ms | p99 ms | non-2xx | errors | proxy CPU µs/req | proxy CPU (cores) | proxy RSS MiB (max) | upstream CPU µs/req | load gen CPU (cores) | rest of machine (cores) |';
+  const rule = '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
   const rows = measurements.map((m) => {
     const direct = m.scenario.proxyPid === m.scenario.upstreamPid;
-    return `| ${m.scenario.label} | ${fixed(m.rps, 0)} | ${fixed(m.p50, 2)} | ${fixed(m.p99, 2)} | ${m.non2xx} | ${m.errors + m.timeouts} | **${fixed(m.proxyCpuUs, 1)}**${m.cpuRange ? ` (${fixed(m.cpuRange[0], 0)}-${fixed(m.cpuRange[1], 0)})` : ''} | ${fixed(m.proxyCores, 2)} | ${direct ? '(same)' : fixed(m.upstreamCpuUs, 1)} | ${fixed(m.loadgenCores, 2)} | ${fixed(m.otherCores, 2)} |`;
+    return `| ${m.scenario.label} | ${fixed(m.rps, 0)} | ${fixed(m.p50, 2)} | ${fixed(m.p99, 2)} | ${m.non2xx} | ${m.errors + m.timeouts} | **${fixed(m.proxyCpuUs, 1)}**${m.cpuRange ? ` (${fixed(m.cpuRange[0], 0)}-${fixed(m.cpuRange[1], 0)})` : ''} | ${fixed(m.proxyCores, 2)} | ${fixed(m.proxyRssMiB, 0)} | ${direct ? '(same)' : fixed(m.upstreamCpuUs, 1)} | ${fixed(m.loadgenCores, 2)} | ${fixed(m.otherCores, 2)} |`;
   });
   return [head, rule, ...rows].join('\n');
 }
@@ -58,10 +62,53 @@ export function table(measurements: Measurement[]): string {
 export function observedTable(measurements: Measurement[]): string {
   const rows = measurements.filter((m) => m.observed).map((m) => {
     const o = m.observed!;
-    return `| ${m.scenario.label} | ${fixed(o.loopDelayP50Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayP99Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayMaxMs ?? Number.NaN, 1)} | ${o.trafficRowsWritten ?? 'n/a'} / ${m.requests} |`;
+    return `| ${m.scenario.label} | ${fixed(o.loopDelayP50Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayP99Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayMaxMs ?? Number.NaN, 1)} | ${o.trafficRowsWritten ?? 'n/a'} / ${m.requests} | ${o.longestQueue ?? 'n/a'} / ${o.queueLimit ?? 'n/a'} | ${o.trafficRowsSpooled ?? 'n/a'} |`;
   });
   if (rows.length === 0) return '';
-  return ['| gateway process, measured run | event-loop delay p50 ms | p99 ms | max ms | traffic-log rows written / requests |', '|---|--:|--:|--:|--:|', ...rows].join('\n');
+  return ['| gateway process, measured run | event-loop delay p50 ms | p99 ms | max ms | traffic-log rows written / requests | longest queue / limit | rows spooled to disk |', '|---|--:|--:|--:|--:|--:|--:|', ...rows].join('\n');
+}
+
+/** Latency the gateway adds when it is not saturated: its p99 at half of its peak less the upstream's alone at that pace. */
+function addedP99(h: HalfLoad): number {
+  return h.direct ? h.gateway.p99 - h.direct.p99 : Number.NaN;
+}
+
+export function halfLoadTable(rows: HalfLoad[]): string {
+  if (rows.length === 0) return '';
+  const lines = rows.map((h) => `| ${h.peak.scenario.label} | ${fixed(h.gateway.rps, 0)} | ${fixed(h.gateway.p50, 2)} | ${fixed(h.gateway.p99, 2)} | ${h.direct ? fixed(h.direct.p99, 2) : 'n/a'} | **${h.direct ? fixed(addedP99(h), 2) : 'n/a'}** | ${fixed(h.gateway.proxyCpuUs, 1)} | ${fixed(h.gateway.proxyRssMiB, 0)} | ${h.gateway.non2xx + h.gateway.errors + h.gateway.timeouts} |`);
+  return [
+    '| at half of peak | req/s (paced) | gateway p50 ms | gateway p99 ms | upstream alone p99 ms | added p99 ms | proxy CPU µs/req | proxy RSS MiB (max) | non-2xx + errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...lines,
+  ].join('\n');
+}
+
+/** Issue 6's aims, each with the figure it is judged on. */
+export function aimsTable(report: Report): string {
+  const by = new Map(report.measurements.map((m) => [m.scenario.key, m]));
+  const lines: string[] = [];
+  const verdict = (met: boolean | undefined) => (met === undefined ? 'not measured' : met ? 'met' : 'NOT met');
+  const passthrough = by.get('passthrough');
+  const pipeline = by.get('pipeline');
+  if (passthrough && pipeline) {
+    const r = roundRatio(pipeline, passthrough, (m) => m.proxyCpuUs);
+    lines.push(`| full pipeline CPU per request within ${resilienceAims.pipelineOverPassthrough}x of passthrough | ${r.text} | ${verdict(r.value <= resilienceAims.pipelineOverPassthrough)} |`);
+  }
+  for (const h of report.halfLoad.filter((row) => row.direct)) {
+    const added = addedP99(h);
+    lines.push(`| ${h.peak.scenario.label}: added p99 under ${resilienceAims.addedP99Ms} ms at half of peak (${fixed(h.gateway.rps, 0)} req/s) | ${fixed(added, 2)} ms | ${verdict(added < resilienceAims.addedP99Ms)} |`);
+  }
+  const gatewayRuns = [...report.measurements, ...report.halfLoad.map((h) => h.gateway)].filter((m) => m.observed);
+  if (gatewayRuns.length > 0) {
+    const rss = Math.max(...gatewayRuns.map((m) => m.proxyRssMiB));
+    lines.push(`| gateway resident memory under ${resilienceAims.rssMiB} MiB under load (highest reading of every gateway run) | ${fixed(rss, 0)} MiB | ${verdict(rss < resilienceAims.rssMiB)} |`);
+    const longest = Math.max(...gatewayRuns.map((m) => m.observed!.longestQueue ?? Number.NaN));
+    const limit = gatewayRuns[0]!.observed!.queueLimit ?? Number.NaN;
+    const spooled = gatewayRuns.reduce((n, m) => n + (m.observed!.trafficRowsSpooled ?? 0), 0);
+    lines.push(`| traffic-log queue bounded and keeping up at peak (longest queue under its limit, nothing spooled to disk) | longest ${longest} of ${limit}, ${spooled} spooled | ${verdict(longest < limit && spooled === 0)} |`);
+  }
+  if (lines.length === 0) return '';
+  return ['| aim (issue 6) | measured | verdict |', '|---|--:|---|', ...lines].join('\n');
 }
 
 export function ratios(measurements: Measurement[]): string {
@@ -125,9 +172,19 @@ ${ratios(report.measurements)}
 ${observedTable(report.measurements)}
 
 Event-loop delay is sampled every 10 ms by \`monitorEventLoopDelay\` in the gateway process: it is
-how long a ready exchange can wait behind synchronous work (a traffic-log batch written into the
-embedded store runs in the same thread). Traffic-log rows written during the run trail the requests
-by the batches still queued when the run ended.
+how long a ready exchange can wait behind synchronous work. Traffic-log rows written during the run
+trail the requests by the batches still queued when the run ended; the longest queue is sampled
+every 5 ms (past its limit the gateway spools the backlog to disk rather than grow).
+${report.halfLoad.length > 0 ? `
+Latency added at half of peak: each gateway row paced at half of the req/s it reached above
+(autocannon \`overallRate\`), and the same request sent straight to the upstream at that pace;
+"added p99" is the difference of the two p99s.
+
+${halfLoadTable(report.halfLoad)}
+` : ''}
+### Aims of issue 6
+
+${aimsTable(report) || '(no gateway scenario was run)'}
 
 Reference points of the design notes (CPU per request of the proxy process):
 

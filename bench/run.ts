@@ -2,7 +2,8 @@
 // upstream itself, side by side on loopback, in one run. Writes bench/RESULTS.md.
 //
 //   node bench/run.ts [--duration 10] [--warmup 2] [--connections 32] [--pipelining 1]
-//                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,express,passthrough,pipeline]
+//                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,express,passthrough,pipeline,adapter]
+//                     [--no-half-load]   (skip the runs at half of peak that give the latency the gateway adds)
 //                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
 //                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
@@ -11,16 +12,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { demoAudience } from '../gateway/demo/profile.ts';
+import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
 import { ask, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
+import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
 import { describeMachine, machineBusyMicros, rssMiB } from './proc.ts';
-import { markdown, observedTable, ratios, table, type Report } from './report.ts';
+import { aimsTable, halfLoadTable, markdown, observedTable, ratios, table, type HalfLoad, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
 const busyMachine = 0.3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const allScenarios = ['direct', 'nginx', 'express', 'passthrough', 'pipeline'] as const;
+const allScenarios = ['direct', 'nginx', 'express', 'passthrough', 'pipeline', 'adapter'] as const;
 type ScenarioKey = (typeof allScenarios)[number];
 
 const { values: args } = parseArgs({
@@ -37,6 +41,7 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     'store-url': { type: 'string' },
     'quiet-wait': { type: 'string', default: '30' },
+    'no-half-load': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -61,16 +66,20 @@ const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
 let stopping = false;
 // Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
 const quietWait = positive('quiet-wait', args['quiet-wait']);
-const deadlineMs = (settings.rounds * wanted.size * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
+const halfLoadRuns = args['no-half-load'] ? 0 : 2 * ['passthrough', 'pipeline', 'adapter'].filter((key) => wanted.has(key)).length;
+const deadlineMs = ((settings.rounds * wanted.size + halfLoadRuns) * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
 const deadline = setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   void shutdown(2);
 }, deadlineMs);
 
+let sso: SsoProvider | undefined;
+
 async function shutdown(code: number): Promise<never> {
   stopping = true;
   clearTimeout(deadline);
   await stopAll().catch(() => undefined);
+  await sso?.close().catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
   process.exit(code);
 }
@@ -94,12 +103,20 @@ const letter = JSON.stringify({
   lampiran: 1,
 });
 
+/** The BKN adapter's first read: a civil servant's main record (WSO2 and SSO tokens, NIP check, mapping). */
+const adapterPath = '/bkn/v1/pegawai/198503152010011003';
+
+interface UpstreamHello { url: string; pid: number; upstream: string; credentials: Record<string, string> }
+
 async function main(): Promise<void> {
   const machine = describeMachine(args.nginx);
-  const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], skipped: [] };
+  const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], halfLoad: [], skipped: [] };
   console.log(`bench: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.nginx}; work dir ${work}`);
 
-  const upstream = await forkHelper<{ url: string; pid: number }>('upstream', here('./upstream-process.ts'), []);
+  const startUpstream = (integration: string) =>
+    forkHelper<UpstreamHello>(integration, here('./upstream-process.ts'), ['--integration', integration, '--secrets-dir', join(work, 'secrets')]);
+  const upstream = await startUpstream('sandbox');
+  const bkn = wanted.has('adapter') ? await startUpstream('bkn') : undefined;
   const upstreamUrl = new URL(upstream.hello.url);
   const targets: Partial<Record<ScenarioKey, { url: string; pid: number }>> = { direct: { url: upstream.hello.url, pid: upstream.child.pid } };
 
@@ -117,17 +134,22 @@ async function main(): Promise<void> {
     targets.express = { url: express.hello.url, pid: express.child.pid };
   }
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
-  if (wanted.has('passthrough') || wanted.has('pipeline')) gateway = await startGatewayProcess(upstream.hello.url);
+  let token = 'bench';
+  if (wanted.has('passthrough') || wanted.has('pipeline') || wanted.has('adapter')) {
+    sso = await startSsoProvider({ audience: demoAudience, clients: [benchClient] });
+    const upstreams = Object.fromEntries([upstream, ...(bkn ? [bkn] : [])].map(({ hello }) => [hello.upstream, { url: hello.url, credentials: hello.credentials }]));
+    gateway = await startGatewayProcess(sso.issuer, upstreams);
+    token = await sso.token(benchClient.clientId);
+  }
 
-  const token = gateway?.hello.token ?? 'bench';
   const get = { authorization: `Bearer ${token}` };
   const post = { ...get, 'content-type': 'application/json' };
   const scenarios: Scenario[] = [];
-  const add = (key: ScenarioKey, label: string, target: { url: string; pid: number } | undefined, path: string, method: 'GET' | 'POST', observer?: Scenario['observer']) => {
+  const add = (key: ScenarioKey, label: string, target: { url: string; pid: number } | undefined, path: string, method: 'GET' | 'POST', observer?: Scenario['observer'], upstreamPid = upstream.child.pid) => {
     if (!wanted.has(key) || !target) return;
     scenarios.push({
       key, label, url: target.url + path, method, headers: method === 'GET' ? get : post, ...(method === 'POST' ? { body: letter } : {}),
-      proxyPid: target.pid, upstreamPid: upstream.child.pid, ...(observer ? { observer } : {}),
+      proxyPid: target.pid, upstreamPid, ...(observer ? { observer } : {}),
     });
   };
   add('direct', 'direct (upstream)', targets.direct, '/perangkat-daerah/2.16', 'GET');
@@ -140,35 +162,62 @@ async function main(): Promise<void> {
   };
   add('passthrough', 'gateway passthrough', gatewayTarget, '/sandbox/v1/perangkat-daerah/2.16', 'GET', observer);
   add('pipeline', 'gateway full pipeline', gatewayTarget, '/sandbox/v1/surat', 'POST', observer);
+  add('adapter', 'gateway adapter (BKN)', gatewayTarget, adapterPath, 'GET', observer, bkn?.child.pid);
 
   const rounds: Measurement[][] = scenarios.map(() => []);
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const [i, scenario] of scenarios.entries()) {
-      const other = await waitForQuiet(quietWait);
-      if (other > busyMachine) console.warn(`bench: the machine is still busy (${other.toFixed(2)} cores of other work); measuring anyway`);
-      const of = settings.rounds > 1 ? `round ${round}/${settings.rounds}, ` : '';
-      console.log(`bench: ${scenario.label}: ${scenario.method} ${scenario.url} (${of}${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s)`);
-      const m = await measure(scenario, settings, () => stopping);
-      rounds[i]!.push(m);
-      console.log(`bench:   ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors + m.timeouts}, proxy ${m.proxyCpuUs.toFixed(1)} µs CPU/req (${m.proxyCores.toFixed(2)} cores)`);
-      if (m.otherCores > busyMachine) console.warn(`bench:   warning: ${m.otherCores.toFixed(2)} cores were busy with something else during this run; its figures are noisy`);
-    }
+    for (const [i, scenario] of scenarios.entries()) rounds[i]!.push(await run(scenario, settings.rounds > 1 ? `round ${round}/${settings.rounds}, ` : ''));
   }
   report.measurements = rounds.map(medianRound);
+  if (!args['no-half-load']) report.halfLoad = await halfLoad(report.measurements, upstream.hello.url);
 
   report.notes.push(...describeSetup(gateway?.hello, targets));
-  const noisy = [...new Set(rounds.flat().filter((m) => m.otherCores > busyMachine).map((m) => m.scenario.label))];
+  const everyRun = [...rounds.flat(), ...report.halfLoad.flatMap((h) => [h.gateway, ...(h.direct ? [h.direct] : [])])];
+  const noisy = [...new Set(everyRun.filter((m) => m.otherCores > busyMachine).map((m) => m.scenario.label))];
   if (noisy.length > 0) report.notes.push(`**noisy**: something else kept more than ${busyMachine} cores busy during ${noisy.join(', ')} (column "rest of machine"); rerun on a quiet machine`);
   if (gateway) report.notes.push(await gatewayAfterRun(gateway));
 
-  console.log(`\n${[table(report.measurements), ratios(report.measurements), observedTable(report.measurements)].filter(Boolean).join('\n\n')}\n`);
-  const bad = report.measurements.filter((m) => m.non2xx > 0 || m.errors + m.timeouts > 0);
+  console.log(`\n${[table(report.measurements), ratios(report.measurements), observedTable(report.measurements), halfLoadTable(report.halfLoad), aimsTable(report)].filter(Boolean).join('\n\n')}\n`);
+  const bad = everyRun.filter((m) => m.non2xx > 0 || m.errors + m.timeouts > 0);
   for (const m of bad) console.error(`bench: ${m.scenario.label} had ${m.non2xx} non-2xx answers and ${m.errors + m.timeouts} errors: ${JSON.stringify(m.statusCodes)}`);
   if (!args['no-write']) {
     writeFileSync(args.out, markdown(report));
     console.log(`bench: wrote ${args.out}`);
   }
   if (bad.length > 0) process.exitCode = 1;
+}
+
+/** One measured scenario, once the machine is quiet. */
+async function run(scenario: Scenario, of = ''): Promise<Measurement> {
+  const other = await waitForQuiet(quietWait);
+  if (other > busyMachine) console.warn(`bench: the machine is still busy (${other.toFixed(2)} cores of other work); measuring anyway`);
+  const pace = scenario.rate === undefined ? '' : ` at ${scenario.rate} req/s`;
+  console.log(`bench: ${scenario.label}: ${scenario.method} ${scenario.url}${pace} (${of}${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s)`);
+  const m = await measure(scenario, settings, () => stopping);
+  console.log(`bench:   ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, non-2xx ${m.non2xx}, errors ${m.errors + m.timeouts}, proxy ${m.proxyCpuUs.toFixed(1)} µs CPU/req (${m.proxyCores.toFixed(2)} cores), RSS ${m.proxyRssMiB.toFixed(0)} MiB`);
+  if (m.otherCores > busyMachine) console.warn(`bench:   warning: ${m.otherCores.toFixed(2)} cores were busy with something else during this run; its figures are noisy`);
+  return m;
+}
+
+/**
+ * The latency the gateway adds, at half of its own peak: each gateway scenario paced at half the
+ * req/s it reached, and the same upstream request sent straight to the upstream at that pace. The
+ * difference of the p99s is what a caller waits for the gateway when it is not saturated.
+ */
+async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<HalfLoad[]> {
+  const results: HalfLoad[] = [];
+  for (const peak of measured.filter((m) => ['passthrough', 'pipeline', 'adapter'].includes(m.scenario.key))) {
+    const rate = Math.max(1, Math.round(peak.rps / 2));
+    const paced = (scenario: Scenario, label: string): Scenario => ({ ...scenario, key: `${scenario.key}-half`, label, rate });
+    const gateway = await run(paced(peak.scenario, `${peak.scenario.label}, half load`));
+    // The BKN simulator wants its own tokens: its latency is part of the adapter row, not subtracted.
+    const path = new URL(peak.scenario.url).pathname.replace(/^\/sandbox\/v1/, '');
+    const direct = peak.scenario.key === 'adapter'
+      ? undefined
+      : await run(paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`));
+    results.push({ peak, gateway, ...(direct ? { direct } : {}) });
+  }
+  return results;
 }
 
 /**
@@ -189,12 +238,12 @@ async function waitForQuiet(seconds: number): Promise<number> {
   return other;
 }
 
-interface GatewayHello { url: string; admin: string; issuer: string; token: string; pid: number; logLevel: string; store: string }
+interface GatewayHello { url: string; admin: string; pid: number; logLevel: string; store: string }
 
-async function startGatewayProcess(upstreamUrl: string) {
+async function startGatewayProcess(issuer: string, upstreams: Record<string, { url: string; credentials: Record<string, string> }>) {
   const logFile = join(work, 'gateway.log');
   const started = await forkHelper<GatewayHello>('gateway', here('./gateway-process.ts'), [
-    '--upstream', upstreamUrl, '--data-dir', join(work, 'gateway-data'), '--log-level', args['log-level'], '--log-file', logFile,
+    '--issuer', issuer, '--upstreams', JSON.stringify(upstreams), '--data-dir', join(work, 'gateway-data'), '--log-level', args['log-level'], '--log-file', logFile,
     ...(args['store-url'] ? ['--store-url', args['store-url']] : []),
   ], 120_000);
   return { ...started, logFile };
@@ -203,14 +252,14 @@ async function startGatewayProcess(upstreamUrl: string) {
 function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Record<ScenarioKey, { url: string }>>): string[] {
   const notes = [
     'requests: GET `/perangkat-daerah/2.16` (a 120-byte JSON answer) with the same `Authorization: Bearer <token>` header for every GET row; the full pipeline row is `POST /sandbox/v1/surat` with a 180-byte JSON letter (`application/json`), answered 201 with a receipt',
-    'processes: the sandbox upstream (adapters/sandbox/simulator.ts), nginx, the express + hpm baseline and the gateway each in a process of their own; the load generator in the bench process',
+    'processes: the sandbox upstream (adapters/sandbox/simulator.ts), the BKN SIASN simulator (adapters/bkn/simulator.ts) for the adapter row, nginx, the express + hpm baseline and the gateway each in a process of their own; the load generator and the SSO (a real OIDC provider, idle once the token is issued and the key set fetched) in the bench process',
   ];
   if (targets.nginx) notes.push('nginx: `master_process off`, one process, `access_log off`, `upstream { keepalive 64; }`, `proxy_http_version 1.1`, `proxy_set_header Connection ""`, `keepalive_requests 1000000` both sides');
   if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the options of the gateway\'s forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
   if (gateway) {
-    notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstream in another process: the real OIDC provider in the gateway process (idle during the runs), the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in the gateway process) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s)`);
+    notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in a worker thread of the gateway process, so in its CPU and memory) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
     notes.push(`gateway log level: \`${gateway.logLevel}\` (${gateway.logLevel === 'info' ? 'as in production: one access-log line per exchange' : 'not the production level'}), through pino's asynchronous destination to a file in the temp dir`);
-    notes.push('passthrough row: `GET /sandbox/v1/perangkat-daerah/2.16`: token check (cached after the first call), routing, path parameter validation, forward, traffic-log row, access-log line; full pipeline row adds reading the body and JSON-schema validation (ajv) of the letter');
+    notes.push('passthrough row: `GET /sandbox/v1/perangkat-daerah/2.16`: token check (cached after the first call), routing, rate limit, path parameter validation, circuit breaker, forward, traffic-log row, access-log line; full pipeline row adds reading the body and JSON-schema validation (ajv) of the letter; adapter row: `GET ' + adapterPath + '`, the BKN adapter (NIP check, two upstream tokens from its cache, undici pool, breaker, mapping of the SIASN answer to the canonical JSON)');
   }
   return notes;
 }

@@ -187,9 +187,6 @@ const services: CliServices = {
 };
 for (const { module } of (await discoverAdapters()).values()) module.cli?.(program, services);
 
-// PGlite's start-up leaves nothing on the event loop for a moment; without a handle Node would end
-// a one-shot command (apply, consumer) as an unsettled top-level await, silently, with exit 13.
-const keepAlive = setInterval(() => undefined, 1 << 30);
 // `penghubung certs list | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
@@ -204,4 +201,3 @@ try {
   process.stderr.write(`penghubung: ${(error as Error).message}\n`);
   process.exit(1);
 }
-clearInterval(keepAlive);

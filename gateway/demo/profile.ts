@@ -81,7 +81,7 @@ async function demoMaterial(dir: string, clientIds: string[]): Promise<{ secrets
  * Each simulator's accounts: random values in `<dataDir>/demo/upstreams/<upstream>/<name>`,
  * given to the simulator as values and to the gateway as `file:` references, as production would.
  */
-function simulatorAccounts(dir: string, upstream: string, names: readonly string[]): { values: Record<string, string>; references: Record<string, string> } {
+export function simulatorAccounts(dir: string, upstream: string, names: readonly string[]): { values: Record<string, string>; references: Record<string, string> } {
   const folder = join(dir, 'upstreams', upstream);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const values: Record<string, string> = {};

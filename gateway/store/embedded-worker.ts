@@ -3,12 +3,21 @@
  * synchronously in its thread: a batch of traffic-log rows takes tens of milliseconds, which on
  * the main thread would hold every exchange waiting behind it. Here it waits on its own.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { StoreRequest, StoreResponse } from './embedded.ts';
 
+// Run as a program (`node embedded-worker.ts <dir>`), it only creates the data dir: see embedded.ts.
+const initOnly = isMainThread;
+const dataDir = initOnly ? process.argv[2]! : (workerData as { dataDir: string }).dataDir;
+// PostgreSQL's default 128 MB of shared buffers would be most of a small server's memory for the
+// gateway's append-mostly tables; 16 MB keeps the hot index pages cached (bench/RESULTS.md: RSS).
+const db = await PGlite.create({ dataDir, postgresqlconf: ['shared_buffers = 16MB'] });
+if (initOnly) {
+  await db.close();
+  process.exit(0);
+}
 const port = parentPort!;
-const db = await PGlite.create({ dataDir: (workerData as { dataDir: string }).dataDir });
 const transactions = new Map<number, { tx: Transaction; finish: (commit: boolean) => void }>();
 let nextTx = 1;
 

@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Queryable, Store } from './store.ts';
 
@@ -25,24 +28,50 @@ class StoreError extends Error {
   }
 }
 
+const workerFile = new URL('./embedded-worker.ts', import.meta.url);
+
+/**
+ * Creates a new data dir in a short-lived process: the first open also compiles initdb, over
+ * 100 MiB of machine code that a thread of this process would leave behind in its memory.
+ */
+function initialise(directory: string): Promise<void> {
+  const child = spawn(process.execPath, [...process.execArgv.filter((flag) => !flag.startsWith('--inspect')), fileURLToPath(workerFile), directory], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`creating the embedded store in ${directory} failed (${code}): ${errors.trim()}`))));
+  });
+}
+
 /**
  * PGlite persisted under the data dir, running in a worker thread (embedded-worker.ts) so its
  * synchronous WebAssembly work never blocks exchanges. One process owns the directory at a time.
  */
 export async function openEmbeddedStore(directory: string): Promise<Store> {
   mkdirSync(directory, { recursive: true });
-  const worker = new Worker(new URL('./embedded-worker.ts', import.meta.url), { workerData: { dataDir: directory } });
-  const pending = new Map<number, { resolve: (response: StoreResponse & { ok: true }) => void; reject: (error: Error) => void }>();
+  if (!existsSync(join(directory, 'PG_VERSION'))) await initialise(directory);
+  const worker = new Worker(workerFile, { workerData: { dataDir: directory } });
+  type Waiter = { resolve: (response: StoreResponse & { ok: true }) => void; reject: (error: Error) => void };
+  const pending = new Map<number, Waiter>();
   let nextId = 1;
   let exited: Error | undefined;
+  // The worker keeps the process alive while an answer is awaited, and only then: an idle store
+  // must not hold a finished CLI command or test open, nor may a query be dropped by an exit.
+  const wait = (id: number, waiter: Waiter) => {
+    pending.set(id, waiter);
+    if (pending.size === 1) worker.ref();
+  };
+  const settled = (id: number) => {
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+  };
 
-  const ready = new Promise<void>((resolve, reject) => {
-    pending.set(0, { resolve: () => resolve(), reject });
-  });
+  const ready = new Promise<void>((resolve, reject) => wait(0, { resolve: () => resolve(), reject }));
   worker.on('message', (response: StoreResponse) => {
     const waiter = pending.get(response.id);
     if (!waiter) return;
-    pending.delete(response.id);
+    settled(response.id);
     if (response.ok) waiter.resolve(response);
     else waiter.reject(new StoreError(response.error.message, response.error.code));
   });
@@ -54,13 +83,11 @@ export async function openEmbeddedStore(directory: string): Promise<Store> {
   worker.on('error', failAll);
   worker.on('exit', (code) => failAll(new Error(`embedded store worker exited (${code})`)));
   await ready;
-  // Idle, the worker must not keep the process alive (tests, CLI commands).
-  worker.unref();
 
   const call = (request: Unsent<StoreRequest>, id = nextId++): Promise<StoreResponse & { ok: true }> => {
     if (exited) return Promise.reject(exited);
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      wait(id, { resolve, reject });
       worker.postMessage({ ...request, id });
     });
   };
@@ -75,7 +102,7 @@ export async function openEmbeddedStore(directory: string): Promise<Store> {
     ...queryable(),
     async transaction(work) {
       const { tx } = await call({ op: 'begin' });
-      const finished = new Promise<StoreResponse & { ok: true }>((resolve, reject) => pending.set(-tx!, { resolve, reject }));
+      const finished = new Promise<StoreResponse & { ok: true }>((resolve, reject) => wait(-tx!, { resolve, reject }));
       let result;
       try {
         result = await work(queryable(tx));
