@@ -76,9 +76,10 @@ export class Forwarder {
    * timeout) or is cut off after it started: the caller's connection is then cut too, since its
    * status line is already out, and the exchange and the breaker record the failure.
    */
-  forward(ex: Exchange): Promise<void> {
+  forward(ex: Exchange, timeoutMs = ex.match!.route.contract.timeoutMs): Promise<void> {
     const { route, rest } = ex.match!;
     const upstream = route.contract.upstream!.name;
+    if (ex.upstream.connectFailed) ex.upstream.connectFailed = false; // a retry: this attempt decides
     return new Promise<void>((resolve, reject) => {
       const state: InFlight = { ex, resolve, reject, answering: false, settled: false, overLimit: false };
       (ex.req as CarryingState)[inFlight] = state;
@@ -86,9 +87,9 @@ export class Forwarder {
       state.timer = setTimeout(() => {
         ex.upstream.timedOut = true;
         this.fail(state, new Problem('UPSTREAM_TIMEOUT', state.answering
-          ? `${upstream} stopped sending its answer for ${route.contract.timeoutMs} ms.`
+          ? `${upstream} stopped sending its answer for ${timeoutMs} ms.`
           : `${upstream} did not answer within ${route.contract.timeoutMs} ms.`));
-      }, route.contract.timeoutMs);
+      }, timeoutMs);
       // httpxy appends req.url to the target's own path.
       ex.req.url = rest === '/' ? ex.search : rest + ex.search;
       void this.proxyFor(route.upstream!)(ex.req, ex.res, (error?: unknown) => {

@@ -16,6 +16,11 @@ export interface GuardedCallOptions<T> {
    * answer that already streams to the caller.
    */
   retryValue?: (value: T) => boolean;
+  /**
+   * Whether the request can still be sent again: false once the caller has seen part of the
+   * answer (a passthrough answer streams) or when its body cannot be sent a second time.
+   */
+  repeatable?: () => boolean;
   /** The request's whole time budget (the contract's timeoutMs): retries never run past it. */
   deadlineMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -33,12 +38,12 @@ export function guardedCall<T>(breaker: UpstreamBreaker, attempt: (info: Attempt
   const allowed = retryable(options.method, options.hasIdempotencyKey);
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...definedOnly(options.policy ?? {}) };
   // A circuit that opened (or is probing) while we failed: the next attempt would be refused anyway.
-  const circuitClosed = (): boolean => breaker.state === 'closed';
+  const mayRepeat = (): boolean => allowed && breaker.state === 'closed' && (options.repeatable?.() ?? true);
   return withRetries((info) => breaker.run(() => attempt(info), options.judge), {
     policy,
     budget: breaker.retryBudget,
-    shouldRetry: (error) => allowed && circuitClosed() && isRetryableFailure(error),
-    shouldRetryValue: (value) => allowed && circuitClosed() && options.retryValue?.(value) === true,
+    shouldRetry: (error) => mayRepeat() && isRetryableFailure(error),
+    shouldRetryValue: (value) => mayRepeat() && options.retryValue?.(value) === true,
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.random ? { random: options.random } : {}),
