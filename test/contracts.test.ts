@@ -6,6 +6,7 @@ import { describeAdapters, discoverAdapters, type AdapterDescriptor } from '../a
 import { ContractLoadError, loadContracts } from '../gateway/registry/load-contracts.ts';
 import { applyContracts, readSnapshot } from '../gateway/registry/repository.ts';
 import { RoutingTable } from '../gateway/registry/routing-table.ts';
+import { defaultBreakerSettings } from '../gateway/resilience/breakers.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
 import { bundledContracts, sandboxContracts, startHarness, tempDir } from './support/harness.ts';
@@ -102,6 +103,23 @@ describe('contract files', () => {
   it('rejects two active contracts claiming the same route', () => {
     const message = rejection(contractDir({ 'a.yaml': validContract, 'b.yaml': validContract.replace('id: test-pegawai', 'id: test-pegawai-copy') }));
     expect(message).toMatch(/route GET \/kepegawaian\/v2\/pegawai\/\{\} is also served/);
+  });
+
+  describe('contracts sharing an upstream (one circuit breaker per upstream)', () => {
+    const other = validContract.replace('id: test-pegawai', 'id: test-cuti').replace('integration: kepegawaian', 'integration: cuti');
+    const withBreaker = (text: string, breaker: string) => text.replace('upstream:', `resilience: { breaker: ${breaker} }\nupstream:`);
+
+    it('accepts them when their breaker settings agree, defaults included', () => {
+      const loaded = loadContracts([contractDir({ 'a.yaml': withBreaker(validContract, '{ volumeThreshold: 10 }'), 'b.yaml': withBreaker(other, '{ volumeThreshold: 10 }') })]);
+      expect(loaded.map((c) => c.definition.id).sort()).toEqual(['test-cuti', 'test-pegawai']);
+      const defaultsSpelledOut = withBreaker(other, `{ volumeThreshold: ${defaultBreakerSettings.volumeThreshold} }`);
+      expect(loadContracts([contractDir({ 'a.yaml': validContract, 'b.yaml': defaultsSpelledOut })])).toHaveLength(2);
+    });
+
+    it('rejects them when their breaker settings differ, naming both files', () => {
+      const message = rejection(contractDir({ 'a.yaml': withBreaker(validContract, '{ volumeThreshold: 10 }'), 'b.yaml': withBreaker(other, '{ volumeThreshold: 50 }') }));
+      expect(message).toMatch(/upstream simpeg has the circuit breaker .*"volumeThreshold":50.* here but .*"volumeThreshold":10.* in .*a\.yaml/);
+    });
   });
 });
 

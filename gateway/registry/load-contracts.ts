@@ -6,6 +6,7 @@ import { contractFileSchema } from './contract-file-schema.ts';
 import type { ContractDefinition, OperationSpec, ParameterSpec, SchemaRef } from './contract.ts';
 import { routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
+import { defaultBreakerSettings } from '../resilience/breakers.ts';
 import type { AdapterDescriptor } from '../../adapters/index.ts';
 
 export interface ContractFileProblem { file: string; reason: string }
@@ -195,6 +196,13 @@ function routeKeys(contract: ContractDefinition): string[] {
   return contract.operations.map((op) => `${op.method} ${prefix}${op.path.replace(/\{\w+\}/g, '{}')}`);
 }
 
+/** The breaker a contract asks for, defaults filled in, as comparable text. */
+function breakerSettingsOf(contract: ContractDefinition): string {
+  const asked = Object.fromEntries(Object.entries(contract.resilience?.breaker ?? {}).filter(([, value]) => value !== undefined));
+  const settings: Record<string, number> = { ...defaultBreakerSettings, ...asked };
+  return JSON.stringify(Object.fromEntries(Object.keys(settings).sort().map((key) => [key, settings[key]])));
+}
+
 export interface LoadedContract { file: string; definition: ContractDefinition }
 
 /**
@@ -224,6 +232,7 @@ export function loadContracts(roots: string[], adapters: ReadonlyMap<string, Ada
   }
   const ids = new Map<string, string>();
   const routes = new Map<string, string>();
+  const breakers = new Map<string, { file: string; settings: string }>();
   for (const { file, definition } of loaded) {
     const other = ids.get(definition.id);
     if (other) problems.push({ file, reason: `contract id ${definition.id} is also defined in ${other}` });
@@ -233,6 +242,15 @@ export function loadContracts(roots: string[], adapters: ReadonlyMap<string, Ada
       const owner = routes.get(key);
       if (owner) problems.push({ file, reason: `route ${key} is also served by active contract in ${owner}` });
       routes.set(key, file);
+    }
+    if (definition.upstream) {
+      // One breaker per upstream: contracts sharing it would otherwise get whichever settings came first.
+      const settings = breakerSettingsOf(definition);
+      const first = breakers.get(definition.upstream.name);
+      if (!first) breakers.set(definition.upstream.name, { file, settings });
+      else if (first.settings !== settings) {
+        problems.push({ file, reason: `upstream ${definition.upstream.name} has the circuit breaker ${settings} here but ${first.settings} in ${first.file}: contracts sharing an upstream share its breaker, so their resilience.breaker must agree` });
+      }
     }
   }
   if (problems.length > 0) throw new ContractLoadError(problems);
