@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearanceCovers } from '../gateway/registry/contract.ts';
 import type { Route } from '../gateway/registry/routing-table.ts';
 import { discoverSandboxes } from '../adapters/index.ts';
+import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { mergeDemoClients, startDemo, type Demo } from '../gateway/demo/profile.ts';
 import { LogCapture, tempDir } from './support/harness.ts';
 
@@ -17,6 +18,17 @@ function examplePath(route: Route): string {
   for (const [name, spec] of Object.entries(operation.query)) if (spec.example !== undefined) query.set(name, String(spec.example));
   const search = query.size > 0 ? `?${query}` : '';
   return `/${contract.integration}/v${Number.parseInt(contract.version, 10)}${path}${search}`;
+}
+
+/** Polls the Location of an accepted (202) request until its delivery ended; the delivery document. */
+async function deliveryOutcome(base: string, location: string, token: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${base}${location}`, { headers: { authorization: `Bearer ${token}` } });
+    const document = (await res.json()) as Record<string, any>;
+    if (['delivered', 'failed', 'cancelled'].includes(document.status) || Date.now() > deadline) return document;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
@@ -47,6 +59,8 @@ describe('the demo profile, every integration', () => {
     const routes = [...demo.gateway.registry.current.routes].sort((a, b) => (methodOrder[a.operation.method] ?? 9) - (methodOrder[b.operation.method] ?? 9));
     expect(routes.length).toBeGreaterThanOrEqual(15);
     const outcomes: string[] = [];
+    const compiler = createSchemaCompiler();
+    let asyncOperations = 0;
     for (const route of routes) {
       const caller = clients.find((c) => route.requiredScopes.every((s) => c.scopes.includes(s)) && clearanceCovers(c.clearance, route.contract.classification));
       if (!caller) {
@@ -61,8 +75,31 @@ describe('the demo profile, every integration', () => {
         ...(example === undefined ? {} : { body: JSON.stringify(example) }),
       });
       const text = await res.text();
-      if (res.status >= 300) outcomes.push(`${route.contract.id}:${route.operation.id} as ${caller.clientId} -> ${res.status} ${text.slice(0, 300)}`);
+      const name = `${route.contract.id}:${route.operation.id} as ${caller.clientId}`;
+      if (res.status >= 300) {
+        outcomes.push(`${name} -> ${res.status} ${text.slice(0, 300)}`);
+        continue;
+      }
+      if (route.operation.delivery?.mode !== 'async') continue;
+      // Store-and-forward: accepted now, the operation's answer comes on the poll once delivered.
+      asyncOperations++;
+      const location = res.headers.get('location');
+      if (res.status !== 202 || !location) {
+        outcomes.push(`${name} -> ${res.status} without a Location, though the operation is async`);
+        continue;
+      }
+      const delivery = await deliveryOutcome(demo.gateway.internal.url, location, token);
+      if (delivery.status !== 'delivered') {
+        outcomes.push(`${name} -> delivery ${delivery.status}: ${String(delivery.lastError ?? '')}`);
+        continue;
+      }
+      if (route.operation.response) {
+        const validate = compiler.compile(route.operation.response.schema);
+        if (!validate(delivery.response?.body)) outcomes.push(`${name} -> delivered answer breaks the response schema: ${compiler.errorsText(validate)}`);
+      }
     }
     expect(outcomes).toEqual([]);
+    // SP4N-LAPOR!'s submission at least: the walk above did poll an async operation.
+    expect(asyncOperations).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

@@ -31,8 +31,12 @@ export interface GatewayConfig {
   };
   /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
   external: ListenerConfig & { enabled: boolean; tls: TlsConfig; trustProxy: boolean };
-  /** The store-and-forward worker. */
-  delivery: { pollMs: number; batchSize: number; leaseSeconds: number; baseDelayMs: number; maxDelayMs: number; defaultMaxAttempts: number };
+  /** The store-and-forward worker (`batchSize`: deliveries claimed at once, and callback events sent at once). */
+  delivery: {
+    pollMs: number; batchSize: number; leaseSeconds: number; baseDelayMs: number; maxDelayMs: number; defaultMaxAttempts: number;
+    /** `Penghubung-Callback`: URLs notified when a delivery ends, on the origins the Dinas allows (none by default). */
+    callbacks: { allowedOrigins: string[]; maxAttempts: number; timeoutMs: number; baseDelayMs: number; maxDelayMs: number };
+  };
   /** How long answers to requests with an Idempotency-Key are kept for replay. */
   idempotency: { retentionHours: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
@@ -151,6 +155,21 @@ export const configSchema = {
         baseDelayMs: { type: 'integer', minimum: 1, default: 2000 },
         maxDelayMs: { type: 'integer', minimum: 1, default: 600000 },
         defaultMaxAttempts: { type: 'integer', minimum: 1, default: 50 },
+        callbacks: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            // Origins only (scheme://host[:port]): an allow-list against SSRF, so callers cannot
+            // point the gateway at its admin listener or a metadata endpoint.
+            allowedOrigins: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^https?://[^/?#@\\s]+/?$' }, default: [] },
+            maxAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+            timeoutMs: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
+            baseDelayMs: { type: 'integer', minimum: 1, default: 5000 },
+            maxDelayMs: { type: 'integer', minimum: 1, default: 300000 },
+          },
+          required: [],
+          default: {},
+        },
       },
       required: [],
       default: {},

@@ -20,6 +20,21 @@ export interface StoredRequest {
 
 export type DeliveryState = 'pending' | 'delivering' | 'delivered' | 'failed' | 'cancelled';
 
+/** `none`: nothing to notify (yet); `pending`: the delivery ended and its callback is due or being retried. */
+export type CallbackState = 'none' | 'pending' | 'sent' | 'failed';
+
+/** The caller's callback URL, notified with a thin event when the delivery ends. */
+export interface DeliveryCallback {
+  url: string;
+  state: CallbackState;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+}
+
+/** A notification taken by the notifier: the delivery's final state at the time it was taken. */
+export interface CallbackDue { id: string; state: DeliveryState; url: string; attempts: number }
+
 export interface Delivery {
   id: string;
   owner: string;
@@ -33,6 +48,7 @@ export interface Delivery {
   nextAttemptAt: string;
   lastError: string | null;
   response: { status: number; body: unknown } | null;
+  callback: DeliveryCallback | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -41,17 +57,31 @@ interface Row {
   id: string; owner: string; contract: string; operation: string; request: StoredRequest | string; order_key: string | null; state: DeliveryState;
   attempts: number; max_attempts: number; next_attempt_at: Date | string; last_error: string | null; response: Delivery['response'] | string | null;
   created_at: Date | string; updated_at: Date | string;
+  callback_url: string | null; callback_state: CallbackState; callback_attempts: number; callback_next_at: Date | string | null; callback_last_error: string | null;
 }
 
 const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
 const json = <T>(value: T | string): T => (typeof value === 'string' ? (JSON.parse(value) as T) : value);
-const columns = 'id, owner, contract, operation, request, order_key, state, attempts, max_attempts, next_attempt_at, last_error, response, created_at, updated_at';
+const columns = 'id, owner, contract, operation, request, order_key, state, attempts, max_attempts, next_attempt_at, last_error, response, created_at, updated_at, '
+  + 'callback_url, callback_state, callback_attempts, callback_next_at, callback_last_error';
+
+/**
+ * Every statement that ends a delivery (delivered, parked, cancelled) also arms its callback, so
+ * the notification is as durable as the end itself; attempts start again for each end.
+ */
+const armCallback = "callback_state = case when callback_url is null then 'none' else 'pending' end, callback_attempts = 0, callback_next_at = now(), callback_last_error = null";
+/** A delivery going out again (ops retry) has not ended: its callback waits for the next end. */
+const disarmCallback = "callback_state = 'none', callback_attempts = 0, callback_next_at = null, callback_last_error = null";
 
 function toDelivery(row: Row): Delivery {
   return {
     id: row.id, owner: row.owner, contract: row.contract, operation: row.operation, request: json(row.request), orderKey: row.order_key,
     state: row.state, attempts: row.attempts, maxAttempts: row.max_attempts, nextAttemptAt: iso(row.next_attempt_at), lastError: row.last_error,
     response: row.response === null ? null : json(row.response), createdAt: iso(row.created_at), updatedAt: iso(row.updated_at),
+    callback: row.callback_url === null ? null : {
+      url: row.callback_url, state: row.callback_state, attempts: row.callback_attempts,
+      nextAttemptAt: row.callback_next_at === null ? null : iso(row.callback_next_at), lastError: row.callback_last_error,
+    },
   };
 }
 
@@ -67,10 +97,10 @@ export class Outbox {
     this.store = store;
   }
 
-  static async add(tx: Queryable, delivery: { id: string; owner: string; contract: string; operation: string; request: StoredRequest; orderKey: string | null; maxAttempts: number }): Promise<void> {
+  static async add(tx: Queryable, delivery: { id: string; owner: string; contract: string; operation: string; request: StoredRequest; orderKey: string | null; maxAttempts: number; callbackUrl?: string | null }): Promise<void> {
     await tx.query(
-      `insert into deliveries (id, owner, contract, operation, request, order_key, state, max_attempts) values ($1, $2, $3, $4, $5, $6, 'pending', $7)`,
-      [delivery.id, delivery.owner, delivery.contract, delivery.operation, JSON.stringify(delivery.request), delivery.orderKey, delivery.maxAttempts],
+      `insert into deliveries (id, owner, contract, operation, request, order_key, state, max_attempts, callback_url) values ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)`,
+      [delivery.id, delivery.owner, delivery.contract, delivery.operation, JSON.stringify(delivery.request), delivery.orderKey, delivery.maxAttempts, delivery.callbackUrl ?? null],
     );
   }
 
@@ -97,7 +127,7 @@ export class Outbox {
   }
 
   async delivered(id: string, response: { status: number; body: unknown }, attempts: number): Promise<void> {
-    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now() where id = $1`, [id, attempts, JSON.stringify(response)]);
+    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now(), ${armCallback} where id = $1`, [id, attempts, JSON.stringify(response)]);
   }
 
   async retryLater(id: string, attempts: number, delayMs: number, error: string): Promise<void> {
@@ -110,7 +140,7 @@ export class Outbox {
   /** Parked for the Dinas: retry or cancel from the admin API. */
   async park(id: string, attempts: number, error: string, response: { status: number; body: unknown } | null): Promise<void> {
     await this.store.query(
-      `update deliveries set state = 'failed', attempts = $2, last_error = $3, response = $4, lease_until = null, updated_at = now() where id = $1`,
+      `update deliveries set state = 'failed', attempts = $2, last_error = $3, response = $4, lease_until = null, updated_at = now(), ${armCallback} where id = $1`,
       [id, attempts, error, response === null ? null : JSON.stringify(response)],
     );
   }
@@ -121,7 +151,7 @@ export class Outbox {
    */
   async parkExpiredLeases(): Promise<number> {
     const rows = await this.store.query(
-      `update deliveries set state = 'failed', last_error = 'outcome unknown: the gateway stopped while delivering; check with the upstream, then retry or cancel', lease_until = null, updated_at = now()
+      `update deliveries set state = 'failed', last_error = 'outcome unknown: the gateway stopped while delivering; check with the upstream, then retry or cancel', lease_until = null, updated_at = now(), ${armCallback}
        where state = 'delivering' and lease_until < now() returning id`,
     );
     return rows.length;
@@ -143,12 +173,48 @@ export class Outbox {
 
   /** Ops: a parked delivery goes out again (attempts counted afresh). */
   async retry(id: string): Promise<boolean> {
-    const rows = await this.store.query(`update deliveries set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() where id = $1 and state = 'failed' returning id`, [id]);
+    const rows = await this.store.query(`update deliveries set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now(), ${disarmCallback} where id = $1 and state = 'failed' returning id`, [id]);
     return rows.length > 0;
   }
 
   async cancel(id: string): Promise<boolean> {
-    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now() where id = $1 and state in ('pending', 'failed') returning id`, [id]);
+    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now(), ${armCallback} where id = $1 and state in ('pending', 'failed') returning id`, [id]);
     return rows.length > 0;
+  }
+
+  /**
+   * Due notifications of ended deliveries, taken for `leaseSeconds` (the attempt is counted now):
+   * an instance that stops mid-notification leaves it to be sent again once the lease is over.
+   */
+  async claimCallbacks(limit: number, leaseSeconds: number): Promise<CallbackDue[]> {
+    const rows = await this.store.query<{ id: string; state: DeliveryState; callback_url: string; callback_attempts: number }>(
+      `update deliveries set callback_attempts = callback_attempts + 1, callback_next_at = now() + make_interval(secs => $2)
+       where id in (
+         select id from deliveries
+         where callback_state = 'pending' and callback_next_at <= now() and state in ('delivered', 'failed', 'cancelled')
+         order by callback_next_at
+         limit $1
+         for update skip locked)
+       returning id, state, callback_url, callback_attempts`,
+      [limit, leaseSeconds],
+    );
+    return rows.map((row) => ({ id: row.id, state: row.state, url: row.callback_url, attempts: row.callback_attempts }));
+  }
+
+  // The outcome of a notification is written only if the delivery was not re-armed or disarmed
+  // (retried, cancelled) meanwhile: that attempt's count still matches.
+  async callbackSent(id: string, attempts: number): Promise<void> {
+    await this.store.query(`update deliveries set callback_state = 'sent', callback_next_at = null, callback_last_error = null where id = $1 and callback_state = 'pending' and callback_attempts = $2`, [id, attempts]);
+  }
+
+  async callbackRetryLater(id: string, attempts: number, delayMs: number, error: string): Promise<void> {
+    await this.store.query(
+      `update deliveries set callback_next_at = now() + make_interval(secs => $3), callback_last_error = $4 where id = $1 and callback_state = 'pending' and callback_attempts = $2`,
+      [id, attempts, delayMs / 1000, error],
+    );
+  }
+
+  async callbackFailed(id: string, attempts: number, error: string): Promise<void> {
+    await this.store.query(`update deliveries set callback_state = 'failed', callback_next_at = null, callback_last_error = $3 where id = $1 and callback_state = 'pending' and callback_attempts = $2`, [id, attempts, error]);
   }
 }

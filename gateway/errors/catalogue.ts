@@ -151,6 +151,11 @@ export const problemCatalogue = {
     title: 'No such delivery',
     description: 'No delivery with this id belongs to the caller (deliveries are visible to the application that sent them, and to the Dinas in the admin API).',
   },
+  CALLBACK_NOT_ALLOWED: {
+    status: 422,
+    title: 'Callback URL not accepted',
+    description: 'The `Penghubung-Callback` header was refused and nothing was stored: the operation is not delivered asynchronously, the value is not one absolute http(s) URL, it carries a user name or password, or its origin (scheme, host, port) is not in the Dinas\' allow-list (`delivery.callbacks.allowedOrigins`). The `detail` says which. Send the request again without the header (and poll `Location`), or ask the Dinas to allow the origin.',
+  },
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
     title: 'Request does not match the contract',

@@ -8,6 +8,8 @@ import { bearerToken } from '../pipeline/10-identify.ts';
 import { requestIdOf } from '../pipeline/exchange.ts';
 import type { Health } from './health.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
+import { displayCallbackUrl } from '../delivery/callbacks.ts';
+import type { Delivery } from '../delivery/outbox.ts';
 
 export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
 /** Changing the registry (partners, certificates, agreements) is for administrators only. */
@@ -65,13 +67,15 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
 
   // Store-and-forward: what is pending, delivered or parked; ops retry or cancel parked ones.
   const outbox = ctx.deliveries.outbox;
+  // The callback URL's query string may hold the caller's own secret: ops see origin and path only.
+  const forOps = (delivery: Delivery | null) => (delivery?.callback ? { ...delivery, callback: { ...delivery.callback, url: displayCallbackUrl(delivery.callback.url) } } : delivery);
   app.get('/admin/v1/deliveries', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
     try {
       const state = req.query.state;
       const states = ['pending', 'delivering', 'delivered', 'failed', 'cancelled'];
       if (state !== undefined && (typeof state !== 'string' || !states.includes(state))) throw new Problem('BAD_REQUEST', `state is one of ${states.join(', ')}.`);
       const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 100) || 100));
-      res.json({ items: await outbox.list(state as Parameters<typeof outbox.list>[0], limit) });
+      res.json({ items: (await outbox.list(state as Parameters<typeof outbox.list>[0], limit)).map(forOps) });
     } catch (error) {
       next(error);
     }
@@ -80,7 +84,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     try {
       const delivery = await outbox.get(String(req.params.id));
       if (!delivery) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${String(req.params.id)}.`);
-      res.json(delivery);
+      res.json(forOps(delivery));
     } catch (error) {
       next(error);
     }
@@ -91,8 +95,10 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
         const id = String(req.params.id);
         const done = action === 'retry' ? await outbox.retry(id) : await outbox.cancel(id);
         if (!done) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} that can be ${action === 'retry' ? 'retried (only failed ones)' : 'cancelled (only pending or failed ones)'}.`);
+        // A retry goes out now; a cancelled delivery's callback (if any) is sent now.
         if (action === 'retry') void ctx.deliveries.worker.tick();
-        res.json(await outbox.get(id));
+        else void ctx.deliveries.worker.callbacks.tick();
+        res.json(forOps(await outbox.get(id)));
       } catch (error) {
         next(error);
       }

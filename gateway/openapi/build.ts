@@ -35,25 +35,143 @@ export const problemSchema = {
   },
 };
 
+const deliveryRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** What store-and-forward answers and sends: the 202, the poll document, the callback event. */
+export const deliverySchemas = {
+  DeliveryAccepted: {
+    type: 'object',
+    description: 'The request was stored and will be delivered to the upstream; poll `location`.',
+    required: ['deliveryId', 'status', 'location'],
+    properties: {
+      deliveryId: { type: 'string', format: 'uuid' },
+      status: { const: 'pending' },
+      location: { type: 'string', description: '`/deliveries/{deliveryId}`, also in the `Location` header.' },
+    },
+  },
+  DeliveryStatus: {
+    type: 'object',
+    description: 'Where an accepted request stands (visible to the application that sent it only).',
+    required: ['deliveryId', 'contract', 'operation', 'status', 'attempts', 'acceptedAt', 'updatedAt'],
+    properties: {
+      deliveryId: { type: 'string', format: 'uuid' },
+      contract: { type: 'string' },
+      operation: { type: 'string' },
+      status: { enum: ['pending', 'delivering', 'delivered', 'failed', 'cancelled'], description: '`failed`: parked for the Dinas, who retry or cancel it.' },
+      attempts: { type: 'integer' },
+      acceptedAt: { type: 'string', format: 'date-time' },
+      updatedAt: { type: 'string', format: 'date-time' },
+      nextAttemptAt: { type: 'string', format: 'date-time', description: 'While `pending`.' },
+      lastError: { type: 'string' },
+      response: {
+        type: 'object',
+        description: 'The upstream\'s answer, once there is one. When `status` is `delivered`, `body` is the operation\'s answer as documented under `x-delivered-response` of its 202; when `failed`, the refusal.',
+        required: ['status', 'body'],
+        properties: { status: { type: 'integer' }, body: {} },
+      },
+      callback: {
+        type: 'object',
+        description: 'Present when the request carried `Penghubung-Callback`. `none` until the delivery ends.',
+        required: ['url', 'state', 'attempts'],
+        properties: {
+          url: { type: 'string', format: 'uri' },
+          state: { enum: ['none', 'pending', 'sent', 'failed'] },
+          attempts: { type: 'integer' },
+          nextAttemptAt: { type: 'string', format: 'date-time' },
+          lastError: { type: 'string' },
+        },
+      },
+    },
+  },
+  DeliveryEvent: {
+    type: 'object',
+    description: 'Sent to the callback URL when a delivery ends. Thin on purpose: no upstream answer and no personal data; fetch the details from `location` with your own token (so a forged event can do no harm).',
+    required: ['deliveryId', 'status', 'location'],
+    properties: {
+      deliveryId: { type: 'string', format: 'uuid' },
+      status: { enum: ['delivered', 'failed', 'cancelled'] },
+      location: { type: 'string' },
+    },
+  },
+} as const;
+
+const callbackParameter = {
+  name: 'Penghubung-Callback',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', format: 'uri', maxLength: 2048 },
+  description: 'Optional: an absolute http(s) URL, on an origin the Dinas allowed (`delivery.callbacks.allowedOrigins`), that gets a `DeliveryEvent` POST when the delivery ends. Anything else is refused with 422 `CALLBACK_NOT_ALLOWED` and nothing is stored. Redirects are not followed; a non-2xx answer is retried with backoff.',
+};
+
+const deliveryEnded = {
+  '{$request.header.Penghubung-Callback}': {
+    post: {
+      summary: 'The delivery ended (delivered, failed or cancelled)',
+      parameters: [
+        { name: 'Penghubung-Event', in: 'header', required: true, schema: { enum: ['delivery.delivered', 'delivery.failed', 'delivery.cancelled'] } },
+        { name: 'Penghubung-Delivery-Id', in: 'header', required: true, schema: { type: 'string', format: 'uuid' } },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: deliveryRef('DeliveryEvent') } } },
+      responses: { '2XX': { description: 'Received. Any other answer (a redirect too) is retried with backoff, then given up; polling still works.' } },
+    },
+  },
+};
+
+/** The 202 of a `delivery: async` operation; its own answer comes later, in the poll document's `response.body`. */
+function acceptedResponse(route: Route): Record<string, unknown> {
+  const { response } = route.operation;
+  return {
+    description: 'Accepted for store-and-forward delivery: stored, and sent to the upstream by the gateway (with retries, across restarts). Poll `Location`; once `status` is `delivered`, `response.body` is the answer described under `x-delivered-response`.',
+    headers: { Location: { description: 'Where to poll: `/deliveries/{deliveryId}`.', schema: { type: 'string' } } },
+    content: { 'application/json': { schema: deliveryRef('DeliveryAccepted') } },
+    links: { deliveryStatus: { operationId: 'penghubung.getDelivery', parameters: { id: '$response.body#/deliveryId' }, description: 'Poll the delivery.' } },
+    ...(response ? {
+      'x-delivered-response': {
+        description: 'The upstream\'s answer, in `response.body` of `GET /deliveries/{id}` once the delivery is `delivered`.',
+        content: { 'application/json': { schema: response.schema, ...(response.example === undefined ? {} : { example: response.example }) } },
+      },
+    } : {}),
+  };
+}
+
+const problemResponse = { description: 'Refusal by the gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+
+const getDelivery = {
+  get: {
+    operationId: 'penghubung.getDelivery',
+    summary: 'Where a request accepted for delivery (202) stands',
+    tags: ['deliveries'],
+    parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+    responses: {
+      '200': { description: 'The delivery, with the upstream\'s answer once there is one.', content: { 'application/json': { schema: deliveryRef('DeliveryStatus') } } },
+      default: problemResponse,
+    },
+  },
+};
+
 /** OpenAPI 3.1 document of exactly the operations the caller may call, from the active contracts. */
 export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) => boolean, serverUrl: string, security: keyof typeof securitySchemes = 'sso'): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Map<string, string>();
+  let anyAsync = false;
   for (const route of routes) {
     if (!mayCall(route)) continue;
     const { contract, operation } = route;
     const path = routePrefix(contract) + (operation.path === '/' ? '' : operation.path);
     tags.set(contract.integration, contract.title);
+    const isAsync = operation.delivery?.mode === 'async';
+    anyAsync ||= isAsync;
     const parameters = [
       ...Object.entries(operation.pathParams).map(([name, spec]) => ({ name, in: 'path', required: true, schema: spec.schema, example: spec.example, description: spec.description })),
       ...Object.entries(operation.query).map(([name, spec]) => ({ name, in: 'query', required: spec.required ?? false, schema: spec.schema, example: spec.example, description: spec.description })),
+      ...(isAsync ? [callbackParameter] : []),
     ];
-    const responses: Record<string, unknown> = {
+    const responses: Record<string, unknown> = isAsync ? { '202': acceptedResponse(route), default: problemResponse } : {
       '200': {
         description: 'Answer of the upstream service.',
         ...(operation.response ? { content: { 'application/json': { schema: operation.response.schema, ...(operation.response.example === undefined ? {} : { example: operation.response.example }) } } } : {}),
       },
-      default: { description: 'Refusal by the gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      default: problemResponse,
     };
     (paths[path] ??= {})[operation.method.toLowerCase()] = {
       operationId: `${contract.id}.${operation.id}`,
@@ -63,7 +181,13 @@ export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) =
       ...(parameters.length ? { parameters } : {}),
       ...(operation.request ? { requestBody: { required: true, content: { 'application/json': { schema: operation.request.schema, example: operation.request.example } } } } : {}),
       responses,
+      ...(isAsync ? { callbacks: { deliveryEnded } } : {}),
     };
+  }
+  // The poll endpoint is listed for a caller that may call an async operation.
+  if (anyAsync) {
+    paths['/deliveries/{id}'] = getDelivery;
+    tags.set('deliveries', 'Store-and-forward: requests accepted with 202 and delivered by the gateway.');
   }
   return {
     openapi: '3.1.0',
@@ -72,7 +196,7 @@ export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) =
     tags: [...tags].map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: { Problem: problemSchema },
+      schemas: { Problem: problemSchema, ...(anyAsync ? deliverySchemas : {}) },
       securitySchemes: { [security]: securitySchemes[security] },
     },
     security: [{ [security]: [] }],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { acceptCallback } from '../delivery/callbacks.ts';
 import { Outbox, type StoredRequest } from '../delivery/outbox.ts';
 import { insertTrafficRows } from '../traffic/traffic-log.ts';
 import { parseJson, readBody } from './body.ts';
@@ -19,11 +20,16 @@ function pointer(document: unknown, path: string): string {
  * Store-and-forward (`delivery: async` in the contract): the validated request is written to the
  * outbox in one transaction with its traffic-log row, and answered 202 with the delivery id and a
  * `Location` to poll. The worker sends it when the upstream can take it, across restarts; the
- * caller no longer waits on a national system that may be out of reach for hours.
+ * caller no longer waits on a national system that may be out of reach for hours. A
+ * `Penghubung-Callback` header (allowed origins only) is stored with it and notified when it ends;
+ * the header is refused before anything is stored, also on an operation that is not async.
  */
 export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const { route, params, rest } = ex.match!;
   const delivery = route.operation.delivery;
+  // `headersDistinct` builds a copy of every header: only asked for when the header is there.
+  const callbackHeader = ex.req.headers['penghubung-callback'] === undefined ? undefined : ex.req.headersDistinct['penghubung-callback'];
+  const callbackUrl = acceptCallback(callbackHeader, delivery?.mode === 'async', ctx.config.delivery.callbacks);
   if (delivery?.mode !== 'async') return;
   if (ex.body === undefined && ex.method !== 'GET' && ex.method !== 'HEAD') {
     ex.body = await readBody(ex.req, ctx.config.limits.bodyBytes);
@@ -55,7 +61,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   ex.bytesOut = body.length;
   ex.responseHash.update(body);
   await ctx.store.transaction(async (tx) => {
-    await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts });
+    await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts, callbackUrl });
     await insertTrafficRows(tx, [trafficRowOf(ex, 202)]);
   });
   ex.deliveryId = id;

@@ -26,5 +26,15 @@ export async function describeDelivery(ex: Exchange, ctx: PipelineContext): Prom
     ...(delivery.state === 'pending' ? { nextAttemptAt: delivery.nextAttemptAt } : {}),
     ...(delivery.lastError ? { lastError: delivery.lastError } : {}),
     ...(delivery.response ? { response: delivery.response } : {}),
+    // The caller's own URL, shown to the caller in full; `state` none until the delivery ends.
+    ...(delivery.callback ? {
+      callback: {
+        url: delivery.callback.url,
+        state: delivery.callback.state,
+        attempts: delivery.callback.attempts,
+        ...(delivery.callback.state === 'pending' && delivery.callback.nextAttemptAt ? { nextAttemptAt: delivery.callback.nextAttemptAt } : {}),
+        ...(delivery.callback.lastError ? { lastError: delivery.callback.lastError } : {}),
+      },
+    } : {}),
   });
 }
