@@ -2,6 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
+import { Outbox } from '../gateway/delivery/outbox.ts';
 import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
 
 const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
@@ -80,6 +81,24 @@ describe('store-and-forward delivery', () => {
     expect((await poll(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
   });
 
+  it('keeps the request body only while it may still go out, and deletes ended deliveries after their retention', async () => {
+    const delivered = await submit({ ...letter, perihal: 'Data pribadi' });
+    await until(() => poll(delivered.location!), (p) => p.body.status === 'delivered');
+    const held = (await admin('GET', `/admin/v1/deliveries/${delivered.body.deliveryId}`)).body;
+    expect(held.request.body).toBeNull();
+    expect(held.response).toMatchObject({ status: 201 });
+
+    const outbox = new Outbox(h.gateway.store);
+    const age = (days: number) => h.gateway.store.query(`update deliveries set updated_at = now() - make_interval(days => $2) where id = $1`, [delivered.body.deliveryId, days]);
+    await age(29);
+    expect(await outbox.purgeEnded(30)).toBe(0);
+    await age(31);
+    expect(await outbox.purgeEnded(30)).toBe(1);
+    expect((await poll(delivered.location!)).body.code).toBe('DELIVERY_NOT_FOUND');
+    // The exchange itself stays in the traffic log.
+    expect(await trafficRows(h.gateway, delivered.requestId)).toHaveLength(1);
+  });
+
   it('keeps retrying while the upstream is down and delivers once it is back, in order per key', async () => {
     const restart = await takeUpstreamDown();
     const first = await submit({ ...letter, perihal: 'Urutan' });
@@ -110,6 +129,8 @@ describe('store-and-forward delivery', () => {
     await until(() => poll(cancelled.location!), (p) => p.body.status === 'failed');
     const cancel = await admin('POST', `/admin/v1/deliveries/${cancelled.body.deliveryId}/cancel`);
     expect(cancel.body.state).toBe('cancelled');
+    expect(cancel.body.request.body).toBeNull(); // it will never go out: its content is not kept
+    expect((await admin('GET', `/admin/v1/deliveries/${accepted.body.deliveryId}`)).body.request.body).toEqual(expect.any(String)); // parked: kept for the retry
     const upstream = await startSandboxUpstream({ port: Number(new URL(h.upstream.url).port) });
     try {
       const retried = await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/retry`);
@@ -128,7 +149,8 @@ describe('store-and-forward delivery', () => {
     const again = await submit({ ...letter, perihal: 'Sekali' }, 'delivery-key-1');
     expect(again.body.deliveryId).toBe(first.body.deliveryId);
     const pending = await admin('GET', '/admin/v1/deliveries?limit=500');
-    expect(pending.body.items.filter((d: { request: { body: string } }) => Buffer.from(d.request.body, 'base64').toString().includes('Sekali'))).toHaveLength(1);
+    // Bodies of ended deliveries are dropped (null); this one is pending, the upstream being down.
+    expect(pending.body.items.filter((d: { request: { body: string | null } }) => d.request.body !== null && Buffer.from(d.request.body, 'base64').toString().includes('Sekali'))).toHaveLength(1);
   });
 
   it('delivers what was pending when the gateway stopped, after it starts again, exactly once', async () => {

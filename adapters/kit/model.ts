@@ -42,6 +42,16 @@ export interface UpstreamTiming {
 }
 
 /** Connection errors that mean no byte of the request left the gateway. */
+/**
+ * How long to wait for a connection, within a request's `timeoutMs`: half of it, between 250 ms
+ * and 10 s. A dropped uplink (packets lost, nothing refused) thus fails as a connect timeout,
+ * known to have sent nothing and safe to try again, rather than as a request timeout, whose
+ * outcome is unknown.
+ */
+export function connectTimeoutFor(timeoutMs: number): number {
+  return Math.max(250, Math.min(10_000, Math.floor(timeoutMs / 2)));
+}
+
 export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** What the PD application gets back: JSON in the canonical shape of the contract. */

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
-import { connectErrorCodes, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming } from './model.ts';
+import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
 export interface UpstreamClientOptions {
@@ -59,7 +59,7 @@ export class UpstreamClient {
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      ...(options.tls ? { connect: { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } } : {}),
+      connect: { timeout: connectTimeoutFor(options.timeoutMs), ...(options.tls ? { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } : {}) },
     });
     this.basePath = base.pathname.replace(/\/$/, '');
     this.system = options.system;

@@ -31,9 +31,9 @@ export interface GatewayConfig {
   };
   /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
   external: ListenerConfig & { enabled: boolean; tls: TlsConfig; trustProxy: boolean };
-  /** The store-and-forward worker (`batchSize`: deliveries claimed at once, and callback events sent at once). */
+  /** The store-and-forward worker (`batchSize`: callback events sent at once; deliveries go one at a time). */
   delivery: {
-    pollMs: number; batchSize: number; leaseSeconds: number; baseDelayMs: number; maxDelayMs: number; defaultMaxAttempts: number;
+    pollMs: number; batchSize: number; leaseSeconds: number; baseDelayMs: number; maxDelayMs: number; defaultMaxAttempts: number; retentionDays: number;
     /** `Penghubung-Callback`: URLs notified when a delivery ends, on the origins the Dinas allows (none by default). */
     callbacks: { allowedOrigins: string[]; maxAttempts: number; timeoutMs: number; baseDelayMs: number; maxDelayMs: number };
   };
@@ -155,6 +155,8 @@ export const configSchema = {
         baseDelayMs: { type: 'integer', minimum: 1, default: 2000 },
         maxDelayMs: { type: 'integer', minimum: 1, default: 600000 },
         defaultMaxAttempts: { type: 'integer', minimum: 1, default: 50 },
+        // Ended deliveries (and the answers callers poll) are kept this long, then deleted.
+        retentionDays: { type: 'integer', minimum: 1, maximum: 3650, default: 30 },
         callbacks: {
           type: 'object',
           additionalProperties: false,

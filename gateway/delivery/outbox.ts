@@ -70,6 +70,12 @@ const columns = 'id, owner, contract, operation, request, order_key, state, atte
  * the notification is as durable as the end itself; attempts start again for each end.
  */
 const armCallback = "callback_state = case when callback_url is null then 'none' else 'pending' end, callback_attempts = 0, callback_next_at = now(), callback_last_error = null";
+/**
+ * Once a delivery has ended for good (delivered, or cancelled by ops) its request body (a
+ * complaint, a personnel record) is not needed again: it is dropped, so the outbox keeps personal
+ * data only while it still has to go out. The upstream's answer stays for the caller's poll.
+ */
+const dropBody = "request = jsonb_set(request, '{body}', 'null'::jsonb)";
 /** A delivery going out again (ops retry) has not ended: its callback waits for the next end. */
 const disarmCallback = "callback_state = 'none', callback_attempts = 0, callback_next_at = null, callback_last_error = null";
 
@@ -126,8 +132,13 @@ export class Outbox {
     return rows.map(toDelivery).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** A claim held longer: for an attempt that may take longer than the default lease. */
+  async extendLease(id: string, seconds: number): Promise<void> {
+    await this.store.query(`update deliveries set lease_until = now() + make_interval(secs => $2) where id = $1 and state = 'delivering'`, [id, seconds]);
+  }
+
   async delivered(id: string, response: { status: number; body: unknown }, attempts: number): Promise<void> {
-    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now(), ${armCallback} where id = $1`, [id, attempts, JSON.stringify(response)]);
+    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now(), ${dropBody}, ${armCallback} where id = $1`, [id, attempts, JSON.stringify(response)]);
   }
 
   async retryLater(id: string, attempts: number, delayMs: number, error: string): Promise<void> {
@@ -178,8 +189,21 @@ export class Outbox {
   }
 
   async cancel(id: string): Promise<boolean> {
-    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now(), ${armCallback} where id = $1 and state in ('pending', 'failed') returning id`, [id]);
+    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now(), ${dropBody}, ${armCallback} where id = $1 and state in ('pending', 'failed') returning id`, [id]);
     return rows.length > 0;
+  }
+
+  /**
+   * Deliveries that ended (delivered or cancelled) more than `days` ago, their callback no longer
+   * pending, are deleted: the traffic log keeps the exchange, the caller had the retention to poll.
+   * Parked (`failed`) ones stay until ops decide.
+   */
+  async purgeEnded(days: number): Promise<number> {
+    const rows = await this.store.query(
+      `delete from deliveries where state in ('delivered', 'cancelled') and callback_state <> 'pending' and updated_at < now() - make_interval(days => $1) returning id`,
+      [days],
+    );
+    return rows.length;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { request } from 'undici';
-import type { AdapterCall, UpstreamTiming } from '../../adapters/kit/model.ts';
+import { Agent, request } from 'undici';
+import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamTiming } from '../../adapters/kit/model.ts';
 import { Problem } from '../errors/problem.ts';
 import type { AdapterHost } from '../pipeline/adapter-host.ts';
 import type { Route, RoutingTable } from '../registry/routing-table.ts';
@@ -16,7 +16,7 @@ export type Outcome =
   /** The upstream's final word (a refusal), or an outcome nobody can know (timeout): a person decides. */
   | { kind: 'park'; error: string; response?: { status: number; body: unknown } };
 
-export interface SenderDeps { table: RoutingTable; adapters: AdapterHost; breakers: Breakers }
+export interface SenderDeps { table: RoutingTable; adapters: AdapterHost; breakers: Breakers; agents: DeliveryAgents }
 
 function bodyOf(text: string): unknown {
   try {
@@ -70,6 +70,24 @@ async function viaAdapter(delivery: Delivery, route: Route, deps: SenderDeps): P
   }
 }
 
+/** Keep-alive agents of one worker's passthrough deliveries, by connect timeout (see `connectTimeoutFor`). */
+export class DeliveryAgents {
+  private readonly agents = new Map<number, Agent>();
+
+  for(timeoutMs: number): Agent {
+    const connectMs = connectTimeoutFor(timeoutMs);
+    let agent = this.agents.get(connectMs);
+    if (!agent) this.agents.set(connectMs, (agent = new Agent({ connect: { timeout: connectMs } })));
+    return agent;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(all.map((agent) => agent.close()));
+  }
+}
+
 async function viaPassthrough(delivery: Delivery, route: Route, deps: SenderDeps): Promise<Outcome> {
   const stored = delivery.request;
   const { contract } = route;
@@ -85,13 +103,13 @@ async function viaPassthrough(delivery: Delivery, route: Route, deps: SenderDeps
     const answer = await guardedCall(deps.breakers.for(contract.upstream!.name, contract.resilience?.breaker), async () => {
       timing.startedAt = performance.now();
       try {
-        const res = await request(url, { method: stored.method as 'POST', headers, body: stored.body === null ? null : Buffer.from(stored.body, 'base64'), signal: AbortSignal.timeout(contract.timeoutMs) });
+        const res = await request(url, { dispatcher: deps.agents.for(contract.timeoutMs), method: stored.method as 'POST', headers, body: stored.body === null ? null : Buffer.from(stored.body, 'base64'), signal: AbortSignal.timeout(contract.timeoutMs) });
         timing.status = res.statusCode;
         return { status: res.statusCode, text: await res.body.text() };
       } catch (error) {
         const code = (error as { code?: string }).code;
         if ((error as Error).name === 'TimeoutError') throw new Problem('UPSTREAM_TIMEOUT', `${contract.upstream!.name} did not answer within ${contract.timeoutMs} ms.`);
-        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') timing.connectFailed = true;
+        if (code && connectErrorCodes.has(code)) timing.connectFailed = true;
         throw new Problem('UPSTREAM_UNAVAILABLE', `${contract.upstream!.name} could not be reached (${code ?? 'connection error'}).`);
       }
     }, { method: stored.method, hasIdempotencyKey: false, policy: { attempts: 0 }, judge: (a) => outcomeOfStatus(a.status) });

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { CallbackNotifier } from './callbacks.ts';
-import type { Outbox } from './outbox.ts';
-import { sendDelivery, type SenderDeps } from './sender.ts';
+import type { Delivery, Outbox } from './outbox.ts';
+import { DeliveryAgents, sendDelivery, type SenderDeps } from './sender.ts';
 
 /**
  * Delivers what the outbox holds: due deliveries in creation order, one at a time per instance
@@ -15,7 +15,8 @@ export class DeliveryWorker {
   private running?: Promise<void>;
   private stopped = false;
   private readonly outbox: Outbox;
-  private readonly deps: () => SenderDeps;
+  private readonly deps: () => Omit<SenderDeps, 'agents'>;
+  private readonly agents = new DeliveryAgents();
   private readonly settings: GatewayConfig['delivery'];
   private readonly log: Logger;
   /** Counters for tests and the admin view. */
@@ -24,7 +25,7 @@ export class DeliveryWorker {
   /** A pass ended a delivery: its callback (if any) is due now, not at the notifier's next poll. */
   private endedAny = false;
 
-  constructor(outbox: Outbox, deps: () => SenderDeps, settings: GatewayConfig['delivery'], log: Logger) {
+  constructor(outbox: Outbox, deps: () => Omit<SenderDeps, 'agents'>, settings: GatewayConfig['delivery'], log: Logger) {
     this.outbox = outbox;
     this.deps = deps;
     this.settings = settings;
@@ -57,42 +58,62 @@ export class DeliveryWorker {
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
+  /** When ended deliveries were last purged: at most once an hour, and at start. */
+  private purgedAt = 0;
+
+  private async purge(): Promise<void> {
+    if (Date.now() - this.purgedAt < 3_600_000) return;
+    this.purgedAt = Date.now();
+    const purged = await this.outbox.purgeEnded(this.settings.retentionDays);
+    if (purged > 0) this.log.info({ purged, retentionDays: this.settings.retentionDays }, 'ended deliveries past their retention deleted');
+  }
+
   private async pass(): Promise<void> {
+    await this.purge();
     const parked = await this.outbox.parkExpiredLeases();
     if (parked > 0) {
       this.endedAny = true;
       this.log.warn({ parked }, 'deliveries interrupted by a stop were parked (outcome unknown)');
     }
+    // One delivery claimed at a time: a stop (or a SIGKILL) leaves at most the one being sent with
+    // an unknown outcome; the others are still `pending` and go out after the restart.
     for (;;) {
       if (this.stopped) return;
-      const due = await this.outbox.claimDue(this.settings.batchSize, this.settings.leaseSeconds);
-      if (due.length === 0) return;
-      for (const delivery of due) {
-        const outcome = await sendDelivery(delivery, this.deps());
-        if (outcome.kind === 'wait') {
-          await this.outbox.retryLater(delivery.id, delivery.attempts, outcome.delayMs, outcome.error);
-          continue;
-        }
-        const attempts = delivery.attempts + 1;
-        const fields = { deliveryId: delivery.id, contract: delivery.contract, attempts };
-        if (outcome.kind === 'delivered') {
-          await this.outbox.delivered(delivery.id, outcome.response, attempts);
-          this.endedAny = true;
-          this.stats.delivered++;
-          this.log.info(fields, 'delivered');
-        } else if (outcome.kind === 'retry' && attempts < delivery.maxAttempts) {
-          const delayMs = this.backoff(attempts);
-          await this.outbox.retryLater(delivery.id, attempts, delayMs, outcome.error);
-          this.stats.retried++;
-          this.log.info({ ...fields, delayMs, error: outcome.error }, 'delivery will be retried');
-        } else {
-          const error = outcome.kind === 'retry' ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
-          await this.outbox.park(delivery.id, attempts, error, outcome.kind === 'park' ? outcome.response ?? null : null);
-          this.endedAny = true;
-          this.stats.parked++;
-          this.log.warn({ ...fields, error }, 'delivery parked for the Dinas (retry or cancel in /admin/v1/deliveries)');
-        }
-      }
+      const [delivery] = await this.outbox.claimDue(1, this.settings.leaseSeconds);
+      if (!delivery) return;
+      await this.deliver(delivery);
+    }
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const deps: SenderDeps = { ...this.deps(), agents: this.agents };
+    // The lease must outlast the attempt, or another instance would park it while it is being sent.
+    const timeoutMs = deps.table.routes.find((r) => r.contract.id === delivery.contract)?.contract.timeoutMs ?? 0;
+    const attemptSeconds = Math.ceil(timeoutMs / 1000) + 5;
+    if (attemptSeconds > this.settings.leaseSeconds) await this.outbox.extendLease(delivery.id, attemptSeconds);
+    const outcome = await sendDelivery(delivery, deps);
+    if (outcome.kind === 'wait') {
+      await this.outbox.retryLater(delivery.id, delivery.attempts, outcome.delayMs, outcome.error);
+      return;
+    }
+    const attempts = delivery.attempts + 1;
+    const fields = { deliveryId: delivery.id, contract: delivery.contract, attempts };
+    if (outcome.kind === 'delivered') {
+      await this.outbox.delivered(delivery.id, outcome.response, attempts);
+      this.endedAny = true;
+      this.stats.delivered++;
+      this.log.info(fields, 'delivered');
+    } else if (outcome.kind === 'retry' && attempts < delivery.maxAttempts) {
+      const delayMs = this.backoff(attempts);
+      await this.outbox.retryLater(delivery.id, attempts, delayMs, outcome.error);
+      this.stats.retried++;
+      this.log.info({ ...fields, delayMs, error: outcome.error }, 'delivery will be retried');
+    } else {
+      const error = outcome.kind === 'retry' ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
+      await this.outbox.park(delivery.id, attempts, error, outcome.kind === 'park' ? outcome.response ?? null : null);
+      this.endedAny = true;
+      this.stats.parked++;
+      this.log.warn({ ...fields, error }, 'delivery parked for the Dinas (retry or cancel in /admin/v1/deliveries)');
     }
   }
 
@@ -101,5 +122,6 @@ export class DeliveryWorker {
     clearInterval(this.timer);
     await this.running;
     await this.callbacks.stop();
+    await this.agents.close();
   }
 }
