@@ -15,6 +15,7 @@ import { oneEach, send, type Outcome, type Send } from './support/chaos.ts';
 import { killAllGatewayChildren, startGatewayChild, type GatewayChild } from './support/gateway-child.ts';
 import { audience, sandboxContracts, tempDir } from './support/harness.ts';
 import { startRecordingUpstream, type RecordingUpstream } from './support/recording-upstream.ts';
+import { until as pollUntil } from './support/until.ts';
 
 /** The letter operation's contract timeout here; every answer must come within it plus the margin. */
 const timeoutMs = 2500;
@@ -53,15 +54,8 @@ function summary(value: unknown): string {
   return JSON.stringify(byState);
 }
 
-const until = async <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> => {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}; last seen: ${summary(value)}`);
-    await sleep(50);
-  }
-};
+/** The shared wait, its failure message summarising deliveries by state. */
+const until = <T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> => pollUntil(probe, done, { what, timeoutMs, describe: summary });
 
 interface AdminDelivery { id: string; state: string; attempts: number; nextAttemptAt: string; lastError: string | null; response: { status: number; body: Record<string, unknown> } | null }
 interface Accepted { id: string; perihal: string; deliveryId: string; outcome: Outcome }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
 import { startRedis, type RedisServer } from './support/redis.ts';
+import { until } from './support/until.ts';
 import { oneEach, requestIds, sendSpaced, startChaosUpstream, trafficCounts, writeChaosContract, type ChaosUpstream, type Outcome } from './support/chaos.ts';
 
 const timeoutMs = 1000;
@@ -95,9 +96,7 @@ describe('chaos: Redis of the rate limits killed or hung mid-run', () => {
     expect(await limitsBackend()).toBe('redis');
     const result = await run('killed', 75, () => redis.kill(), () => redis.start());
     // Redis is used again after the restart (the client reconnects within about a second).
-    const deadline = Date.now() + 3000;
-    while ((await limitsBackend()) !== 'redis' && Date.now() < deadline) await sleep(50);
-    expect(await limitsBackend()).toBe('redis');
+    expect(await until(limitsBackend, (backend) => backend === 'redis', { what: 'Redis in use again', timeoutMs: 3000 })).toBe('redis');
 
     const all = [...result.noisyOutcomes, ...result.quietOutcomes];
     expect(late(all)).toEqual([]);

@@ -10,6 +10,7 @@ import { allowedOriginsOf } from '../gateway/delivery/callbacks.ts';
 import { deliverySchemas } from '../gateway/openapi/build.ts';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { sandboxContracts, startHarness, tempDir, testConfig, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
 const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
@@ -69,15 +70,6 @@ class Receiver {
     return this.received.filter((r) => r.url.split('?')[0] === path);
   }
 }
-
-const until = async <T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
 
 describe('delivery callbacks', () => {
   let h: Harness;

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { Outbox } from '../gateway/delivery/outbox.ts';
 import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
 const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
@@ -20,15 +22,6 @@ function asyncContracts(): string {
     .replace('    request: { schema: schemas/letter.json }', "    delivery: { mode: async, orderKey: /perihal, maxAttempts: 4 }\n    request: { schema: schemas/letter.json }"));
   return dir;
 }
-
-const until = async <T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 8000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('store-and-forward delivery', () => {
   let h: Harness;
@@ -53,6 +46,16 @@ describe('store-and-forward delivery', () => {
     const res = await fetch(`${h.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${await h.token('admin-console')}` } });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
+  /** A pending letter written straight to the outbox, first due in an hour; its id. */
+  const waitingDelivery = () => h.gateway.store.transaction(async (tx) => {
+    const id = randomUUID();
+    await Outbox.add(tx, {
+      id, owner: 'app-writer', contract: 'sandbox-direktori', operation: 'registerLetter', orderKey: null, maxAttempts: 4,
+      request: { method: 'POST', rest: '/surat', search: '', params: {}, query: {}, contentType: 'application/json', body: Buffer.from(JSON.stringify(letter)).toString('base64'), requestId: id, traceId: id, consumer: 'app-writer', partner: null, agreement: null },
+    });
+    await tx.query(`update deliveries set next_attempt_at = now() + interval '1 hour' where id = $1`, [id]);
+    return id;
+  });
   /** Stops the sandbox upstream and gives back a function that starts it again on the same port. */
   const takeUpstreamDown = async () => {
     const port = Number(new URL(h.upstream.url).port);
@@ -79,6 +82,37 @@ describe('store-and-forward delivery', () => {
     expect(done.body).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: letter.perihal, nomorAgenda: expect.any(String) } } });
     expect(h.upstream.hits - hits).toBe(1);
     expect((await poll(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
+  });
+
+  it('refuses retry and cancel with 404 for an unknown id and 409 naming the state when the state does not allow them', async () => {
+    for (const action of ['retry', 'cancel']) {
+      for (const id of [randomUUID(), 'bukan-id', '-'.repeat(36)]) {
+        const unknown = await admin('POST', `/admin/v1/deliveries/${id}/${action}`);
+        expect(unknown.status, `${action} ${id}`).toBe(404);
+        expect(unknown.body).toMatchObject({ code: 'DELIVERY_NOT_FOUND', detail: `No delivery ${id}.` });
+      }
+    }
+
+    const accepted = await submit({ ...letter, perihal: 'Sudah terkirim' });
+    await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
+    const cancelDelivered = await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/cancel`);
+    expect(cancelDelivered.status).toBe(409);
+    expect(cancelDelivered.body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'delivered', allowedStates: ['pending', 'failed'] });
+    expect(cancelDelivered.body.detail).toBe(`Delivery ${accepted.body.deliveryId} cannot be cancelled: cancelling needs the state pending or failed, and it is delivered (already delivered). Nothing was changed.`);
+    expect((await poll(accepted.location!)).body).toMatchObject({ status: 'delivered', response: { status: 201 } });
+
+    // Pending, and not due for an hour: the worker leaves it alone while ops act on it.
+    const waiting = await waitingDelivery();
+    const retryPending = await admin('POST', `/admin/v1/deliveries/${waiting}/retry`);
+    expect(retryPending.status).toBe(409);
+    expect(retryPending.body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'pending', allowedStates: ['failed'], detail: expect.stringContaining('a retry needs the state failed, and it is pending') });
+    const cancelPending = await admin('POST', `/admin/v1/deliveries/${waiting}/cancel`);
+    expect(cancelPending.status).toBe(200);
+    expect(cancelPending.body).toMatchObject({ id: waiting, state: 'cancelled' });
+    const cancelAgain = await admin('POST', `/admin/v1/deliveries/${waiting}/cancel`);
+    expect(cancelAgain.status).toBe(409);
+    expect(cancelAgain.body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'cancelled' });
+    expect((await admin('POST', `/admin/v1/deliveries/${waiting}/retry`)).body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'cancelled' });
   });
 
   it('keeps the request body only while it may still go out, and deletes ended deliveries after their retention', async () => {
@@ -138,7 +172,9 @@ describe('store-and-forward delivery', () => {
       const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
       expect(done.body.status).toBe('delivered');
       expect(upstream.hits).toBe(1); // the cancelled one never went out
-      expect((await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/retry`)).body.code).toBe('DELIVERY_NOT_FOUND');
+      const again = await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/retry`);
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'delivered', allowedStates: ['failed'] });
     } finally {
       await upstream.close();
     }

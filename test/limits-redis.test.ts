@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Limits, type LimitDecision, type LimitsBackend } from '../gateway/limits/limits.ts';
 import { freePort } from './support/ports.ts';
 import { startRedis, type RedisServer } from './support/redis.ts';
+import { until } from './support/until.ts';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -49,11 +50,7 @@ async function consumeTimes(limits: Limits, times: number, key: string, rule: { 
 }
 
 async function waitForBackend(limits: Limits, wanted: LimitsBackend, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (limits.backend() !== wanted) {
-    if (Date.now() > deadline) throw new Error(`backend still ${limits.backend()} after ${withinMs} ms, wanted ${wanted}`);
-    await sleep(10);
-  }
+  await until(() => limits.backend(), (backend) => backend === wanted, { what: `the backend ${wanted}`, timeoutMs: withinMs, intervalMs: 10 });
 }
 
 async function timed<T>(action: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
 
 /** The sandbox contract with limits and breaker settings small enough to reach in a test. */
 function tunedContracts(): string {
@@ -101,14 +102,11 @@ describe('active health checks through the gateway', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('upstream:\n  name: sandbox', 'upstream:\n  healthCheck: { path: /perangkat-daerah, intervalSeconds: 1 }\n  name: sandbox'));
     const h = await startHarness({ contractDirs: [dir] });
     try {
-      const deadline = Date.now() + 5000;
-      let detail = '';
-      while (Date.now() < deadline && !detail.includes('sandbox up')) {
+      const readyDetail = async () => {
         const ready = (await (await fetch(`${h.url}/readyz`)).json()) as { checks?: Record<string, { detail?: string }> };
-        detail = ready.checks?.upstreams?.detail ?? JSON.stringify(ready);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(detail).toContain('sandbox up');
+        return ready.checks?.upstreams?.detail ?? JSON.stringify(ready);
+      };
+      expect(await until(readyDetail, (detail) => detail.includes('sandbox up'), { what: 'the sandbox probed up in /readyz', timeoutMs: 5000, intervalMs: 100 })).toContain('sandbox up');
       expect(h.upstream.lastRequest?.url).toBe('/api/perangkat-daerah');
       const ops = { authorization: `Bearer ${await h.token('ops-console')}` };
       const upstreams = (await (await fetch(`${h.adminUrl}/admin/v1/upstreams`, { headers: ops })).json()) as { items: { upstream: string; probe?: { healthy: boolean | null } }[] };

@@ -6,6 +6,7 @@ import { openStore } from '../gateway/store/open.ts';
 import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
 import { audience, startHarness, tempDir, testClients } from './support/harness.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { until } from './support/until.ts';
 
 const route = '/sandbox/v1/perangkat-daerah/2.16';
 let sso: SsoProvider;
@@ -15,14 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sso?.close();
 });
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function send(url: string, token: string, ids: string[]): Promise<void> {
   const results = await Promise.all(ids.map((id) => request(url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', id)));
@@ -56,7 +49,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
     const during = ids('down', 30);
     await send(first.url, token, during);
     sent.push(...during);
-    await until(() => first.gateway.traffic.stats.spoolFiles > 0, 'rows to be spooled');
+    await until(() => first.gateway.traffic.stats.spoolFiles > 0, Boolean, { what: 'rows to be spooled', timeoutMs: 15_000 });
     const ready = await request(first.url).get('/readyz');
     expect(ready.body.checks.store.ok).toBe(false);
 
@@ -72,7 +65,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
     await pg.start();
     const second = await startHarness({ sso, dataDir, config });
     try {
-      await until(async () => readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length === 0, 'the spool to drain');
+      await until(() => readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length, (files) => files === 0, { what: 'the spool to drain', timeoutMs: 15_000 });
       const rows = await second.gateway.store.query<{ request_id: string; n: number }>(
         "select request_id, count(*)::int as n from traffic_log where request_id like 'up-%' or request_id like 'down-%' or request_id like 'shutdown-%' group by request_id",
       );
@@ -92,7 +85,7 @@ describe('graceful shutdown', () => {
     const token = await h.token('app-reader');
     h.upstream.delayMs = 700;
     const inFlight = request(h.url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', 'drain-in-flight').then((r) => r);
-    await until(() => h.gateway.internal.inFlight() > 0, 'the request to be in flight');
+    await until(() => h.gateway.internal.inFlight() > 0, Boolean, { what: 'the request to be in flight', timeoutMs: 15_000 });
     const closing = h.close();
     await expect(fetch(`${h.url}${route}`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } })).rejects.toThrow();
     const res = await inFlight;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { problemSchema } from '../../gateway/openapi/build.ts';
+import { deliverySchemas, problemSchema } from '../../gateway/openapi/build.ts';
 import type { Classification, ContractDefinition, OperationSpec, ParameterSpec } from '../../gateway/registry/contract.ts';
 import { routePrefix } from '../../gateway/registry/contract.ts';
 import { toOpenApi30, type ConversionContext, type Schema30 } from './openapi30.ts';
@@ -43,6 +43,42 @@ function problemSchema30(): Schema30 {
   return { ...problemSchema, description: 'RFC 9457 problem details of the region\'s gateway.' } as Schema30;
 }
 
+const isAsync = (operation: OperationSpec) => operation.delivery?.mode === 'async';
+
+/**
+ * The store-and-forward documents of the gateway's own OpenAPI, in 3.0. The gateway owns these
+ * schemas, so what their conversion changes is no note for the operator.
+ */
+function deliveryComponents(): Record<string, Schema30> {
+  const context: ConversionContext = { prefix: 'Delivery_', components: {}, notes: [] };
+  return {
+    DeliveryAccepted: toOpenApi30(deliverySchemas.DeliveryAccepted, '#/components/schemas/DeliveryAccepted', context),
+    DeliveryStatus: toOpenApi30(deliverySchemas.DeliveryStatus, '#/components/schemas/DeliveryStatus', context),
+    ...context.components,
+  };
+}
+
+/**
+ * The 202 of a `delivery: async` operation, as the gateway's own document has it (its builder in
+ * gateway/openapi/build.ts is not exported). The poll endpoint is not an operation of this API:
+ * it is at the root of the gateway, outside the SPLP API's context, so it is named, not listed.
+ */
+function acceptedResponse(gatewayUrl: string, delivered: Schema30 | undefined): Schema30 {
+  const poll = `${gatewayUrl}/deliveries/{deliveryId}`;
+  return {
+    description: `Accepted for store-and-forward delivery: stored, and sent to the region's service by its gateway (with retries, across restarts). Poll \`GET ${poll}\` with the same access token (answer: \`DeliveryStatus\`); once \`status\` is \`delivered\`, \`response.body\` is the answer described under \`x-delivered-response\`.`,
+    headers: { Location: { description: `Where to poll, as a path on the region's gateway (\`/deliveries/{deliveryId}\`, i.e. \`${poll}\`).`, schema: { type: 'string' } } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/DeliveryAccepted' } } },
+    'x-delivery-status': { $ref: '#/components/schemas/DeliveryStatus' },
+    ...(delivered ? {
+      'x-delivered-response': {
+        description: `The region's service's answer, in \`response.body\` of \`GET ${poll}\` once the delivery is \`delivered\`.`,
+        content: { 'application/json': delivered },
+      },
+    } : {}),
+  };
+}
+
 function parameter(name: string, location: 'path' | 'query', spec: ParameterSpec, where: string, context: ConversionContext): Schema30 {
   return {
     name,
@@ -54,7 +90,7 @@ function parameter(name: string, location: 'path' | 'query', spec: ParameterSpec
   };
 }
 
-function operationObject(contract: ContractDefinition, operation: OperationSpec, context: ConversionContext, bearer: boolean): Schema30 {
+function operationObject(contract: ContractDefinition, operation: OperationSpec, context: ConversionContext, bearer: boolean, gatewayUrl: string): Schema30 {
   const base = `#/paths/${operation.path.replaceAll('~', '~0').replaceAll('/', '~1')}/${operation.method.toLowerCase()}`;
   const parameters = [
     ...Object.entries(operation.pathParams).map(([name, spec]) => parameter(name, 'path', spec, `${base}/parameters/${name}`, context)),
@@ -69,18 +105,19 @@ function operationObject(contract: ContractDefinition, operation: OperationSpec,
     return { $ref: `#/components/schemas/${name}` };
   };
   const scopes = [...new Set([...contract.scopes, ...operation.scopes])];
-  const json = (schema: Schema30, example: unknown) => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+  const media = (schema: Schema30, example: unknown): Schema30 => ({ schema, ...(example === undefined ? {} : { example }) });
+  const request = operation.request ? media(component('Request', operation.request.schema), operation.request.example) : undefined;
+  const answer = operation.response ? media(component('Response', operation.response.schema), operation.response.example) : undefined;
   return {
     operationId: operation.id,
     summary: operation.summary ?? operation.id,
     tags: [contract.integration],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(operation.request ? { requestBody: { required: true, content: json(component('Request', operation.request.schema), operation.request.example) } } : {}),
+    ...(request ? { requestBody: { required: true, content: { 'application/json': request } } } : {}),
     responses: {
-      '200': {
-        description: 'Answer of the region\'s service.',
-        ...(operation.response ? { content: json(component('Response', operation.response.schema), operation.response.example) } : {}),
-      },
+      ...(isAsync(operation)
+        ? { '202': acceptedResponse(gatewayUrl, answer) }
+        : { '200': { description: 'Answer of the region\'s service.', ...(answer ? { content: { 'application/json': answer } } : {}) } }),
       default: { description: 'Refusal by the region\'s gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
     },
     // OpenAPI 3.0: only OAuth2 / OpenID schemes list scopes in a requirement.
@@ -90,11 +127,11 @@ function operationObject(contract: ContractDefinition, operation: OperationSpec,
 
 function contractDocument(contract: ContractDefinition, options: SplpExportOptions, gatewayUrl: string): SplpExportDocument {
   const serverUrl = `${gatewayUrl}${routePrefix(contract)}`;
-  const context: ConversionContext = { prefix: '', components: { Problem: problemSchema30() }, notes: [] };
+  const context: ConversionContext = { prefix: '', components: { Problem: problemSchema30(), ...(contract.operations.some(isAsync) ? deliveryComponents() : {}) }, notes: [] };
   const bearer = options.tokenUrl === undefined;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of contract.operations) {
-    (paths[operation.path] ??= {})[operation.method.toLowerCase()] = operationObject(contract, operation, context, bearer);
+    (paths[operation.path] ??= {})[operation.method.toLowerCase()] = operationObject(contract, operation, context, bearer, gatewayUrl);
   }
   const scopes = [...new Set([...contract.scopes, ...contract.operations.flatMap((operation) => operation.scopes)])].sort();
   const auth = 'Access token of the region\'s SSO (client credentials of an SSO client registered as a consumer of the gateway).';

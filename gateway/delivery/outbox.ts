@@ -53,6 +53,20 @@ export interface Delivery {
   updatedAt: string;
 }
 
+export type OpsAction = 'retry' | 'cancel';
+
+/** The states from which ops may retry or cancel a delivery. */
+export const opsActionStates: Readonly<Record<OpsAction, readonly DeliveryState[]>> = Object.freeze({
+  retry: ['failed'],
+  cancel: ['pending', 'failed'],
+});
+
+/** An ops action's result: done, or refused by the delivery's current state (null: no such delivery). */
+export type OpsActionOutcome = { done: true } | { done: false; state: DeliveryState | null };
+
+/** Ids are UUIDs: anything else is no delivery (and never reaches the uuid column's parser). */
+const isDeliveryId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
+
 interface Row {
   id: string; owner: string; contract: string; operation: string; request: StoredRequest | string; order_key: string | null; state: DeliveryState;
   attempts: number; max_attempts: number; next_attempt_at: Date | string; last_error: string | null; response: Delivery['response'] | string | null;
@@ -169,7 +183,7 @@ export class Outbox {
   }
 
   async get(id: string): Promise<Delivery | null> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) return null;
+    if (!isDeliveryId(id)) return null;
     const [row] = await this.store.query<Row>(`select ${columns} from deliveries where id = $1`, [id]);
     return row ? toDelivery(row) : null;
   }
@@ -183,14 +197,24 @@ export class Outbox {
   }
 
   /** Ops: a parked delivery goes out again (attempts counted afresh). */
-  async retry(id: string): Promise<boolean> {
-    const rows = await this.store.query(`update deliveries set state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now(), ${disarmCallback} where id = $1 and state = 'failed' returning id`, [id]);
-    return rows.length > 0;
+  retry(id: string): Promise<OpsActionOutcome> {
+    return this.act('retry', id, `state = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now(), ${disarmCallback}`);
   }
 
-  async cancel(id: string): Promise<boolean> {
-    const rows = await this.store.query(`update deliveries set state = 'cancelled', updated_at = now(), ${dropBody}, ${armCallback} where id = $1 and state in ('pending', 'failed') returning id`, [id]);
-    return rows.length > 0;
+  cancel(id: string): Promise<OpsActionOutcome> {
+    return this.act('cancel', id, `state = 'cancelled', updated_at = now(), ${dropBody}, ${armCallback}`);
+  }
+
+  /**
+   * The conditional update alone decides, so two admins (or an admin and the worker) cannot both
+   * win; the row is read afterwards only to tell a refusal's state from an unknown id.
+   */
+  private async act(action: OpsAction, id: string, assignments: string): Promise<OpsActionOutcome> {
+    if (!isDeliveryId(id)) return { done: false, state: null };
+    const updated = await this.store.query(`update deliveries set ${assignments} where id = $1 and state = any($2::text[]) returning id`, [id, [...opsActionStates[action]]]);
+    if (updated.length > 0) return { done: true };
+    const [row] = await this.store.query<{ state: DeliveryState }>('select state from deliveries where id = $1', [id]);
+    return { done: false, state: row?.state ?? null };
   }
 
   /**

@@ -151,6 +151,11 @@ export const problemCatalogue = {
     title: 'No such delivery',
     description: 'No delivery with this id belongs to the caller (deliveries are visible to the application that sent them, and to the Dinas in the admin API).',
   },
+  DELIVERY_STATE_CONFLICT: {
+    status: 409,
+    title: 'Delivery not in a state for this action',
+    description: 'Admin API: the delivery exists but its current state does not allow the retry or cancel asked for. Only a parked (`failed`) delivery can be retried; only a `pending` or parked one can be cancelled (not one being sent, delivered or already cancelled). `state` is the delivery\'s state now and `allowedStates` those the action needs. Nothing was changed; look at the delivery (`GET /admin/v1/deliveries/{id}`) and, if it is being sent, ask again once it has settled.',
+  },
   CALLBACK_NOT_ALLOWED: {
     status: 422,
     title: 'Callback URL not accepted',

@@ -9,7 +9,26 @@ import { requestIdOf } from '../pipeline/exchange.ts';
 import type { Health } from './health.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
-import type { Delivery } from '../delivery/outbox.ts';
+import { opsActionStates, type Delivery, type DeliveryState, type OpsAction } from '../delivery/outbox.ts';
+import type { BreakerSettings } from '../resilience/breakers.ts';
+
+/** Why an ops action was not done: no such delivery (404), or its state does not allow it (409). */
+function refusal(action: OpsAction, id: string, state: DeliveryState | null): Problem {
+  if (state === null) return new Problem('DELIVERY_NOT_FOUND', `No delivery ${id}.`);
+  const allowed = opsActionStates[action];
+  const needs = `${action === 'retry' ? 'a retry' : 'cancelling'} needs the state ${allowed.join(' or ')}`;
+  // Refused by the update, yet allowed by the state read after it: it changed in between.
+  const now = allowed.includes(state) ? `its state changed meanwhile and is now ${state}; ask again` : `it is ${state}${stateHints[state]}`;
+  return new Problem('DELIVERY_STATE_CONFLICT', `Delivery ${id} cannot be ${action === 'retry' ? 'retried' : 'cancelled'}: ${needs}, and ${now}. Nothing was changed.`, { state, allowedStates: allowed });
+}
+
+const stateHints: Record<DeliveryState, string> = {
+  pending: ' (it goes out by itself)',
+  delivering: ' (being sent right now)',
+  delivered: ' (already delivered)',
+  failed: '',
+  cancelled: ' (already cancelled)',
+};
 
 export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
 /** Changing the registry (partners, certificates, agreements) is for administrators only. */
@@ -57,12 +76,14 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     }
   });
 
-  // Circuit state and retry budget of every upstream an active contract uses (breakers are made on first use).
+  // Circuit state and retry budget of every upstream an active contract uses. Reading makes no
+  // breaker: one made here would keep today's settings past a contract change made before first use.
   app.get('/admin/v1/upstreams', requireRole(ctx, opsRoles), (_req: AdminRequest, res) => {
+    const upstreams = new Map<string, Partial<BreakerSettings>>();
     for (const { contract } of ctx.registry.current.routes) {
-      if (contract.upstream) ctx.breakers.for(contract.upstream.name, contract.resilience?.breaker);
+      if (contract.upstream && !upstreams.has(contract.upstream.name)) upstreams.set(contract.upstream.name, contract.resilience?.breaker ?? {});
     }
-    res.json({ items: ctx.breakers.snapshot() });
+    res.json({ items: ctx.breakers.overview(upstreams) });
   });
 
   // Store-and-forward: what is pending, delivered or parked; ops retry or cancel parked ones.
@@ -93,8 +114,8 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     app.post(`/admin/v1/deliveries/:id/${action}`, requireRole(ctx, adminRoles), async (req: AdminRequest, res, next) => {
       try {
         const id = String(req.params.id);
-        const done = action === 'retry' ? await outbox.retry(id) : await outbox.cancel(id);
-        if (!done) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} that can be ${action === 'retry' ? 'retried (only failed ones)' : 'cancelled (only pending or failed ones)'}.`);
+        const outcome = action === 'retry' ? await outbox.retry(id) : await outbox.cancel(id);
+        if (!outcome.done) throw refusal(action, id, outcome.state);
         // A retry goes out now; a cancelled delivery's callback (if any) is sent now.
         if (action === 'retry') void ctx.deliveries.worker.tick();
         else void ctx.deliveries.worker.callbacks.tick();

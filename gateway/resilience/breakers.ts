@@ -62,8 +62,10 @@ export interface ProbeStatus {
 /** One upstream's breaker, for `GET /admin/v1/upstreams`. */
 export interface UpstreamStatus {
   upstream: string;
+  /** False until a call or health probe uses the upstream: no breaker yet, the row shows the one it will get. */
+  inUse: boolean;
   state: BreakerState;
-  /** When the state last changed (or the breaker was created), ISO 8601. */
+  /** When the state last changed (or the breaker was created; while not in use, when the gateway started), ISO 8601. */
   since: string;
   /** When an open circuit lets its next probe through, ISO 8601; null unless open. */
   nextProbeAt: string | null;
@@ -315,6 +317,7 @@ class OpossumBreaker implements UpstreamBreaker {
     const state = this.state;
     return {
       upstream: this.upstream,
+      inUse: true,
       state,
       since: new Date(this.changedAt).toISOString(),
       nextProbeAt: state === 'open' ? new Date(this.nextProbeAt()).toISOString() : null,
@@ -339,6 +342,7 @@ export class Breakers {
   private readonly breakers = new Map<string, OpossumBreaker>();
   /** Upstreams already warned about for contracts disagreeing on the settings. */
   private readonly warned = new Set<string>();
+  private readonly startedAt = Date.now();
 
   constructor(log: Logger, options: BreakersOptions = {}) {
     this.log = log;
@@ -368,6 +372,21 @@ export class Breakers {
   /** Every breaker's state and counts, by upstream name. */
   snapshot(): UpstreamStatus[] {
     return [...this.breakers.values()].map((breaker) => breaker.status()).sort((a, b) => a.upstream.localeCompare(b.upstream));
+  }
+
+  /**
+   * Every breaker, and beside them a row for each of `upstreams` (name -> its contracts' settings)
+   * that has none yet, by upstream name. Makes no breaker: a read must not fix an upstream's
+   * settings before its first real use (the first settings win), nor start its timers.
+   */
+  overview(upstreams: ReadonlyMap<string, Partial<BreakerSettings>>): UpstreamStatus[] {
+    const unused = [...upstreams].filter(([upstream]) => !this.breakers.has(upstream)).map(([upstream, settings]): UpstreamStatus => ({
+      upstream, inUse: false, state: 'closed', since: new Date(this.startedAt).toISOString(), nextProbeAt: null,
+      window: { calls: 0, successes: 0, failures: 0, refused: 0 },
+      retries: new RetryBudget(this.options.retryBudget ?? {}).snapshot(),
+      settings: { ...defaultBreakerSettings, ...definedOnly(settings) },
+    }));
+    return [...this.snapshot(), ...unused].sort((a, b) => a.upstream.localeCompare(b.upstream));
   }
 
   /** Stops the breakers' timers; calls through them are refused from now on. */

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { describeAdapters, discoverAdapters } from '../../adapters/index.ts';
 import { exportForSplp, writeSplpExport, type SplpExportDocument } from '../../adapters/splp/export.ts';
 import { toOpenApi30, type ConversionContext } from '../../adapters/splp/openapi30.ts';
+import { deliverySchemas } from '../../gateway/openapi/build.ts';
 import { routePrefix, type ContractDefinition } from '../../gateway/registry/contract.ts';
 import { loadContracts } from '../../gateway/registry/load-contracts.ts';
 import { bundledContracts, tempDir } from '../support/harness.ts';
@@ -131,6 +132,46 @@ describe('SPLP export of the bundled contracts', () => {
     for (const { document } of documents) {
       expect(schemasOf(document).flatMap(([where, schema]) => schemaProblems(schema, where))).toEqual([]);
       for (const ref of refsOf(document)) expect(resolves(document, ref), ref).toBe(true);
+    }
+  });
+
+  it('documents an async operation (SP4N-LAPOR! submitComplaint) with its 202, Location and the poll document, as the gateway\'s own OpenAPI does', () => {
+    const [lapor] = exportForSplp(contracts.filter((c) => c.id === 'sp4n-lapor'), { gatewayUrl, classifications: ['terbatas'] });
+    expect(contracts.find((c) => c.id === 'sp4n-lapor')!.operations.find((o) => o.id === 'submitComplaint')!.delivery?.mode).toBe('async');
+    const { document, notes } = lapor!;
+    const paths = document.paths as Record<string, Record<string, { operationId: string; responses: Record<string, Record<string, any>> }>>;
+    const submit = paths['/laporan']!.post!;
+    expect(Object.keys(submit.responses).sort()).toEqual(['202', 'default']);
+    const accepted = submit.responses['202']!;
+    expect(accepted.headers).toEqual({ Location: { description: expect.stringContaining('https://penghubung.bangkaselatankab.go.id/deliveries/{deliveryId}'), schema: { type: 'string' } } });
+    expect(accepted.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/DeliveryAccepted' } } });
+    expect(accepted['x-delivery-status']).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
+    expect(accepted['x-delivered-response'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubmitComplaintResponse' });
+    expect(accepted.description).toContain('GET https://penghubung.bangkaselatankab.go.id/deliveries/{deliveryId}');
+    // The synchronous operations of the same contract keep their 200.
+    expect(Object.keys(paths['/laporan/{trackingId}']!.get!.responses).sort()).toEqual(['200', 'default']);
+
+    // The gateway's own schemas, in 3.0: the same members, `const` as a one-value `enum`.
+    const schemas = (document.components as { schemas: Record<string, Record<string, any>> }).schemas;
+    for (const name of ['DeliveryAccepted', 'DeliveryStatus'] as const) {
+      expect(Object.keys(schemas[name]!.properties), name).toEqual(Object.keys(deliverySchemas[name].properties));
+      expect(schemas[name]!.required, name).toEqual(deliverySchemas[name].required);
+    }
+    expect(schemas.DeliveryAccepted!.properties.status).toEqual({ enum: ['pending'] });
+    expect(schemas.DeliveryStatus!.properties.status.enum).toEqual(['pending', 'delivering', 'delivered', 'failed', 'cancelled']);
+    // Not the operator's to review: the gateway's own documents.
+    expect(notes.filter((note) => note.includes('Delivery'))).toEqual([]);
+    expect(schemasOf(document).flatMap(([where, schema]) => schemaProblems(schema, where))).toEqual([]);
+    for (const ref of refsOf(document)) expect(resolves(document, ref), ref).toBe(true);
+  });
+
+  it('documents no delivery schemas for a contract without async operations', () => {
+    const syncOnly = documents.filter(({ contractId }) => contracts.find((c) => c.id === contractId)!.operations.every((o) => o.delivery?.mode !== 'async'));
+    expect(syncOnly.length).toBeGreaterThan(0);
+    for (const { document } of syncOnly) {
+      expect(Object.keys((document.components as { schemas: object }).schemas)).not.toContain('DeliveryStatus');
+      const responses = Object.values(document.paths as Record<string, Record<string, { responses: object }>>).flatMap((item) => Object.values(item).map((operation) => Object.keys(operation.responses)));
+      expect(responses.every((codes) => codes.includes('200') && !codes.includes('202'))).toBe(true);
     }
   });
 
