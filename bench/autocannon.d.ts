@@ -8,8 +8,6 @@ declare module 'autocannon' {
       url: string;
       connections?: number;
       pipelining?: number;
-      /** Requests per second over all connections (autocannon paces them). */
-      overallRate?: number;
       /** Seconds. */
       duration?: number;
       method?: string;

@@ -1,4 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -67,8 +68,8 @@ export function killAllNow(): void {
  * line of JSON it prints on stdout. The IPC channel lets the helper exit when the bench dies, and
  * lets the bench ask it questions.
  */
-export async function forkHelper<Hello>(name: string, script: string, args: string[], timeoutMs = 60_000): Promise<{ child: Child; hello: Hello }> {
-  const proc = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+export async function forkHelper<Hello>(name: string, script: string, args: string[], timeoutMs = 60_000, env?: Record<string, string>): Promise<{ child: Child; hello: Hello }> {
+  const proc = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...(env ? { env: { ...process.env, ...env } } : {}) });
   const child = track(name, proc);
   const lines = createInterface({ input: proc.stdout! });
   try {
@@ -146,4 +147,17 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The `Environment=` lines of the systemd unit the gateway is deployed with, so the bench measures
+ * the gateway as it runs in production (malloc settings change its resident memory).
+ */
+export function deployedEnvironment(unitFile: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(unitFile, 'utf8').split('\n')) {
+    const setting = /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (setting) env[setting[1]!] = setting[2]!;
+  }
+  return env;
 }

@@ -12,6 +12,7 @@
 // {"type": "reset"} starts a measurement window and {"type": "stats"} answers with the traffic
 // log's counters, its longest queue and the event-loop delay seen since the reset.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from '../gateway/config/load.ts';
@@ -70,6 +71,8 @@ process.on('message', (message: { type?: string }) => {
       traffic: { ...gateway.traffic.stats },
       window: { trafficRowsWritten: gateway.traffic.stats.written - writtenAtReset, trafficRowsSpooled: gateway.traffic.stats.spooled - spooledAtReset, longestQueue, queueLimit: config.trafficLog.maxQueue, loopDelayP50Ms: ms(loop.percentile(50)), loopDelayP99Ms: ms(loop.percentile(99)), loopDelayMaxMs: ms(loop.max) },
       memory: Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)])),
+      // Where the main isolate's heap is (MiB committed / used per space): new space is sized for speed, old space for what lives.
+      heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, `${Math.round(space.physical_space_size / 2 ** 20)}/${Math.round(space.space_used_size / 2 ** 20)}`])),
     });
   }
 });

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { pacedLoad, type LoadResult } from './paced.ts';
 import { cpuMicros, machineBusyMicros, rssMiB } from './proc.ts';
 
 /** One load target: what to call, and which processes' CPU time to charge. */
@@ -12,7 +13,7 @@ export interface Scenario {
   /** The process whose CPU per request is the figure of the row (the upstream itself for `direct`). */
   proxyPid: number;
   upstreamPid: number;
-  /** Requests per second over all connections; absent: as fast as the target answers. */
+  /** Requests per second, sent at an even pace (open loop); absent: as fast as the target answers. */
   rate?: number;
   /** Extra figures of the proxy process over the measured run (reset before, read after). */
   observer?: { reset(): Promise<void>; read(): Promise<Record<string, number>> };
@@ -98,18 +99,32 @@ class Latencies {
   }
 }
 
-function load(scenario: Scenario, settings: LoadSettings, seconds: number): autocannon.Instance {
-  return autocannon({
+/**
+ * Closed loop (autocannon, as fast as the target answers) for the peak; open loop at an even pace
+ * (bench/paced.ts) when the scenario has a rate.
+ */
+async function load(scenario: Scenario, settings: LoadSettings, seconds: number, onLatency?: (ms: number) => void): Promise<LoadResult> {
+  if (scenario.rate !== undefined) return pacedLoad(scenario, scenario.rate, seconds, settings.connections, onLatency ?? (() => {}));
+  const instance = autocannon({
     url: scenario.url,
     method: scenario.method,
     headers: scenario.headers,
     ...(scenario.body === undefined ? {} : { body: scenario.body }),
     connections: settings.connections,
     pipelining: settings.pipelining,
-    ...(scenario.rate === undefined ? {} : { overallRate: scenario.rate }),
     duration: seconds,
     timeout: 10,
   });
+  if (onLatency) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => onLatency(ms));
+  const result = await instance;
+  return {
+    duration: result.duration,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+  };
 }
 
 /** One request first, so a wrong token or URL fails with its answer instead of 0 req/s. */
@@ -127,14 +142,13 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
 
   await scenario.observer?.reset();
   const latencies = new Latencies();
-  const instance = load(scenario, settings, settings.durationSeconds);
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => latencies.add(ms));
+  const running = load(scenario, settings, settings.durationSeconds, (ms) => latencies.add(ms));
   let proxyRss = rssMiB(scenario.proxyPid) ?? Number.NaN;
   const rssWatch = setInterval(() => (proxyRss = Math.max(proxyRss, rssMiB(scenario.proxyPid) ?? Number.NaN)), 200);
   const before = { proxy: cpuMicros(scenario.proxyPid), upstream: cpuMicros(scenario.upstreamPid), machine: machineBusyMicros(), loadgen: process.cpuUsage(), at: performance.now() };
-  let result: autocannon.Result;
+  let result: LoadResult;
   try {
-    result = await instance;
+    result = await running;
   } finally {
     clearInterval(rssWatch);
   }
@@ -145,7 +159,7 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
   const machine = machineBusyMicros() - before.machine;
   const observed = await scenario.observer?.read();
 
-  const requests = result.requests.total;
+  const requests = result.requests;
   const perRequest = (micros: number) => (requests > 0 ? micros / requests : Number.NaN);
   return {
     scenario,
@@ -157,7 +171,7 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count])),
+    statusCodes: result.statusCodes,
     proxyCpuUs: perRequest(proxy),
     upstreamCpuUs: perRequest(upstream),
     loadgenCpuUs: perRequest(loadgen.user + loadgen.system),

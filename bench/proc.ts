@@ -37,9 +37,18 @@ export function machineBusyMicros(): number {
 
 /** Resident set size of a process in MiB, from /proc/<pid>/status. */
 export function rssMiB(pid: number): number | undefined {
+  return rssParts(pid)?.VmRSS;
+}
+
+/**
+ * Resident memory in MiB and its parts: `RssAnon` (heaps, WebAssembly memory, malloc) and
+ * `RssFile` (mapped files, mostly the node binary's code, which other node processes share).
+ */
+export function rssParts(pid: number): Record<'VmRSS' | 'RssAnon' | 'RssFile', number> | undefined {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+    return { VmRSS: field('VmRSS'), RssAnon: field('RssAnon'), RssFile: field('RssFile') };
   } catch {
     return undefined;
   }

@@ -158,7 +158,7 @@ ${machineLines(report.machine).join('\n')}
 
 ## Settings
 
-- load: autocannon (programmatic, in the bench process), ${settings.connections} connections, pipelining ${settings.pipelining}, ${settings.warmupSeconds} s warm-up then ${settings.durationSeconds} s measured, per scenario, one after the other${settings.rounds > 1 ? `; ${settings.rounds} rounds of all scenarios in turn, each row is the round with the median proxy CPU per request (the range of all rounds in brackets; non-2xx and errors summed over the rounds)` : ''}
+- load: at peak, autocannon (programmatic, in the bench process, closed loop: as fast as the target answers), ${settings.connections} connections, pipelining ${settings.pipelining}; at half of peak, an even open-loop pace (bench/paced.ts, undici, up to ${settings.connections} connections); ${settings.warmupSeconds} s warm-up then ${settings.durationSeconds} s measured, per scenario, one after the other${settings.rounds > 1 ? `; ${settings.rounds} rounds of all scenarios in turn, each row is the round with the median proxy CPU per request (the range of all rounds in brackets; non-2xx and errors summed over the rounds)` : ''}
 ${report.notes.map((note) => `- ${note}`).join('\n')}
 
 ## Results
@@ -176,9 +176,11 @@ how long a ready exchange can wait behind synchronous work. Traffic-log rows wri
 trail the requests by the batches still queued when the run ended; the longest queue is sampled
 every 5 ms (past its limit the gateway spools the backlog to disk rather than grow).
 ${report.halfLoad.length > 0 ? `
-Latency added at half of peak: each gateway row paced at half of the req/s it reached above
-(autocannon \`overallRate\`), and the same request sent straight to the upstream at that pace;
-"added p99" is the difference of the two p99s.
+Latency added at half of peak: each gateway row paced at half of the req/s it reached above, and
+the same request sent straight to the upstream at that pace; "added p99" is the difference of the
+two p99s. The pace is even and open loop (bench/paced.ts: request *i* is due at *i*/rate seconds,
+its latency counted from then), not autocannon's \`overallRate\`, which sends each second's share
+back to back from the start of the second and so measures a saturated target half of the time.
 
 ${halfLoadTable(report.halfLoad)}
 ` : ''}

@@ -7,6 +7,7 @@
 //                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
 //                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
+//                     [--no-deployed-env]   (start the gateway without the Environment= lines of deploy/penghubung.service)
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { demoAudience } from '../gateway/demo/profile.ts';
 import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
-import { ask, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
+import { ask, deployedEnvironment, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
 import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
-import { describeMachine, machineBusyMicros, rssMiB } from './proc.ts';
+import { describeMachine, machineBusyMicros, rssParts } from './proc.ts';
 import { aimsTable, halfLoadTable, markdown, observedTable, ratios, table, type HalfLoad, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'store-url': { type: 'string' },
     'quiet-wait': { type: 'string', default: '30' },
     'no-half-load': { type: 'boolean', default: false },
+    'no-deployed-env': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -62,6 +64,7 @@ const settings: LoadSettings = {
 const wanted = new Set(args.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
 for (const key of wanted) if (!allScenarios.includes(key as ScenarioKey)) throw new Error(`unknown scenario ${key}; known: ${allScenarios.join(', ')}`);
 
+const gatewayEnvironment = args['no-deployed-env'] ? {} : deployedEnvironment(here('../deploy/penghubung.service'));
 const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
 let stopping = false;
 // Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
@@ -245,7 +248,7 @@ async function startGatewayProcess(issuer: string, upstreams: Record<string, { u
   const started = await forkHelper<GatewayHello>('gateway', here('./gateway-process.ts'), [
     '--issuer', issuer, '--upstreams', JSON.stringify(upstreams), '--data-dir', join(work, 'gateway-data'), '--log-level', args['log-level'], '--log-file', logFile,
     ...(args['store-url'] ? ['--store-url', args['store-url']] : []),
-  ], 120_000);
+  ], 120_000, gatewayEnvironment);
   return { ...started, logFile };
 }
 
@@ -258,6 +261,8 @@ function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Recor
   if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the options of the gateway\'s forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
   if (gateway) {
     notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in a worker thread of the gateway process, so in its CPU and memory) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
+    const env = Object.entries(gatewayEnvironment).map(([name, value]) => `\`${name}=${value}\``).join(', ');
+    notes.push(`gateway environment: ${env ? `${env}, as deploy/penghubung.service sets it` : 'none of deploy/penghubung.service (`--no-deployed-env`)'}`);
     notes.push(`gateway log level: \`${gateway.logLevel}\` (${gateway.logLevel === 'info' ? 'as in production: one access-log line per exchange' : 'not the production level'}), through pino's asynchronous destination to a file in the temp dir`);
     notes.push('passthrough row: `GET /sandbox/v1/perangkat-daerah/2.16`: token check (cached after the first call), routing, rate limit, path parameter validation, circuit breaker, forward, traffic-log row, access-log line; full pipeline row adds reading the body and JSON-schema validation (ajv) of the letter; adapter row: `GET ' + adapterPath + '`, the BKN adapter (NIP check, two upstream tokens from its cache, undici pool, breaker, mapping of the SIASN answer to the canonical JSON)');
   }
@@ -265,15 +270,16 @@ function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Recor
 }
 
 async function gatewayAfterRun(gateway: Awaited<ReturnType<typeof startGatewayProcess>>): Promise<string> {
-  const stats = await ask<{ traffic: Record<string, number> }>(gateway.child, { type: 'stats' }).catch(() => undefined);
+  const stats = await ask<{ traffic: Record<string, number>; memory: Record<string, number>; heapSpaces: Record<string, string> }>(gateway.child, { type: 'stats' }).catch(() => undefined);
   let logBytes = 0;
   try {
     logBytes = statSync(gateway.logFile).size;
   } catch {
     // no log written
   }
-  const rss = rssMiB(gateway.child.pid);
-  return `gateway after the runs: traffic log ${stats ? JSON.stringify(stats.traffic) : '(no answer)'}, access log ${(logBytes / 2 ** 20).toFixed(1)} MiB, RSS ${rss?.toFixed(0) ?? '?'} MiB`;
+  const rss = rssParts(gateway.child.pid);
+  const heap = stats ? `; main V8 heap ${stats.memory.heapTotal} MiB committed, ${stats.memory.heapUsed} MiB used (new space ${stats.heapSpaces.new_space}, old space ${stats.heapSpaces.old_space} MiB committed/used)` : '';
+  return `gateway after the runs: traffic log ${stats ? JSON.stringify(stats.traffic) : '(no answer)'}, access log ${(logBytes / 2 ** 20).toFixed(1)} MiB, RSS ${rss ? `${rss.VmRSS.toFixed(0)} MiB (${rss.RssAnon.toFixed(0)} anonymous, ${rss.RssFile.toFixed(0)} mapped files: the node binary's code, shared with other node processes)` : '?'}${heap}`;
 }
 
 try {
