@@ -4,21 +4,13 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Breakers, defaultBreakerSettings } from '../gateway/resilience/breakers.ts';
+import { Breakers, defaultBreakerSettings, type UpstreamStatus } from '../gateway/resilience/breakers.ts';
 import { loadContracts } from '../gateway/registry/load-contracts.ts';
 import { applyContracts } from '../gateway/registry/repository.ts';
 import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 
-interface UpstreamRow {
-  upstream: string;
-  inUse: boolean;
-  state: string;
-  since: string;
-  nextProbeAt: string | null;
-  window: { calls: number; successes: number; failures: number; refused: number };
-  retries: { requests: number; retries: number; allowed: number };
-  settings: typeof defaultBreakerSettings;
-}
+/** A row of `GET /admin/v1/upstreams`, as JSON. */
+type UpstreamRow = UpstreamStatus;
 
 describe('Breakers.overview', () => {
   it('lists an upstream without a breaker as closed and unused, and makes none', () => {
