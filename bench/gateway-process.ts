@@ -10,7 +10,8 @@
 //   [--log-level info] [--log-file F] [--store-url postgres://...]` (PostgreSQL instead of the embedded store)
 // Prints {"pid", "url", "admin", "store"} as one JSON line once ready. Over IPC,
 // {"type": "reset"} starts a measurement window and {"type": "stats"} answers with the traffic
-// log's counters, its longest queue and the event-loop delay seen since the reset.
+// log's counters, its longest queue, the event-loop delay seen since the reset and the memory;
+// {"type": "gc"} runs a full garbage collection first when node runs with --expose-gc.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +67,10 @@ process.on('message', (message: { type?: string }) => {
     spooledAtReset = gateway.traffic.stats.spooled;
     longestQueue = gateway.traffic.stats.queued;
     process.send?.({ ok: true });
+  } else if (message?.type === 'gc') {
+    // Only with --expose-gc: a full collection first, so the heap figures that follow are what lives.
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ ok: typeof (globalThis as { gc?: () => void }).gc === 'function' });
   } else if (message?.type === 'stats') {
     process.send?.({
       traffic: { ...gateway.traffic.stats },
