@@ -1,33 +1,21 @@
 // The optional callback of a store-and-forward delivery (`Penghubung-Callback`): a real gateway,
 // the sandbox upstream, and a real HTTP receiver on loopback whose origin the Dinas allowed.
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { allowedOriginsOf } from '../gateway/delivery/callbacks.ts';
 import { deliverySchemas } from '../gateway/openapi/build.ts';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
-import { sandboxContracts, startHarness, tempDir, testConfig, type Harness } from './support/harness.ts';
+import { startHarness, tempDir, testConfig, type Harness } from './support/harness.ts';
+import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
 import { until } from './support/until.ts';
 
-const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
-const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
+const letter = exampleLetter;
 const callbackAttempts = 4;
 const upstreamAttempts = 2;
 
-/** The sandbox contract with letter registration delivered asynchronously (no order key: letters are independent here). */
-function asyncContracts(): string {
-  const dir = tempDir('contracts-');
-  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
-  const file = join(dir, 'sandbox', 'direktori.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8')
-    .replace('timeoutMs: 5000', 'timeoutMs: 1000')
-    .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
-    .replace('    request: { schema: schemas/letter.json }', `    delivery: { mode: async, maxAttempts: ${upstreamAttempts} }\n    request: { schema: schemas/letter.json }`));
-  return dir;
-}
 
 interface Received { method: string; url: string; headers: IncomingHttpHeaders; body: string }
 
@@ -77,7 +65,8 @@ describe('delivery callbacks', () => {
   const receiver = new Receiver();
   const restarted: SandboxUpstream[] = [];
   const dataDir = tempDir();
-  const contracts = asyncContracts();
+  // No order key: letters are independent here.
+  const contracts = asyncSandboxContracts(`maxAttempts: ${upstreamAttempts}`);
   const options = () => ({
     dataDir,
     contractDirs: [contracts],

@@ -1,27 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { Outbox } from '../gateway/delivery/outbox.ts';
-import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
+import { startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
+import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
 import { until } from './support/until.ts';
 
-const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
-const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
-
-/** The sandbox contract with letter registration delivered asynchronously, in order per subject. */
-function asyncContracts(): string {
-  const dir = tempDir('contracts-');
-  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
-  const file = join(dir, 'sandbox', 'direktori.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8')
-    .replace('timeoutMs: 5000', 'timeoutMs: 1000')
-    // A breaker that stays closed: this file is about delivery attempts, not load shedding.
-    .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
-    .replace('    request: { schema: schemas/letter.json }', "    delivery: { mode: async, orderKey: /perihal, maxAttempts: 4 }\n    request: { schema: schemas/letter.json }"));
-  return dir;
-}
+const letter = exampleLetter;
 
 describe('store-and-forward delivery', () => {
   let h: Harness;
@@ -65,7 +50,8 @@ describe('store-and-forward delivery', () => {
 
   beforeAll(async () => {
     dataDir = tempDir();
-    contracts = asyncContracts();
+    // In order per subject.
+    contracts = asyncSandboxContracts('orderKey: /perihal, maxAttempts: 4');
     h = await startHarness(options());
     writer = await h.token('app-writer');
   }, 60_000);

@@ -1,0 +1,25 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sandboxContracts, tempDir } from './harness.ts';
+
+/** The sandbox contract's example letter (`POST /sandbox/v1/surat`). */
+export const exampleLetter = JSON.parse(readFileSync(new URL('../../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
+
+/** An SSO client with the admin role, for `/admin/v1/deliveries`. */
+export const adminClient = { clientId: 'admin-console', secret: 'admin-secret-0123456789', scopes: [], roles: ['penghubung-admin'] };
+
+/**
+ * A copy of the bundled contracts whose sandbox letter registration is delivered asynchronously
+ * (`delivery` is the contract's YAML flow mapping without `mode`), with a 1 s timeout and a breaker
+ * that stays closed: the tests using it are about delivery attempts, not load shedding.
+ */
+export function asyncSandboxContracts(delivery: string): string {
+  const dir = tempDir('contracts-');
+  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
+  const file = join(dir, 'sandbox', 'direktori.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8')
+    .replace('timeoutMs: 5000', 'timeoutMs: 1000')
+    .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
+    .replace('    request: { schema: schemas/letter.json }', `    delivery: { mode: async, ${delivery} }\n    request: { schema: schemas/letter.json }`));
+  return dir;
+}
