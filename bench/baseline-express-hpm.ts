@@ -1,6 +1,6 @@
 // The baseline of the design notes: a bare express 5 + http-proxy-middleware 4 reverse proxy,
-// with the same proxy options and keep-alive agent as the gateway's forwarder, and nothing else
-// (no token check, no validation, no logging, no traffic log).
+// with the proxy options and keep-alive agent the gateway's forwarder used before it moved to undici,
+// and nothing else (no token check, no validation, no logging, no traffic log).
 // `node bench/baseline-express-hpm.ts --upstream http://127.0.0.1:PORT/api [--port N]`
 // Prints {"pid", "url"} as one JSON line once listening.
 import { Agent } from 'node:http';

@@ -97,6 +97,53 @@ describe('a valid exchange', () => {
   });
 });
 
+describe('headers across the gateway', () => {
+  it('the upstream gets the gateway\'s own forwarding headers, never the caller\'s, and no hop-by-hop headers either way', async () => {
+    let seen: Record<string, string | string[] | undefined> = {};
+    const echo: Server = createServer((req, res) => {
+      seen = req.headers;
+      // Keep-Alive and a header the Connection header names are for this hop only.
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive, x-upstream-hop', 'keep-alive': 'timeout=5', 'x-upstream-hop': 'secret', 'x-upstream-kept': 'yes' });
+      res.end('{"kode":"2.16"}');
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const upstreamHost = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    const own = await startHarness({ sso: h.sso, config: { upstreams: { sandbox: { url: `http://${upstreamHost}/api` } } } });
+    try {
+      const res = await request(own.url)
+        .get('/sandbox/v1/perangkat-daerah/2.16')
+        .set('authorization', `Bearer ${await own.token('app-reader')}`)
+        .set('cookie', 'session=abc')
+        .set('x-forwarded-for', '10.9.9.9')
+        .set('x-forwarded-proto', 'https')
+        .set('x-penghubung-partner', 'bank-palsu')
+        .set('x-penghubung-consumer', 'someone-else')
+        .set('connection', 'keep-alive, x-caller-hop')
+        .set('x-caller-hop', 'secret')
+        .set('x-caller-kept', 'yes');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ kode: '2.16' });
+      expect(seen).toMatchObject({
+        host: upstreamHost,
+        'x-forwarded-proto': 'http',
+        'x-penghubung-consumer': 'app-reader',
+        'x-penghubung-contract': 'sandbox-direktori',
+        'x-caller-kept': 'yes',
+      });
+      expect(seen['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+      expect(seen['x-forwarded-host']).toBe(new URL(own.url).host);
+      for (const name of ['authorization', 'cookie', 'x-penghubung-partner', 'x-caller-hop']) expect(seen[name], name).toBeUndefined();
+      expect(res.headers['x-upstream-kept']).toBe('yes');
+      expect(res.headers['x-upstream-hop']).toBeUndefined();
+      expect(res.headers['keep-alive']).not.toBe('timeout=5');
+    } finally {
+      await own.close();
+      echo.closeAllConnections();
+      echo.close();
+    }
+  });
+});
+
 describe('refusals', () => {
   it('TOKEN_MISSING without a bearer token, also when the token is in the query string', async () => {
     expectProblem(await request(h.url).get('/sandbox/v1/perangkat-daerah'), 401, 'TOKEN_MISSING');

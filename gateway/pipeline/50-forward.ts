@@ -3,6 +3,7 @@ import { guardedCall, outcomeOfStatus, retryable } from '../resilience/index.ts'
 import { callAdapter } from './adapter-call.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
+import { hasRequestBody } from './forward-headers.ts';
 
 /** The upstream's concurrency cap (`upstream.maxConcurrent`): a slot held until the answer is over. */
 function takeSlot(ex: Exchange, ctx: PipelineContext): void {
@@ -23,9 +24,7 @@ function takeSlot(ex: Exchange, ctx: PipelineContext): void {
  */
 function repeatable(ex: Exchange): boolean {
   if (!retryable(ex.method, false)) return false;
-  if (ex.body !== undefined) return true;
-  const length = ex.req.headers['content-length'];
-  return ex.req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+  return ex.body !== undefined || !hasRequestBody(ex.req);
 }
 
 /**
