@@ -36,7 +36,7 @@ export interface GuardedCallOptions<T> {
  */
 export function guardedCall<T>(breaker: UpstreamBreaker, attempt: (info: AttemptInfo) => Promise<T>, options: GuardedCallOptions<T>): Promise<T> {
   const allowed = retryable(options.method, options.hasIdempotencyKey);
-  const policy: RetryPolicy = { ...defaultRetryPolicy, ...definedOnly(options.policy ?? {}) };
+  const policy = policyOf(options.policy);
   // A circuit that opened (or is probing) while we failed: the next attempt would be refused anyway.
   const mayRepeat = (): boolean => allowed && breaker.state === 'closed' && (options.repeatable?.() ?? true);
   return withRetries((info) => breaker.run(() => attempt(info), options.judge), {
@@ -51,6 +51,16 @@ export function guardedCall<T>(breaker: UpstreamBreaker, attempt: (info: Attempt
   });
 }
 
-function definedOnly(policy: Partial<RetryPolicy>): Partial<RetryPolicy> {
-  return Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== undefined)) as Partial<RetryPolicy>;
+// A contract's `resilience.retries` object lives as long as its routing table: merged once, not per call.
+const mergedPolicies = new WeakMap<Partial<RetryPolicy>, RetryPolicy>();
+
+function policyOf(overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
+  if (!overrides) return defaultRetryPolicy;
+  let policy = mergedPolicies.get(overrides);
+  if (!policy) {
+    const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)) as Partial<RetryPolicy>;
+    policy = { ...defaultRetryPolicy, ...defined };
+    mergedPolicies.set(overrides, policy);
+  }
+  return policy;
 }
