@@ -23,6 +23,8 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
   /** The upstream's status line arrived: the answer streams to the caller from here on. */
   private answering = false;
   private settled = false;
+  /** The caller's socket is full: the upstream connection is paused until it drains. */
+  private waitingForDrain = false;
   private readonly ex: Exchange;
   private readonly settle: Settle;
   private readonly upstreamName: string;
@@ -58,13 +60,14 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     if (this.settled) return controller.abort(new Error('attempt already settled'));
     const { ex } = this;
-    this.answering = true;
     ex.upstream.status = statusCode;
-    // From here the timeout is an idle timeout: an answer that keeps flowing may take its time.
-    this.timer.refresh();
     const res = ex.res;
+    // undici's parser already refused names and values node would not send (HPE_ errors below).
     const kept = callerResponseHeaders(headers);
     for (const name in kept) res.setHeader(name, kept[name]!);
+    this.answering = true;
+    // From here the timeout is an idle timeout: an answer that keeps flowing may take its time.
+    this.timer.refresh();
     if (statusMessage) res.writeHead(statusCode, statusMessage);
     else res.writeHead(statusCode);
   }
@@ -75,9 +78,13 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     this.timer.refresh();
     ex.bytesOut += chunk.length;
     ex.responseHash.update(chunk);
-    if (!ex.res.write(chunk)) {
+    if (!ex.res.write(chunk) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
       controller.pause();
-      ex.res.once('drain', () => controller.resume());
+      ex.res.once('drain', () => {
+        this.waitingForDrain = false;
+        controller.resume();
+      });
     }
   }
 
