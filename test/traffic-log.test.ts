@@ -102,3 +102,27 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('spool replay', () => {
+  it('sets an unreadable spool file aside and still replays the files behind it', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const pino = (await import('pino')).default;
+    const { TrafficLog } = await import('../gateway/traffic/traffic-log.ts');
+    const dataDir = tempDir('spool-');
+    const spoolDir = join(dataDir, 'spool', 'traffic');
+    mkdirSync(spoolDir, { recursive: true });
+    const row = (logId: string) => JSON.stringify({ logId, requestId: logId, at: new Date().toISOString(), listener: 'internal', method: 'GET', path: route, status: 200, totalMs: 1, bytesIn: 0, bytesOut: 2 });
+    writeFileSync(join(spoolDir, '000000000000001-1-000000.ndjson'), `${row('00000000-0000-4000-8000-000000000001')}\n{"logId": "cut off`);
+    writeFileSync(join(spoolDir, '000000000000002-1-000001.ndjson'), `${row('00000000-0000-4000-8000-000000000002')}\n`);
+    const inserted: unknown[][] = [];
+    const store = { query: async (_sql: string, params: unknown[][]) => { inserted.push(params[0]!); return []; } };
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const traffic = new TrafficLog(store as never, { batchSize: 100, flushMs: 1000, maxQueue: 1000, replaySeconds: 60 }, dataDir, log);
+    await traffic.replay();
+    expect(inserted).toEqual([['00000000-0000-4000-8000-000000000002']]);
+    expect(readdirSync(spoolDir).sort()).toEqual(['000000000000001-1-000000.ndjson.unreadable']);
+    expect(traffic.stats).toMatchObject({ replayed: 1, spoolFiles: 0 });
+    expect(lines.join('')).toContain('spooled traffic log file unreadable');
+  });
+});

@@ -116,7 +116,16 @@ export class TrafficLog {
   private async replaySpool(): Promise<void> {
     for (const file of this.spoolFiles()) {
       const path = join(this.spoolDir, file);
-      const rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TrafficRow);
+      let rows: TrafficRow[];
+      try {
+        rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TrafficRow);
+      } catch (error) {
+        // Written whole and renamed, a spool file is only unreadable after a disk fault or a hand
+        // edit. Set aside (kept for ops, not retried), it no longer blocks the files behind it.
+        renameSync(path, `${path}.unreadable`);
+        this.log.error({ err: (error as Error).message, file: `${file}.unreadable` }, 'spooled traffic log file unreadable; set aside');
+        continue;
+      }
       try {
         for (let i = 0; i < rows.length; i += this.options.batchSize) await this.insert(rows.slice(i, i + this.options.batchSize));
       } catch {
