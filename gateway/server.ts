@@ -89,7 +89,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await verifier.start();
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
-    const forwarder = new Forwarder(config.limits.bodyBytes);
+    const forwarder = new Forwarder(config.limits.bodyBytes, (name) => adapters.upstreamTls(name));
     const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours);
     const purge = setInterval(() => {
       idempotency.purgeExpired().catch((error: Error) => log.warn({ err: error.message }, 'expired idempotency keys not purged'));

@@ -32,7 +32,7 @@ describe('mutual TLS towards an upstream', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const secrets = fixtures('secret.txt');
     h = await startHarness({
-      contractDirs: [fixtures('contracts-catatan')],
+      contractDirs: [fixtures('contracts-catatan'), fixtures('contracts-catatan-passthrough')],
       clients: [{ clientId: 'app-catatan', secret: 'catatan-secret-0123456789', scopes: ['catatan.read'], consumer: { name: 'Catatan', department: 'Uji', clearance: 'publik' } }],
       upstreams: { 'catatan-upstream': { url: `https://127.0.0.1:${(upstream.address() as AddressInfo).port}`, credentials: { clientId: `file:${secrets}`, clientSecret: `file:${secrets}` }, tls: { cert: gatewayCert.certFile, key: gatewayCert.keyFile, ca: [pki.caFile] } } },
       config: { adapters: { directories: [fixtures('adapters')] } },
@@ -47,6 +47,14 @@ describe('mutual TLS towards an upstream', () => {
     const res = await fetch(`${h.url}/catatan/v1/catatan/c-1`, { headers: { authorization: `Bearer ${await h.token('app-catatan')}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: 'c-1', title: 'lewat mTLS' });
+    expect(seen).toContain('penghubung-gateway');
+  });
+
+  it('presents it on passthrough calls too, where the upstream\'s answer reaches the caller as it is', async () => {
+    seen.length = 0;
+    const res = await fetch(`${h.url}/catatan-langsung/v1/catatan/c-1`, { headers: { authorization: `Bearer ${await h.token('app-catatan')}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, result: { rid: 'c-1', judul: 'lewat mTLS' } });
     expect(seen).toContain('penghubung-gateway');
   });
 

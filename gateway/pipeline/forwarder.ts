@@ -6,6 +6,9 @@ import { tooLarge } from './body.ts';
 import type { Exchange } from './exchange.ts';
 import { callerResponseHeaders, hasRequestBody, upstreamRequestHeaders } from './forward-headers.ts';
 
+/** PEM material for mutual TLS towards an upstream. */
+interface UpstreamTls { cert: string; key: string; ca?: string[] }
+
 /** Settles one `forward` call: resolved once the answer reached the caller in full, rejected with a Problem. */
 interface Settle {
   resolve: () => void;
@@ -140,17 +143,22 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
 export class Forwarder {
   private readonly pools = new Map<string, Pool>();
   private readonly bodyLimit: number;
+  private readonly tlsFor: (upstreamName: string) => UpstreamTls | undefined;
 
-  constructor(bodyLimit: number) {
+  /** `tlsFor`: the gateway's client certificate towards an upstream (`upstreams.<name>.tls`), if any. */
+  constructor(bodyLimit: number, tlsFor: (upstreamName: string) => UpstreamTls | undefined = () => undefined) {
     this.bodyLimit = bodyLimit;
+    this.tlsFor = tlsFor;
   }
 
-  private poolFor(upstream: URL): Pool {
-    let pool = this.pools.get(upstream.origin);
+  private poolFor(upstream: URL, upstreamName: string): Pool {
+    const key = `${upstreamName} ${upstream.origin}`;
+    let pool = this.pools.get(key);
     if (!pool) {
+      const tls = upstream.protocol === 'https:' ? this.tlsFor(upstreamName) : undefined;
       // The gateway's own timer decides (the contract's timeout, an idle timeout once answering).
-      pool = new Pool(upstream.origin, { connections: 256, headersTimeout: 0, bodyTimeout: 0 });
-      this.pools.set(upstream.origin, pool);
+      pool = new Pool(upstream.origin, { connections: 256, headersTimeout: 0, bodyTimeout: 0, ...(tls ? { connect: tls } : {}) });
+      this.pools.set(key, pool);
     }
     return pool;
   }
@@ -175,7 +183,7 @@ export class Forwarder {
       const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
       const sendsReadBody = ex.body !== undefined;
       try {
-        this.poolFor(upstream).dispatch({
+        this.poolFor(upstream, route.contract.upstream!.name).dispatch({
           path: (rest === '/' ? base || '/' : base + rest) + ex.search,
           method: ex.method as Dispatcher.HttpMethod,
           headers: upstreamRequestHeaders(ex, upstream, sendsReadBody),
