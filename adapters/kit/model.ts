@@ -52,6 +52,9 @@ export function connectTimeoutFor(timeoutMs: number): number {
   return Math.max(250, Math.min(10_000, Math.floor(timeoutMs / 2)));
 }
 
+/** Mutual TLS towards an upstream: the gateway's client certificate and key, extra CAs (PEM contents). */
+export interface UpstreamTls { cert: string; key: string; ca?: string[] }
+
 export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** What the PD application gets back: JSON in the canonical shape of the contract. */

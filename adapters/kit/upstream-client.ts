@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
-import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming } from './model.ts';
+import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
 export interface UpstreamClientOptions {
@@ -13,7 +13,7 @@ export interface UpstreamClientOptions {
   maxResponseBytes?: number;
   connections?: number;
   /** Mutual TLS towards the upstream: the gateway's client certificate and key, extra CAs (PEM). */
-  tls?: { cert: string; key: string; ca?: string[] };
+  tls?: UpstreamTls;
   /** The upstream's circuit breaker and retry policy (from the contract); none in unit tests. */
   guard?: { breaker: UpstreamBreaker; retries?: Partial<RetryPolicy> };
 }

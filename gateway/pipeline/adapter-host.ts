@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { describeAdapters, type AdapterDescriptor, type DiscoveredAdapter } from '../../adapters/index.ts';
 import { Credentials } from '../../adapters/kit/credentials.ts';
-import type { AdapterInstance, PublicRoute } from '../../adapters/kit/model.ts';
+import type { AdapterInstance, PublicRoute, UpstreamTls } from '../../adapters/kit/model.ts';
 import { UpstreamClient } from '../../adapters/kit/upstream-client.ts';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
@@ -79,7 +79,7 @@ export class AdapterHost {
    * when an instance is made: a renewed certificate applies when the contract is re-applied or
    * the gateway restarts.
    */
-  upstreamTls(upstreamName: string): { cert: string; key: string; ca?: string[] } | undefined {
+  upstreamTls(upstreamName: string): UpstreamTls | undefined {
     const files = this.config.upstreams[upstreamName]?.tls;
     if (!files) return undefined;
     return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), ...(files.ca ? { ca: files.ca.map((f) => readFileSync(f, 'utf8')) } : {}) };

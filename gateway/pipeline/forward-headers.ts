@@ -16,25 +16,29 @@ const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'trans
 const keptAtGateway = new Set(['host', 'authorization', 'cookie', 'proxy-authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port']);
 const gatewayPrefix = 'x-penghubung-';
 
-/** Header names the `connection` header lists are hop-by-hop for that message too. */
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined {
-  const listed = headers.connection;
-  if (!listed) return undefined;
-  return new Set(listed.split(',').map((token) => token.trim().toLowerCase()));
+/**
+ * A message's end-to-end headers: all but the hop-by-hop ones, those its `connection` header
+ * names, and those `skip` keeps back.
+ */
+function endToEnd(headers: IncomingHttpHeaders, skip?: (name: string) => boolean): Record<string, string | string[]> {
+  const listed = headers.connection ? new Set(headers.connection.split(',').map((token) => token.trim().toLowerCase())) : undefined;
+  const kept: Record<string, string | string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || hopByHop.has(name) || listed?.has(name) || skip?.(name)) continue;
+    kept[name] = value;
+  }
+  return kept;
 }
+
+const keptFromUpstream = (name: string) => keptAtGateway.has(name) || name.startsWith(gatewayPrefix);
+// The body was read for validation: the gateway sends those bytes, and undici their length.
+const keptFromUpstreamWithReadBody = (name: string) => keptFromUpstream(name) || name === 'content-length';
 
 /** The headers the upstream gets: the caller's end-to-end headers and the gateway's own. */
 export function upstreamRequestHeaders(ex: Exchange, upstream: URL, sendsReadBody: boolean): Record<string, string | string[]> {
   const incoming = ex.req.headers;
-  const listed = connectionTokens(incoming);
-  const headers: Record<string, string | string[]> = {};
-  for (const name in incoming) {
-    const value = incoming[name];
-    if (value === undefined || hopByHop.has(name) || keptAtGateway.has(name) || name.startsWith(gatewayPrefix) || listed?.has(name)) continue;
-    // The body was read for validation: the gateway sends those bytes, and their length.
-    if (sendsReadBody && name === 'content-length') continue;
-    headers[name] = value;
-  }
+  const headers = endToEnd(incoming, sendsReadBody ? keptFromUpstreamWithReadBody : keptFromUpstream);
   headers.host = upstream.host;
   headers['x-forwarded-for'] = ex.clientAddress;
   headers['x-forwarded-proto'] = (ex.req.socket as TLSSocket).encrypted ? 'https' : 'http';
@@ -50,14 +54,7 @@ export function upstreamRequestHeaders(ex: Exchange, upstream: URL, sendsReadBod
 
 /** The upstream's answer headers the caller gets: all but the hop-by-hop ones (Node frames the body itself). */
 export function callerResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const listed = connectionTokens(headers);
-  const kept: OutgoingHttpHeaders = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || hopByHop.has(name) || listed?.has(name)) continue;
-    kept[name] = value;
-  }
-  return kept;
+  return endToEnd(headers);
 }
 
 /** Whether the caller sends a body: one announced by length or by chunked framing. */

@@ -1,13 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { connectErrorCodes } from '../../adapters/kit/model.ts';
+import { connectErrorCodes, type UpstreamTls } from '../../adapters/kit/model.ts';
 import { Problem } from '../errors/problem.ts';
 import { tooLarge } from './body.ts';
 import type { Exchange } from './exchange.ts';
 import { callerResponseHeaders, hasRequestBody, upstreamRequestHeaders } from './forward-headers.ts';
-
-/** PEM material for mutual TLS towards an upstream. */
-interface UpstreamTls { cert: string; key: string; ca?: string[] }
 
 /** Settles one `forward` call: resolved once the answer reached the caller in full, rejected with a Problem. */
 interface Settle {

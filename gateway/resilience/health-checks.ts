@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { Client } from 'undici';
 import { defaultUnhealthyThreshold, type BreakerSettings, type BreakerState, type Breakers, type UpstreamBreaker } from './breakers.ts';
 import { outcomeOfStatus } from './outcomes.ts';
+import type { UpstreamTls } from '../../adapters/kit/model.ts';
 
 /** One upstream's active health check. */
 export interface HealthCheckTarget {
@@ -22,7 +23,7 @@ export interface HealthCheckTarget {
   /** The contract's `resilience.breaker`, used if the probe is the first to need the breaker (else the first settings would be the defaults). */
   breaker?: Partial<BreakerSettings>;
   /** Mutual TLS towards the upstream (PEM contents), as the adapters' clients use it. */
-  tls?: { cert: string; key: string; ca?: string[] };
+  tls?: UpstreamTls;
 }
 
 /** One health check, for `/readyz` detail and the admin API. */
