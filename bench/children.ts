@@ -68,8 +68,8 @@ export function killAllNow(): void {
  * line of JSON it prints on stdout. The IPC channel lets the helper exit when the bench dies, and
  * lets the bench ask it questions.
  */
-export async function forkHelper<Hello>(name: string, script: string, args: string[], timeoutMs = 60_000, env?: Record<string, string>): Promise<{ child: Child; hello: Hello }> {
-  const proc = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [], ...(env ? { env: { ...process.env, ...env } } : {}) });
+export async function forkHelper<Hello>(name: string, script: string, args: string[], timeoutMs = 60_000, runtime?: DeployedRuntime): Promise<{ child: Child; hello: Hello }> {
+  const proc = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: runtime?.nodeFlags ?? [], ...(runtime ? { env: { ...process.env, ...runtime.env } } : {}) });
   const child = track(name, proc);
   const lines = createInterface({ input: proc.stdout! });
   try {
@@ -149,15 +149,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** How the gateway's node is started in production: its environment and its own command-line flags. */
+export interface DeployedRuntime {
+  env: Record<string, string>;
+  /** The flags of `ExecStart=` between the node binary and the script (V8 flags NODE_OPTIONS refuses). */
+  nodeFlags: string[];
+}
+
 /**
- * The `Environment=` lines of the systemd unit the gateway is deployed with, so the bench measures
- * the gateway as it runs in production (malloc settings change its resident memory).
+ * The `Environment=` lines and the node flags of `ExecStart=` in the systemd unit the gateway is
+ * deployed with, so the bench measures the gateway as it runs in production (malloc and V8 heap
+ * settings change its resident memory).
  */
-export function deployedEnvironment(unitFile: string): Record<string, string> {
-  const env: Record<string, string> = {};
+export function deployedRuntime(unitFile: string): DeployedRuntime {
+  const runtime: DeployedRuntime = { env: {}, nodeFlags: [] };
   for (const line of readFileSync(unitFile, 'utf8').split('\n')) {
     const setting = /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (setting) env[setting[1]!] = setting[2]!;
+    if (setting) runtime.env[setting[1]!] = setting[2]!;
+    const start = /^ExecStart=\S+\s+(.*)$/.exec(line.trim());
+    if (start) runtime.nodeFlags = start[1]!.split(/\s+/).filter((word, i, words) => word.startsWith('--') && words.slice(0, i).every((w) => w.startsWith('--')));
   }
-  return env;
+  return runtime;
 }

@@ -7,7 +7,7 @@
 //                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
 //                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
-//                     [--no-deployed-env]   (start the gateway without the Environment= lines of deploy/penghubung.service)
+//                     [--no-deployed-env]   (start the gateway without the Environment= lines and node flags of deploy/penghubung.service)
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { demoAudience } from '../gateway/demo/profile.ts';
 import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
-import { ask, deployedEnvironment, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
+import { ask, deployedRuntime, forkHelper, freePort, killAllNow, stopAll } from './children.ts';
 import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
@@ -64,7 +64,7 @@ const settings: LoadSettings = {
 const wanted = new Set(args.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
 for (const key of wanted) if (!allScenarios.includes(key as ScenarioKey)) throw new Error(`unknown scenario ${key}; known: ${allScenarios.join(', ')}`);
 
-const gatewayEnvironment = args['no-deployed-env'] ? {} : deployedEnvironment(here('../deploy/penghubung.service'));
+const gatewayRuntime = args['no-deployed-env'] ? { env: {}, nodeFlags: [] } : deployedRuntime(here('../deploy/penghubung.service'));
 const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
 let stopping = false;
 // Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
@@ -248,7 +248,7 @@ async function startGatewayProcess(issuer: string, upstreams: Record<string, { u
   const started = await forkHelper<GatewayHello>('gateway', here('./gateway-process.ts'), [
     '--issuer', issuer, '--upstreams', JSON.stringify(upstreams), '--data-dir', join(work, 'gateway-data'), '--log-level', args['log-level'], '--log-file', logFile,
     ...(args['store-url'] ? ['--store-url', args['store-url']] : []),
-  ], 120_000, gatewayEnvironment);
+  ], 120_000, gatewayRuntime);
   return { ...started, logFile };
 }
 
@@ -261,8 +261,8 @@ function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Recor
   if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the proxy options the gateway used before its undici forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
   if (gateway) {
     notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in a worker thread of the gateway process, so in its CPU and memory) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
-    const env = Object.entries(gatewayEnvironment).map(([name, value]) => `\`${name}=${value}\``).join(', ');
-    notes.push(`gateway environment: ${env ? `${env}, as deploy/penghubung.service sets it` : 'none of deploy/penghubung.service (`--no-deployed-env`)'}`);
+    const deployed = [...Object.entries(gatewayRuntime.env).map(([name, value]) => `\`${name}=${value}\``), ...gatewayRuntime.nodeFlags.map((flag) => `\`node ${flag}\``)].join(', ');
+    notes.push(`gateway environment: ${deployed ? `${deployed}, as deploy/penghubung.service sets it` : 'none of deploy/penghubung.service (`--no-deployed-env`)'}`);
     notes.push(`gateway log level: \`${gateway.logLevel}\` (${gateway.logLevel === 'info' ? 'as in production: one access-log line per exchange' : 'not the production level'}), through pino's asynchronous destination to a file in the temp dir`);
     notes.push('passthrough row: `GET /sandbox/v1/perangkat-daerah/2.16`: token check (cached after the first call), routing, rate limit, path parameter validation, circuit breaker, forward, traffic-log row, access-log line; full pipeline row adds reading the body and JSON-schema validation (ajv) of the letter; adapter row: `GET ' + adapterPath + '`, the BKN adapter (NIP check, two upstream tokens from its cache, undici pool, breaker, mapping of the SIASN answer to the canonical JSON)');
   }
