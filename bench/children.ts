@@ -167,7 +167,11 @@ export function deployedRuntime(unitFile: string): DeployedRuntime {
     const setting = /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
     if (setting) runtime.env[setting[1]!] = setting[2]!;
     const start = /^ExecStart=\S+\s+(.*)$/.exec(line.trim());
-    if (start) runtime.nodeFlags = start[1]!.split(/\s+/).filter((word, i, words) => word.startsWith('--') && words.slice(0, i).every((w) => w.startsWith('--')));
+    if (start) {
+      const words = start[1]!.split(/\s+/);
+      const script = words.findIndex((word) => !word.startsWith('--'));
+      runtime.nodeFlags = script < 0 ? words : words.slice(0, script);
+    }
   }
   return runtime;
 }
