@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
 import {
-  breakerSnapshot, breakerState, requestIds, send, sendSpaced, startChaosUpstream, trafficCounts, trafficOutcomes, writeChaosContract,
-  type ChaosUpstream, type Outcome,
+  breakerSnapshot, breakerState, requestIds, send, sendSpaced, startChaosUpstream, startUnreachableUpstream, trafficCounts, trafficOutcomes, writeChaosContract,
+  type ChaosUpstream, type Outcome, type UnreachableUpstream,
 } from './support/chaos.ts';
 
 /** Every chaos contract's timeout, and what an answer may take beyond it (generous, for busy CI machines). */
@@ -49,12 +49,15 @@ describe('chaos: misbehaving upstreams', () => {
   let writer: string;
   const scratch: string[] = [];
   const up: Record<'killed' | 'slow' | 'stall' | 'flap' | 'garbage' | 'adapter', ChaosUpstream> = {} as never;
+  let unreachable: UnreachableUpstream;
 
   beforeAll(async () => {
     for (const name of ['killed', 'slow', 'stall', 'flap', 'garbage', 'adapter'] as const) up[name] = await startChaosUpstream();
+    unreachable = await startUnreachableUpstream();
     const contracts = tempDir('chaos-contracts-');
     scratch.push(contracts);
     writeChaosContract(contracts, { name: 'chaos-killed', upstreamUrl: up.killed.url, timeoutMs, rate: unlimited, breaker: { volumeThreshold: 5, errorThresholdPercentage: 50, resetTimeoutMs: 500 } });
+    writeChaosContract(contracts, { name: 'chaos-unreachable', upstreamUrl: unreachable.url, timeoutMs, rate: unlimited, breaker: { volumeThreshold: 1000 } });
     writeChaosContract(contracts, { name: 'chaos-slow', upstreamUrl: up.slow.url, timeoutMs, rate: unlimited });
     writeChaosContract(contracts, { name: 'chaos-stall', upstreamUrl: up.stall.url, timeoutMs, rate: unlimited, breaker: { volumeThreshold: 1000 } });
     writeChaosContract(contracts, { name: 'chaos-flap', upstreamUrl: up.flap.url, timeoutMs, rate: unlimited, breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 400, rollingCountMs: 5000 } });
@@ -84,6 +87,7 @@ describe('chaos: misbehaving upstreams', () => {
   afterAll(async () => {
     await h?.close();
     for (const upstream of Object.values(up)) await upstream?.close();
+    await unreachable?.close();
     for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -111,6 +115,32 @@ describe('chaos: misbehaving upstreams', () => {
     expect(await loggedOtherwise(h, [...outcomes, ...tail])).toEqual([]);
   });
 
+  /*
+   * A dropped uplink refuses nothing: the upstream's address simply never answers. The forwarder
+   * gives up connecting at half the contract's timeout (connectTimeoutFor), so the failure is known
+   * to have sent nothing: a 502 rather than a 504 whose outcome is unknown, and the idempotency key
+   * of a POST is given back, so the caller's retry with the same key is carried out, not answered
+   * with a replay of the failure.
+   */
+  it('upstream unreachable (connection attempts never answered): a 502 at the connect timeout, before the contract timeout; a POST with an Idempotency-Key can be sent again with it', async () => {
+    const getIds = requestIds('unreachable-get', 4);
+    const gets = await sendSpaced(h.url, getIds.map((id) => ({ id, path: `/chaos-unreachable/v1/items/${id}`, token: reader })), 20);
+    const post = (id: string) => ({ id, path: '/chaos-unreachable/v1/items', method: 'POST' as const, token: writer, body: { text: 'laporan warga' }, headers: { 'idempotency-key': 'unreachable-key-1' } });
+    const first = await send(h.url, post('unreachable-post-000'));
+    const again = await send(h.url, post('unreachable-post-001'));
+
+    const outcomes = [...gets, first, again];
+    expect(lateOrUnanswered(outcomes)).toEqual([]);
+    for (const attempt of [first, again]) {
+      expect({ status: statusAndCode(attempt), replayed: attempt.headers['idempotent-replayed'] }).toEqual({ status: '502 UPSTREAM_UNAVAILABLE', replayed: undefined });
+      expect(attempt.ms, 'a connection that never comes fails at the connect timeout, not at the contract timeout').toBeLessThan(timeoutMs);
+    }
+    // A GET may be tried again within the contract's timeout, and the retry then runs out of it.
+    expect(gets.map(statusAndCode).filter((s) => s !== '502 UPSTREAM_UNAVAILABLE' && s !== '504 UPSTREAM_TIMEOUT')).toEqual([]);
+    expect(await notLoggedOnce(h, outcomes.map((o) => o.id))).toEqual([]);
+    expect(await loggedOtherwise(h, outcomes)).toEqual([]);
+  });
+
   it('upstream slower than the timeout: every request answered 504 at the timeout, none left waiting for the upstream; a POST is sent once', async () => {
     up.slow.delayMs = 2500;
     const getIds = requestIds('slow-get', 20);
@@ -130,8 +160,8 @@ describe('chaos: misbehaving upstreams', () => {
     expect(await loggedOtherwise(h, outcomes)).toEqual([]);
   });
 
-  // FAILS until the gateway is fixed: the forwarder clears its timeout once the status line is
-  // in (Forwarder.onProxyRes), and nothing else bounds the body, so the caller waits for ever.
+  // Once the status line is in, the contract's timeout bounds each silence of the body (an idle
+  // timeout), so a body that stops flowing cannot hold the caller for ever.
   it('upstream stalling after the status line: the caller\'s connection is cut at the timeout, not left waiting for the rest of the body', async () => {
     up.stall.fault = 'stall-body';
     const ids = requestIds('stall', 5);
@@ -218,8 +248,8 @@ describe('chaos: misbehaving upstreams', () => {
     expect(await notLoggedOnce(h, ids)).toEqual([]);
   });
 
-  // FAILS until the gateway is fixed: the forwarder cuts the caller's connection without saying
-  // why on the exchange, so `record` files the upstream's fault as the caller's (499 CLIENT_CLOSED).
+  // The forwarder names the upstream's fault on the exchange before it cuts the caller's
+  // connection, or `record` would file the cut as the caller closing (499 CLIENT_CLOSED).
   it('logs a body the upstream cut short as an upstream fault, not as the caller closing', async () => {
     up.garbage.fault = 'truncated';
     const ids = requestIds('truncated-logged', 3);
@@ -230,9 +260,9 @@ describe('chaos: misbehaving upstreams', () => {
     expect(blamingTheCaller, 'traffic-log rows that file the upstream cutting its answer short as CLIENT_CLOSED (or as no fault)').toEqual([]);
   });
 
-  // FAILS until the gateway is fixed: the passthrough breaker judges the call when the status
-  // line arrives; a cut afterwards is never reported to it. docs/resilience.md: "A failure is a
-  // refused or dropped connection, a timeout, an unreadable answer, or a 5xx answer".
+  // The breaker judges the whole answer, not its status line: a body cut short after a 200 is a
+  // failure (docs/resilience.md: "A failure is a refused or dropped connection, a timeout, an
+  // unreadable answer, or a 5xx answer").
   it('counts answers the upstream cut short against its breaker', async () => {
     up.garbage.fault = 'truncated';
     const before = await breakerSnapshot(h, 'chaos-garbage');

@@ -41,12 +41,11 @@ export interface UpstreamTiming {
   connectFailed?: boolean;
 }
 
-/** Connection errors that mean no byte of the request left the gateway. */
 /**
  * How long to wait for a connection, within a request's `timeoutMs`: half of it, between 250 ms
  * and 10 s. A dropped uplink (packets lost, nothing refused) thus fails as a connect timeout,
  * known to have sent nothing and safe to try again, rather than as a request timeout, whose
- * outcome is unknown.
+ * outcome is unknown. Enforced by `upstreamConnector` (connector.ts).
  */
 export function connectTimeoutFor(timeoutMs: number): number {
   return Math.max(250, Math.min(10_000, Math.floor(timeoutMs / 2)));
@@ -55,6 +54,7 @@ export function connectTimeoutFor(timeoutMs: number): number {
 /** Mutual TLS towards an upstream: the gateway's client certificate and key, extra CAs (PEM contents). */
 export interface UpstreamTls { cert: string; key: string; ca?: string[] }
 
+/** Connection errors that mean no byte of the request left the gateway. */
 export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** What the PD application gets back: JSON in the canonical shape of the contract. */

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
-import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
+import { upstreamConnector } from './connector.ts';
+import { connectErrorCodes, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
 export interface UpstreamClientOptions {
@@ -59,7 +60,7 @@ export class UpstreamClient {
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      connect: { timeout: connectTimeoutFor(options.timeoutMs), ...(options.tls ? { cert: options.tls.cert, key: options.tls.key, ...(options.tls.ca ? { ca: options.tls.ca } : {}) } : {}) },
+      connect: upstreamConnector(options.timeoutMs, options.tls),
     });
     this.basePath = base.pathname.replace(/\/$/, '');
     this.system = options.system;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { upstreamConnector } from '../../adapters/kit/connector.ts';
 import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamTiming } from '../../adapters/kit/model.ts';
 import { Problem } from '../errors/problem.ts';
 import type { AdapterHost } from '../pipeline/adapter-host.ts';
@@ -70,14 +71,14 @@ async function viaAdapter(delivery: Delivery, route: Route, deps: SenderDeps): P
   }
 }
 
-/** Keep-alive agents of one worker's passthrough deliveries, by connect timeout (see `connectTimeoutFor`). */
+/** Keep-alive agents of one worker's passthrough deliveries, by connect timeout (`connectTimeoutFor`). */
 export class DeliveryAgents {
   private readonly agents = new Map<number, Agent>();
 
   for(timeoutMs: number): Agent {
     const connectMs = connectTimeoutFor(timeoutMs);
     let agent = this.agents.get(connectMs);
-    if (!agent) this.agents.set(connectMs, (agent = new Agent({ connect: { timeout: connectMs } })));
+    if (!agent) this.agents.set(connectMs, (agent = new Agent({ connect: upstreamConnector(timeoutMs) })));
     return agent;
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import { connectErrorCodes, type UpstreamTls } from '../../adapters/kit/model.ts';
+import { upstreamConnector } from '../../adapters/kit/connector.ts';
+import { connectErrorCodes, connectTimeoutFor, type UpstreamTls } from '../../adapters/kit/model.ts';
 import { Problem } from '../errors/problem.ts';
 import { tooLarge } from './body.ts';
 import type { Exchange } from './exchange.ts';
@@ -148,13 +149,19 @@ export class Forwarder {
     this.tlsFor = tlsFor;
   }
 
-  private poolFor(upstream: URL, upstreamName: string): Pool {
-    const key = `${upstreamName} ${upstream.origin}`;
+  /**
+   * One pool per upstream origin and connect timeout (`upstreamConnector`, as the adapters and the
+   * delivery worker connect): an address that never answers (a dropped uplink) fails as a connect
+   * error, known to have sent nothing, before the contract's timeout would make its outcome unknown.
+   */
+  private poolFor(upstream: URL, upstreamName: string, contractTimeoutMs: number): Pool {
+    const connectMs = connectTimeoutFor(contractTimeoutMs);
+    const key = `${upstreamName} ${upstream.origin} ${connectMs}`;
     let pool = this.pools.get(key);
     if (!pool) {
       const tls = upstream.protocol === 'https:' ? this.tlsFor(upstreamName) : undefined;
-      // The gateway's own timer decides (the contract's timeout, an idle timeout once answering).
-      pool = new Pool(upstream.origin, { connections: 256, headersTimeout: 0, bodyTimeout: 0, ...(tls ? { connect: tls } : {}) });
+      // The gateway's own timer decides the rest (the contract's timeout, an idle timeout once answering).
+      pool = new Pool(upstream.origin, { connections: 256, headersTimeout: 0, bodyTimeout: 0, connect: upstreamConnector(contractTimeoutMs, tls) });
       this.pools.set(key, pool);
     }
     return pool;
@@ -180,7 +187,7 @@ export class Forwarder {
       const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
       const sendsReadBody = ex.body !== undefined;
       try {
-        this.poolFor(upstream, route.contract.upstream!.name).dispatch({
+        this.poolFor(upstream, route.contract.upstream!.name, route.contract.timeoutMs).dispatch({
           path: (rest === '/' ? base || '/' : base + rest) + ex.search,
           method: ex.method as Dispatcher.HttpMethod,
           headers: upstreamRequestHeaders(ex, upstream, sendsReadBody),

@@ -9,14 +9,17 @@
  *   up.flap(3, 4, 'status-503');        // fail 3 of every 4 requests
  *   await up.kill(); await up.restart(); // gone (connections destroyed), back on the same port
  *   up.sideEffects                      // bodies of the POSTs it acted on
+ *   const gone = await startUnreachableUpstream(); // connection attempts never answered
  *
  * Loopback only. Every server a test starts must be closed by it (`close()`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import type { Harness } from './harness.ts';
 
 /** How the upstream answers a request. */
@@ -194,6 +197,48 @@ export async function startChaosUpstream(): Promise<ChaosUpstream> {
     close: stop,
   };
   return upstream;
+}
+
+/** An address whose connection attempts get no answer at all, as when a region's uplink drops. */
+export interface UnreachableUpstream {
+  /** Base URL with the `/api` path a contract's `upstream.url` takes. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+// The listening socket lives in a worker whose event loop is then blocked, so nothing accepts:
+// once the two held connections fill its accept queue (backlog 1), the kernel drops every further
+// SYN, and a client's connect waits for its own timeout. No packet leaves the loopback interface.
+const unacceptingListener = `
+const { parentPort, workerData } = require('node:worker_threads');
+const server = require('node:net').createServer();
+server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+  parentPort.postMessage(server.address().port);
+  Atomics.wait(new Int32Array(workerData), 0, 0);
+});`;
+
+export async function startUnreachableUpstream(): Promise<UnreachableUpstream> {
+  const release = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(unacceptingListener, { eval: true, workerData: release.buffer });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const held: Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    held.push(socket);
+  }
+  return {
+    url: `http://127.0.0.1:${port}/api`,
+    async close() {
+      for (const socket of held) socket.destroy();
+      Atomics.store(release, 0, 1);
+      Atomics.notify(release, 0);
+      await worker.terminate();
+    },
+  };
 }
 
 /** One request of a chaos run, as the client saw it. */
