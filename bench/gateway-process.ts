@@ -10,7 +10,8 @@
 //   [--log-level info] [--log-file F] [--store-url postgres://...]` (PostgreSQL instead of the embedded store)
 // Prints {"pid", "url", "admin", "store"} as one JSON line once ready. Over IPC,
 // {"type": "reset"} starts a measurement window and {"type": "stats"} answers with the traffic
-// log's counters, its longest queue, the event-loop delay seen since the reset and the memory;
+// log's counters, its longest queue, the event-loop delay seen since the reset, the gateway's own
+// time per exchange in the window (from the traffic log: total less upstream) and the memory;
 // {"type": "gc"} runs a full garbage collection first when node runs with --expose-gc.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -53,6 +54,7 @@ await gateway.registry.refresh();
 const resolutionMs = 10;
 const loop = monitorEventLoopDelay({ resolution: resolutionMs });
 loop.enable();
+let windowStart = new Date();
 let writtenAtReset = 0;
 let spooledAtReset = 0;
 // The traffic-log queue between two batches, at its longest: bounded, and emptied at peak load?
@@ -60,8 +62,27 @@ let longestQueue = 0;
 const queueWatch = setInterval(() => (longestQueue = Math.max(longestQueue, gateway.traffic.stats.queued)), 5);
 queueWatch.unref();
 const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - resolutionMs);
-process.on('message', (message: { type?: string }) => {
+
+/**
+ * The time each exchange of the window spent in the gateway once node handed it the request
+ * (the traffic log's total_ms less upstream_ms): its own work and waits, without the time the
+ * request waited in the kernel or behind other work before it was read.
+ */
+async function ownTime(): Promise<{ ownP50Ms: number; ownP99Ms: number; upstreamP99Ms: number }> {
+  await gateway.traffic.flush();
+  const own = 'total_ms - coalesce(upstream_ms, 0)';
+  const [row] = await gateway.store.query<{ p50: number | null; p99: number | null; upstream: number | null }>(
+    `select percentile_cont(0.5) within group (order by ${own}) as p50, percentile_cont(0.99) within group (order by ${own}) as p99,
+       percentile_cont(0.99) within group (order by upstream_ms) as upstream from traffic_log where at >= $1`,
+    [windowStart.toISOString()],
+  );
+  const figure = (value: number | null | undefined) => Number(value ?? Number.NaN);
+  return { ownP50Ms: figure(row?.p50), ownP99Ms: figure(row?.p99), upstreamP99Ms: figure(row?.upstream) };
+}
+
+process.on('message', async (message: { type?: string }) => {
   if (message?.type === 'reset') {
+    windowStart = new Date();
     loop.reset();
     writtenAtReset = gateway.traffic.stats.written;
     spooledAtReset = gateway.traffic.stats.spooled;
@@ -72,9 +93,12 @@ process.on('message', (message: { type?: string }) => {
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.({ ok: typeof (globalThis as { gc?: () => void }).gc === 'function' });
   } else if (message?.type === 'stats') {
+    // Read before ownTime() flushes the traffic log's queue.
+    const window = { trafficRowsWritten: gateway.traffic.stats.written - writtenAtReset, trafficRowsSpooled: gateway.traffic.stats.spooled - spooledAtReset, longestQueue, queueLimit: config.trafficLog.maxQueue, loopDelayP50Ms: ms(loop.percentile(50)), loopDelayP99Ms: ms(loop.percentile(99)), loopDelayMaxMs: ms(loop.max) };
+    const own = await ownTime();
     process.send?.({
       traffic: { ...gateway.traffic.stats },
-      window: { trafficRowsWritten: gateway.traffic.stats.written - writtenAtReset, trafficRowsSpooled: gateway.traffic.stats.spooled - spooledAtReset, longestQueue, queueLimit: config.trafficLog.maxQueue, loopDelayP50Ms: ms(loop.percentile(50)), loopDelayP99Ms: ms(loop.percentile(99)), loopDelayMaxMs: ms(loop.max) },
+      window: { ...window, ...own },
       memory: Object.fromEntries(Object.entries(process.memoryUsage()).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)])),
       // Where the main isolate's heap is (MiB committed / used per space): new space is sized for speed, old space for what lives.
       heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, `${Math.round(space.physical_space_size / 2 ** 20)}/${Math.round(space.space_used_size / 2 ** 20)}`])),

@@ -53,6 +53,8 @@ export interface Measurement {
   /** Resident memory of the proxy process, highest reading over the measured run (every 200 ms). */
   proxyRssMiB: number;
   observed?: Record<string, number>;
+  /** Paced runs: how late the generator sent its requests, p99 (LoadResult.sendLateP99Ms). */
+  sendLateP99Ms?: number;
   /** With several rounds: lowest and highest proxy CPU µs/req of the rounds. */
   cpuRange?: [number, number];
   /** With several rounds: every round, in the order run (for ratios taken round by round). */
@@ -181,5 +183,6 @@ export async function measure(scenario: Scenario, settings: LoadSettings, stoppi
     otherCores: Math.max(0, machine - proxy - (scenario.proxyPid === scenario.upstreamPid ? 0 : upstream) - loadgen.user - loadgen.system) / 1e6 / wall,
     proxyRssMiB: proxyRss,
     ...(observed ? { observed } : {}),
+    ...(result.sendLateP99Ms === undefined ? {} : { sendLateP99Ms: result.sendLateP99Ms }),
   };
 }

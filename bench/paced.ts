@@ -10,6 +10,12 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /**
+   * Paced runs: the p99 of how late the generator sent a request after its due time (its timer
+   * woke late: its own garbage collection, or no core free for it). Every answer's latency
+   * includes this; it is the instrument's share, not the target's.
+   */
+  sendLateP99Ms?: number;
 }
 
 export interface PacedTarget {
@@ -36,6 +42,7 @@ export async function pacedLoad(target: PacedTarget, rate: number, seconds: numb
   const total = Math.round(rate * seconds);
   const start = performance.now();
   const inFlight = new Set<Promise<void>>();
+  const late = new Float64Array(total);
   let sent = 0;
 
   const send = (due: number) => {
@@ -60,11 +67,17 @@ export async function pacedLoad(target: PacedTarget, rate: number, seconds: numb
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
-    for (; sent < due; sent++) send(start + (sent / rate) * 1000);
+    for (; sent < due; sent++) {
+      const dueAt = start + (sent / rate) * 1000;
+      late[sent] = now - dueAt;
+      send(dueAt);
+    }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   while (inFlight.size > 0) await Promise.all([...inFlight]);
   result.duration = (performance.now() - start) / 1000;
+  late.sort();
+  result.sendLateP99Ms = Math.max(0, late[Math.max(0, Math.ceil(0.99 * total) - 1)] ?? 0);
   await pool.close();
   return result;
 }

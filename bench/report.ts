@@ -62,10 +62,10 @@ export function table(measurements: Measurement[]): string {
 export function observedTable(measurements: Measurement[]): string {
   const rows = measurements.filter((m) => m.observed).map((m) => {
     const o = m.observed!;
-    return `| ${m.scenario.label} | ${fixed(o.loopDelayP50Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayP99Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayMaxMs ?? Number.NaN, 1)} | ${o.trafficRowsWritten ?? 'n/a'} / ${m.requests} | ${o.longestQueue ?? 'n/a'} / ${o.queueLimit ?? 'n/a'} | ${o.trafficRowsSpooled ?? 'n/a'} |`;
+    return `| ${m.scenario.label} | ${fixed(o.ownP50Ms ?? Number.NaN, 2)} | ${fixed(o.ownP99Ms ?? Number.NaN, 2)} | ${fixed(o.loopDelayP50Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayP99Ms ?? Number.NaN, 1)} | ${fixed(o.loopDelayMaxMs ?? Number.NaN, 1)} | ${o.trafficRowsWritten ?? 'n/a'} / ${m.requests} | ${o.longestQueue ?? 'n/a'} / ${o.queueLimit ?? 'n/a'} | ${o.trafficRowsSpooled ?? 'n/a'} |`;
   });
   if (rows.length === 0) return '';
-  return ['| gateway process, measured run | event-loop delay p50 ms | p99 ms | max ms | traffic-log rows written / requests | longest queue / limit | rows spooled to disk |', '|---|--:|--:|--:|--:|--:|--:|', ...rows].join('\n');
+  return ['| gateway process, measured run | own time p50 ms | own time p99 ms | event-loop delay p50 ms | p99 ms | max ms | traffic-log rows written / requests | longest queue / limit | rows spooled to disk |', '|---|--:|--:|--:|--:|--:|--:|--:|--:|', ...rows].join('\n');
 }
 
 /** Latency the gateway adds when it is not saturated: its p99 at half of its peak less the upstream's alone at that pace. */
@@ -75,10 +75,11 @@ function addedP99(h: HalfLoad): number {
 
 export function halfLoadTable(rows: HalfLoad[]): string {
   if (rows.length === 0) return '';
-  const lines = rows.map((h) => `| ${h.peak.scenario.label} | ${fixed(h.gateway.rps, 0)} | ${fixed(h.gateway.p50, 2)} | ${fixed(h.gateway.p99, 2)} | ${h.direct ? fixed(h.direct.p99, 2) : 'n/a'} | **${h.direct ? fixed(addedP99(h), 2) : 'n/a'}** | ${fixed(h.gateway.proxyCpuUs, 1)} | ${fixed(h.gateway.proxyRssMiB, 0)} | ${h.gateway.non2xx + h.gateway.errors + h.gateway.timeouts} |`);
+  const late = (m: Measurement | undefined) => (m?.sendLateP99Ms === undefined ? 'n/a' : fixed(m.sendLateP99Ms, 2));
+  const lines = rows.map((h) => `| ${h.peak.scenario.label} | ${fixed(h.gateway.rps, 0)} | ${fixed(h.gateway.p50, 2)} | ${fixed(h.gateway.p99, 2)} | ${h.direct ? fixed(h.direct.p99, 2) : 'n/a'} | **${h.direct ? fixed(addedP99(h), 2) : 'n/a'}** | ${fixed(h.gateway.observed?.ownP99Ms ?? Number.NaN, 2)} | ${fixed(h.gateway.observed?.upstreamP99Ms ?? Number.NaN, 2)} | ${fixed(h.gateway.observed?.loopDelayP99Ms ?? Number.NaN, 1)} | ${late(h.gateway)} / ${late(h.direct)} | ${fixed(h.gateway.proxyCpuUs, 1)} | ${fixed(h.gateway.proxyRssMiB, 0)} | ${h.gateway.non2xx + h.gateway.errors + h.gateway.timeouts} |`);
   return [
-    '| at half of peak | req/s (paced) | gateway p50 ms | gateway p99 ms | upstream alone p99 ms | added p99 ms | proxy CPU µs/req | proxy RSS MiB (max) | non-2xx + errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| at half of peak | req/s (paced) | gateway p50 ms | gateway p99 ms | upstream alone p99 ms | added p99 ms | gateway own time p99 ms | its upstream calls p99 ms | event-loop delay p99 ms | generator late p99 ms (gateway / upstream run) | proxy CPU µs/req | proxy RSS MiB (max) | non-2xx + errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...lines,
   ].join('\n');
 }
@@ -171,8 +172,12 @@ ${ratios(report.measurements)}
 
 ${observedTable(report.measurements)}
 
-Event-loop delay is sampled every 10 ms by \`monitorEventLoopDelay\` in the gateway process: it is
-how long a ready exchange can wait behind synchronous work. Traffic-log rows written during the run
+"Own time" is each exchange's time in the gateway once node handed it the request, less its
+upstream call (the traffic log's \`total_ms - upstream_ms\`, over the rows of the measured run):
+the gateway's work and its waits inside, without the time the request sat in the kernel or behind
+other work before it was read. Event-loop delay is sampled every 10 ms by
+\`monitorEventLoopDelay\` in the gateway process: it is how long a ready exchange can wait behind
+synchronous work, or for a core. Traffic-log rows written during the run
 trail the requests by the batches still queued when the run ended; the longest queue is sampled
 every 5 ms (past its limit the gateway spools the backlog to disk rather than grow).
 ${report.halfLoad.length > 0 ? `
@@ -181,6 +186,9 @@ the same request sent straight to the upstream at that pace; "added p99" is the 
 two p99s. The pace is even and open loop (bench/paced.ts: request *i* is due at *i*/rate seconds,
 its latency counted from then), not autocannon's \`overallRate\`, which sends each second's share
 back to back from the start of the second and so measures a saturated target half of the time.
+"Generator late" is how late the generator itself sent its requests, p99 (its timer woke late: its
+own garbage collection, or no core free for it): every latency includes it, so it is the share of
+the instrument, on this machine where the generator, the upstream and the gateway share two cores.
 
 ${halfLoadTable(report.halfLoad)}
 ` : ''}
