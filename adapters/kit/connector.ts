@@ -24,11 +24,19 @@ export function upstreamConnector(requestTimeoutMs: number, tls?: UpstreamTls): 
       socket.destroy();
       callback(new errors.ConnectTimeoutError(`Connect timeout after ${timeoutMs} ms (${options.hostname}:${options.port})`), null);
     }, timeoutMs);
-    const socket = open(options, (...args) => {
+    let socket: Socket;
+    try {
+      socket = open(options, (...args) => {
+        clearTimeout(timer);
+        if (settled) return void args[1]?.destroy();
+        settled = true;
+        callback(...args);
+      });
+    } catch (error) {
+      // Refused before any socket existed (bad TLS material, say): no timer may report it again.
       clearTimeout(timer);
-      if (settled) return void args[1]?.destroy();
       settled = true;
-      callback(...args);
-    });
+      throw error;
+    }
   };
 }
