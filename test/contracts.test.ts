@@ -68,6 +68,7 @@ describe('contract files', () => {
     ['a missing schema file', `${validContract}  - id: create\n    method: POST\n    path: /pegawai\n    request: { schema: schemas/missing.json }\n`, /schema file schemas\/missing.json not found/],
     ['a request without an example', `${validContract}  - id: create\n    method: POST\n    path: /pegawai\n    request: { schema: { type: object } }\n`, /an example is required/],
     ['an unknown adapter', validContract.replace('operations:', 'forwarding: no-such-adapter\noperations:'), /forwarding "no-such-adapter" names no adapter/],
+    ['an operation on the gateway\'s delivery poll', `${validContract}  - id: delivery\n    method: GET\n    path: /deliveries/{id}\n    parameters:\n      id: { schema: { type: string }, example: 'x' }\n`, /GET \/deliveries\/\{id\} is taken by the gateway/],
   ])('rejects %s with the file and the reason', (_name, text, reason) => {
     const message = rejection(contractDir({ 'pegawai.yaml': text }));
     expect(message).toContain(join('kepegawaian', 'pegawai.yaml'));

@@ -88,8 +88,9 @@ describe('delivery callbacks', () => {
     });
     return { status: res.status, contentType: res.headers.get('content-type'), location: res.headers.get('location'), body: (await res.json()) as Record<string, any> };
   };
+  // A 202's Location is relative to the URL the letter was sent to.
   const poll = async (location: string) => {
-    const res = await fetch(`${h.url}${location}`, { headers: { authorization: `Bearer ${writer}` } });
+    const res = await fetch(new URL(location, `${h.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${writer}` } });
     return (await res.json()) as Record<string, any>;
   };
   const admin = async (method: string, path: string) => {
@@ -122,7 +123,7 @@ describe('delivery callbacks', () => {
     expect(event).toMatchObject({ method: 'POST', url: '/ok/hook?token=rahasia-penerima' });
     expect(event!.headers).toMatchObject({ 'content-type': 'application/json', 'penghubung-delivery-id': accepted.body.deliveryId, 'penghubung-event': 'delivery.delivered' });
     // Thin: no upstream answer, nothing of the request.
-    expect(JSON.parse(event!.body)).toEqual({ deliveryId: accepted.body.deliveryId, status: 'delivered', location: accepted.location });
+    expect(JSON.parse(event!.body)).toEqual({ deliveryId: accepted.body.deliveryId, status: 'delivered', location: `/deliveries/${accepted.body.deliveryId}` });
     // What the OpenAPI document says of the 202, the poll document and the event is what they are.
     const compiler = createSchemaCompiler();
     for (const [schema, value] of [[deliverySchemas.DeliveryAccepted, accepted.body], [deliverySchemas.DeliveryStatus, done], [deliverySchemas.DeliveryEvent, JSON.parse(event!.body)]] as const) {
@@ -177,7 +178,7 @@ describe('delivery callbacks', () => {
     const sent = await until(() => poll(accepted.location!), (p) => p.callback?.state === 'sent');
     expect(sent.callback.state).toBe('sent');
     expect(sent.callback.attempts).toBeGreaterThanOrEqual(2);
-    expect(events('/ok/later')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: accepted.location }]);
+    expect(events('/ok/later')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: `/deliveries/${accepted.body.deliveryId}` }]);
   });
 
   it('gives a callback up as failed after maxAttempts, while the delivery stays delivered', async () => {
@@ -203,7 +204,7 @@ describe('delivery callbacks', () => {
     const cancelled = await submit(`${receiver.origin}/ok/cancelled`, {}, { ...letter, perihal: 'Batal' });
     const failed = await until(() => poll(parked.location!), (p) => p.status === 'failed' && p.callback?.state === 'sent');
     expect(failed).toMatchObject({ attempts: upstreamAttempts, callback: { state: 'sent' } });
-    expect(events('/ok/parked')).toEqual([{ deliveryId: parked.body.deliveryId, status: 'failed', location: parked.location }]);
+    expect(events('/ok/parked')).toEqual([{ deliveryId: parked.body.deliveryId, status: 'failed', location: `/deliveries/${parked.body.deliveryId}` }]);
     expect(receiver.to('/ok/parked')[0]!.headers['penghubung-event']).toBe('delivery.failed');
 
     await until(() => poll(cancelled.location!), (p) => p.status === 'failed' && p.callback?.state === 'sent');
@@ -231,7 +232,7 @@ describe('delivery callbacks', () => {
     writer = await h.token('app-writer');
     const sent = await until(() => poll(accepted.location!), (p) => p.callback?.state === 'sent');
     expect(sent.callback.state).toBe('sent');
-    expect(events('/ok/restart')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: accepted.location }]);
+    expect(events('/ok/restart')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: `/deliveries/${accepted.body.deliveryId}` }]);
   }, 60_000);
 });
 

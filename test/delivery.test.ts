@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { Outbox } from '../gateway/delivery/outbox.ts';
 import { startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
 import { until } from './support/until.ts';
+import { deliveryLocation } from '../gateway/pipeline/delivery-status.ts';
 
 const letter = exampleLetter;
 
@@ -23,8 +28,9 @@ describe('store-and-forward delivery', () => {
     const res = await fetch(`${h.url}/sandbox/v1/surat`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
     return { status: res.status, location: res.headers.get('location'), requestId: res.headers.get('x-request-id')!, body: (await res.json()) as Record<string, any> };
   };
+  // A 202's Location is relative to the URL the letter was sent to.
   const poll = async (location: string, token = writer) => {
-    const res = await fetch(`${h.url}${location}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(new URL(location, `${h.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const admin = async (method: string, path: string) => {
@@ -68,6 +74,34 @@ describe('store-and-forward delivery', () => {
     expect(done.body).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: letter.perihal, nomorAgenda: expect.any(String) } } });
     expect(h.upstream.hits - hits).toBe(1);
     expect((await poll(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
+  });
+
+  it('answers the poll under the contract\'s prefix, also behind a proxy that publishes the prefix elsewhere (as SPLP does)', async () => {
+    // A WSO2-like front: the API's context `/t/<tenant>/direktori/1.0` mapped to the gateway's `/sandbox/v1`.
+    const front = express().use(createProxyMiddleware({ target: h.url, changeOrigin: true, pathRewrite: { '^/t/bangkaselatankab.go.id/direktori/1.0': '/sandbox/v1' } }));
+    const server = front.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const published = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t/bangkaselatankab.go.id/direktori/1.0/surat`;
+      const res = await fetch(published, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: JSON.stringify(letter) });
+      const accepted = (await res.json()) as { deliveryId: string; location: string };
+      expect(res.status).toBe(202);
+      expect(res.headers.get('location')).toBe(`deliveries/${accepted.deliveryId}`);
+      const pollUrl = new URL(res.headers.get('location')!, published);
+      expect(pollUrl.pathname).toBe(`/t/bangkaselatankab.go.id/direktori/1.0/deliveries/${accepted.deliveryId}`);
+      const polled = await until(async () => (await fetch(pollUrl, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>, (body) => body.status === 'delivered');
+      expect(polled).toMatchObject({ deliveryId: accepted.deliveryId, contract: 'sandbox-direktori', status: 'delivered', response: { status: 201 } });
+      // The same delivery at the gateway's root; not under a prefix that is not its contract's.
+      expect((await poll(`/deliveries/${accepted.deliveryId}`)).body).toMatchObject({ deliveryId: accepted.deliveryId, status: 'delivered' });
+      for (const prefix of ['/sandbox/v2', '/bkn/v1']) {
+        const elsewhere = await poll(`${prefix}/deliveries/${accepted.deliveryId}`);
+        expect(elsewhere.status, prefix).toBe(404);
+        expect(elsewhere.body.code, prefix).toBe('DELIVERY_NOT_FOUND');
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('refuses retry and cancel with 404 for an unknown id and 409 naming the state when the state does not allow them', async () => {
@@ -187,4 +221,18 @@ describe('store-and-forward delivery', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.upstream.hits).toBe(2); // this one and the idempotent one above, each once
   }, 60_000);
+});
+
+describe('the Location of a 202', () => {
+  it('resolves against the request\'s URL to the poll under the contract\'s prefix, whatever the depth of the operation\'s path', () => {
+    const id = randomUUID();
+    for (const path of ['/lapor/v1/laporan', '/lapor/v1/laporan/', '/lapor/v1/dokumen/12/lampiran', '/lapor/v1/', '/lapor/v1']) {
+      const location = deliveryLocation(path, '/lapor/v1', id);
+      expect(new URL(location, `http://gateway${path}`).pathname, path).toBe(`/lapor/v1/deliveries/${id}`);
+      // Behind a proxy that renames the prefix, the base must end below it: an operation at the bare
+      // prefix (`/lapor/v1`, no slash) names its last segment, which such a proxy does not keep.
+      if (path === '/lapor/v1') continue;
+      expect(new URL(location, `https://api-splp.layanan.go.id/t/kab.go.id/lapor/1.0${path.slice('/lapor/v1'.length)}`).pathname, path).toBe(`/t/kab.go.id/lapor/1.0/deliveries/${id}`);
+    }
+  });
 });

@@ -60,22 +60,37 @@ function deliveryComponents(): Record<string, Schema30> {
 
 /**
  * The 202 of a `delivery: async` operation, as the gateway's own document has it (its builder in
- * gateway/openapi/build.ts is not exported). The poll endpoint is not an operation of this API:
- * it is at the root of the gateway, outside the SPLP API's context, so it is named, not listed.
+ * gateway/openapi/build.ts is not exported). Its `Location` is relative to the request's URL, so
+ * through SPLP it resolves to this API's own `GET /deliveries/{deliveryId}` (`pollOperation`).
  */
-function acceptedResponse(gatewayUrl: string, delivered: Schema30 | undefined): Schema30 {
-  const poll = `${gatewayUrl}/deliveries/{deliveryId}`;
+function acceptedResponse(delivered: Schema30 | undefined): Schema30 {
   return {
-    description: `Accepted for store-and-forward delivery: stored, and sent to the region's service by its gateway (with retries, across restarts). Poll \`GET ${poll}\` with the same access token (answer: \`DeliveryStatus\`); once \`status\` is \`delivered\`, \`response.body\` is the answer described under \`x-delivered-response\`.`,
-    headers: { Location: { description: `Where to poll, as a path on the region's gateway (\`/deliveries/{deliveryId}\`, i.e. \`${poll}\`).`, schema: { type: 'string' } } },
+    description: 'Accepted for store-and-forward delivery: stored, and sent to the region\'s service by its gateway (with retries, across restarts). Poll `GET /deliveries/{deliveryId}` of this API with the same credentials (answer: `DeliveryStatus`); once `status` is `delivered`, `response.body` is the answer described under `x-delivered-response`.',
+    headers: { Location: { description: 'Where to poll: `deliveries/{deliveryId}` relative to the URL of this request (RFC 9110 10.2.2), that is `GET /deliveries/{deliveryId}` of this API.', schema: { type: 'string' } } },
     content: { 'application/json': { schema: { $ref: '#/components/schemas/DeliveryAccepted' } } },
     'x-delivery-status': { $ref: '#/components/schemas/DeliveryStatus' },
     ...(delivered ? {
       'x-delivered-response': {
-        description: `The region's service's answer, in \`response.body\` of \`GET ${poll}\` once the delivery is \`delivered\`.`,
+        description: 'The region\'s service\'s answer, in `response.body` of `GET /deliveries/{deliveryId}` once the delivery is `delivered`.',
         content: { 'application/json': delivered },
       },
     } : {}),
+  };
+}
+
+/** `GET /deliveries/{deliveryId}` of an API with async operations: the gateway answers it under every contract's prefix. */
+function pollOperation(contract: ContractDefinition): Schema30 {
+  return {
+    operationId: 'getDelivery',
+    summary: 'Where an accepted request stands',
+    description: 'The delivery of an earlier `202`, for the caller that sent it (the same credentials): `pending` (with its next attempt), `delivered` (with the region\'s service\'s answer in `response`), `failed` or `cancelled`.',
+    tags: [contract.integration],
+    parameters: [{ name: 'deliveryId', in: 'path', required: true, description: 'The `deliveryId` of the 202.', schema: { type: 'string', format: 'uuid' } }],
+    responses: {
+      '200': { description: 'The delivery.', content: { 'application/json': { schema: { $ref: '#/components/schemas/DeliveryStatus' } } } },
+      default: { description: 'Refusal by the region\'s gateway (RFC 9457); `DELIVERY_NOT_FOUND` (404) for an id this caller did not send.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+    },
+    security: [{ [securityScheme]: [] }],
   };
 }
 
@@ -90,7 +105,7 @@ function parameter(name: string, location: 'path' | 'query', spec: ParameterSpec
   };
 }
 
-function operationObject(contract: ContractDefinition, operation: OperationSpec, context: ConversionContext, bearer: boolean, gatewayUrl: string): Schema30 {
+function operationObject(contract: ContractDefinition, operation: OperationSpec, context: ConversionContext, bearer: boolean): Schema30 {
   const base = `#/paths/${operation.path.replaceAll('~', '~0').replaceAll('/', '~1')}/${operation.method.toLowerCase()}`;
   const parameters = [
     ...Object.entries(operation.pathParams).map(([name, spec]) => parameter(name, 'path', spec, `${base}/parameters/${name}`, context)),
@@ -116,7 +131,7 @@ function operationObject(contract: ContractDefinition, operation: OperationSpec,
     ...(request ? { requestBody: { required: true, content: { 'application/json': request } } } : {}),
     responses: {
       ...(isAsync(operation)
-        ? { '202': acceptedResponse(gatewayUrl, answer) }
+        ? { '202': acceptedResponse(answer) }
         : { '200': { description: 'Answer of the region\'s service.', ...(answer ? { content: { 'application/json': answer } } : {}) } }),
       default: { description: 'Refusal by the region\'s gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
     },
@@ -131,8 +146,9 @@ function contractDocument(contract: ContractDefinition, options: SplpExportOptio
   const bearer = options.tokenUrl === undefined;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of contract.operations) {
-    (paths[operation.path] ??= {})[operation.method.toLowerCase()] = operationObject(contract, operation, context, bearer, gatewayUrl);
+    (paths[operation.path] ??= {})[operation.method.toLowerCase()] = operationObject(contract, operation, context, bearer);
   }
+  if (contract.operations.some(isAsync)) paths['/deliveries/{deliveryId}'] = { get: pollOperation(contract) };
   const scopes = [...new Set([...contract.scopes, ...contract.operations.flatMap((operation) => operation.scopes)])].sort();
   const auth = 'Access token of the region\'s SSO (client credentials of an SSO client registered as a consumer of the gateway).';
   const document: Record<string, unknown> = {

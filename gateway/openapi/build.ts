@@ -46,7 +46,7 @@ export const deliverySchemas = {
     properties: {
       deliveryId: { type: 'string', format: 'uuid' },
       status: { const: 'pending' },
-      location: { type: 'string', description: '`/deliveries/{deliveryId}`, also in the `Location` header.' },
+      location: { type: 'string', description: '`deliveries/{deliveryId}` relative to the URL of the request (RFC 9110 10.2.2), also in the `Location` header: it resolves to `GET {prefix}/deliveries/{deliveryId}` under the contract\'s prefix, also through a proxy that publishes the prefix (SPLP).' },
     },
   },
   DeliveryStatus: {
@@ -122,7 +122,7 @@ function acceptedResponse(route: Route): Record<string, unknown> {
   const { response } = route.operation;
   return {
     description: 'Accepted for store-and-forward delivery: stored, and sent to the upstream by the gateway (with retries, across restarts). Poll `Location`; once `status` is `delivered`, `response.body` is the answer described under `x-delivered-response`.',
-    headers: { Location: { description: 'Where to poll: `/deliveries/{deliveryId}`.', schema: { type: 'string' } } },
+    headers: { Location: { description: 'Where to poll: `deliveries/{deliveryId}` relative to the URL of this request, that is `GET {prefix}/deliveries/{deliveryId}` (also answered at `GET /deliveries/{deliveryId}`).', schema: { type: 'string' } } },
     content: { 'application/json': { schema: deliveryRef('DeliveryAccepted') } },
     links: { deliveryStatus: { operationId: 'penghubung.getDelivery', parameters: { id: '$response.body#/deliveryId' }, description: 'Poll the delivery.' } },
     ...(response ? {
@@ -140,6 +140,7 @@ const getDelivery = {
   get: {
     operationId: 'penghubung.getDelivery',
     summary: 'Where a request accepted for delivery (202) stands',
+    description: 'Also answered under the prefix of the delivery\'s contract, `GET /{integration}/v{major}/deliveries/{id}`, where the 202\'s relative `Location` resolves.',
     tags: ['deliveries'],
     parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
     responses: {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { acceptCallback } from '../delivery/callbacks.ts';
 import { Outbox, type StoredRequest } from '../delivery/outbox.ts';
+import { routePrefix } from '../registry/contract.ts';
 import { insertTrafficRows } from '../traffic/traffic-log.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
 import { trafficRowOf } from './60-record.ts';
+import { deliveryLocation } from './delivery-status.ts';
 
 /** RFC 6901 JSON pointer, for the order key of a delivery. */
 function pointer(document: unknown, path: string): string {
@@ -56,7 +58,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   const document = ex.document ?? (ex.body && ex.body.length > 0 && delivery.orderKey ? parseJson(ex.body) : undefined);
   const orderKey = delivery.orderKey ? `${route.contract.id}:${pointer(document, delivery.orderKey)}` : null;
   const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
-  const location = `/deliveries/${id}`;
+  const location = deliveryLocation(ex.pathname, routePrefix(route.contract), id);
   const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
   ex.bytesOut = body.length;
   ex.responseHash.update(body);

@@ -1,20 +1,39 @@
 import { Problem } from '../errors/problem.ts';
 import { answerJson } from '../listeners/exchange-listener.ts';
+import { routePrefix } from '../registry/contract.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
 
-const deliveryPath = /^\/deliveries\/([0-9a-f-]{36})$/;
+/** At the gateway's root, or under a contract's prefix (`/{integration}/v{major}`), as the 202's relative `Location` resolves. */
+const deliveryPath = /^(\/[^/]+\/v\d+)?\/deliveries\/([0-9a-f-]{36})$/;
 
 export function asksForDelivery(ex: Exchange): boolean {
   return ex.method === 'GET' && deliveryPath.test(ex.pathname);
 }
 
-/** `GET /deliveries/{id}` (the `Location` of a 202): where an accepted request stands, for the caller that sent it. */
+/**
+ * The `Location` of a 202: `deliveries/{id}` relative to the request's own URL, so that it
+ * resolves (RFC 9110 10.2.2, RFC 3986 5.2) to `{prefix}/deliveries/{id}` through any proxy that
+ * publishes the contract's prefix, SPLP included, where a path from the gateway's root would not.
+ */
+export function deliveryLocation(pathname: string, prefix: string, id: string): string {
+  const below = pathname.slice(prefix.length);
+  // An operation at the prefix itself (`/lapor/v1`): its last segment is the base's file name.
+  if (below === '') return `${prefix.slice(prefix.lastIndexOf('/') + 1)}/deliveries/${id}`;
+  return `${'../'.repeat(below.split('/').length - 2)}deliveries/${id}`;
+}
+
+/**
+ * `GET /deliveries/{id}` or `GET {prefix}/deliveries/{id}` (the `Location` of a 202): where an
+ * accepted request stands, for the caller that sent it. Under a prefix, only for a delivery of a
+ * contract of that prefix, so that one published API cannot be used to read another's.
+ */
 export async function describeDelivery(ex: Exchange, ctx: PipelineContext): Promise<void> {
-  const id = deliveryPath.exec(ex.pathname)![1]!;
+  const [, prefix, id] = deliveryPath.exec(ex.pathname) as unknown as [string, string | undefined, string];
   const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
   const delivery = await ctx.deliveries.outbox.get(id);
-  if (!delivery || delivery.owner !== owner) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} of this caller.`);
+  const underItsPrefix = prefix === undefined || ex.table.routes.some((route) => route.contract.id === delivery?.contract && routePrefix(route.contract) === prefix);
+  if (!delivery || delivery.owner !== owner || !underItsPrefix) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} of this caller.`);
   answerJson(ex, {
     deliveryId: delivery.id,
     contract: delivery.contract,

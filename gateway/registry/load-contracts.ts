@@ -108,6 +108,10 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
   for (const param of Object.keys(declared)) {
     if (!templateParams.includes(param)) throw new FileProblem(`${where}: parameter ${param} is not in the path ${raw.path}`);
   }
+  // The gateway answers this one itself under every prefix: the poll of an async delivery.
+  if (raw.method === 'GET' && /^\/deliveries\/[^/]+$/.test(raw.path)) {
+    throw new FileProblem(`${where}: GET ${raw.path} is taken by the gateway (GET {prefix}/deliveries/{id}, the poll of an async delivery); choose another path`);
+  }
   for (const [param, spec] of Object.entries(declared)) checkSchema(spec.schema, spec.example, `${where} path parameter ${param}`, true);
   for (const [param, spec] of Object.entries(raw.query ?? {})) checkSchema(spec.schema, spec.example, `${where} query parameter ${param}`, false);
   const operation: OperationSpec = {

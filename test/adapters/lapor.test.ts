@@ -36,21 +36,22 @@ afterAll(async () => {
   for (const sim of restartedSims) await sim.close();
 });
 
-async function gateway(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+async function gateway(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any; text: string; location: string | null }> {
   const res = await fetch(`${lapor.harness.url}/lapor/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${await lapor.token(client)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, location: res.headers.get('location') };
 }
 
 /** The delivery document of `GET /deliveries/{id}` (status, attempts, lastError, the upstream's response). */
 type DeliveryDocument = { status: string; attempts: number; lastError?: string; response?: { status: number; body: any } };
 
+/** A 202's `Location` is relative to the URL the complaint was sent to (every submission here is `POST /lapor/v1/laporan`). */
 async function poll(location: string): Promise<{ document: DeliveryDocument; text: string }> {
-  const res = await fetch(`${lapor.harness.url}${location}`, { headers: { authorization: `Bearer ${await lapor.token(client)}` } });
+  const res = await fetch(new URL(location, `${lapor.harness.url}/lapor/v1/laporan`), { headers: { authorization: `Bearer ${await lapor.token(client)}` } });
   const text = await res.text();
   return { document: JSON.parse(text) as DeliveryDocument, text };
 }
@@ -73,7 +74,8 @@ async function submit(complaint: Complaint) {
   for (const value of [complaint.title, complaint.body, ...Object.values(complaint.reporter ?? {})]) neverLogged.add(value);
   const accepted = await gateway('POST', '/laporan', complaint);
   expect(accepted.status, accepted.text).toBe(202);
-  expect(accepted.body).toMatchObject({ deliveryId: expect.any(String), status: 'pending', location: `/deliveries/${accepted.body.deliveryId}` });
+  expect(accepted.body).toMatchObject({ deliveryId: expect.any(String), status: 'pending', location: `deliveries/${accepted.body.deliveryId}` });
+  expect(accepted.location).toBe(accepted.body.location);
   const ended = await follow(accepted.body.location);
   return { accepted: accepted.body as { deliveryId: string; location: string }, delivery: ended.document, text: ended.text };
 }

@@ -143,11 +143,16 @@ describe('SPLP export of the bundled contracts', () => {
     const submit = paths['/laporan']!.post!;
     expect(Object.keys(submit.responses).sort()).toEqual(['202', 'default']);
     const accepted = submit.responses['202']!;
-    expect(accepted.headers).toEqual({ Location: { description: expect.stringContaining('https://penghubung.bangkaselatankab.go.id/deliveries/{deliveryId}'), schema: { type: 'string' } } });
+    expect(accepted.headers).toEqual({ Location: { description: expect.stringContaining('`deliveries/{deliveryId}` relative to the URL of this request'), schema: { type: 'string' } } });
     expect(accepted.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/DeliveryAccepted' } } });
     expect(accepted['x-delivery-status']).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
     expect(accepted['x-delivered-response'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubmitComplaintResponse' });
-    expect(accepted.description).toContain('GET https://penghubung.bangkaselatankab.go.id/deliveries/{deliveryId}');
+    expect(accepted.description).toContain('Poll `GET /deliveries/{deliveryId}` of this API');
+    // The poll is an operation of the same API, so SPLP publishes it under the same context.
+    const pollOp = paths['/deliveries/{deliveryId}']!.get! as unknown as { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, any> };
+    expect(pollOp.operationId).toBe('getDelivery');
+    expect(pollOp.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:deliveryId']);
+    expect(pollOp.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
     // The synchronous operations of the same contract keep their 200.
     expect(Object.keys(paths['/laporan/{trackingId}']!.get!.responses).sort()).toEqual(['200', 'default']);
 
@@ -170,6 +175,7 @@ describe('SPLP export of the bundled contracts', () => {
     expect(syncOnly.length).toBeGreaterThan(0);
     for (const { document } of syncOnly) {
       expect(Object.keys((document.components as { schemas: object }).schemas)).not.toContain('DeliveryStatus');
+      expect(Object.keys(document.paths as object)).not.toContain('/deliveries/{deliveryId}');
       const responses = Object.values(document.paths as Record<string, Record<string, { responses: object }>>).flatMap((item) => Object.values(item).map((operation) => Object.keys(operation.responses)));
       expect(responses.every((codes) => codes.includes('200') && !codes.includes('202'))).toBe(true);
     }
