@@ -18,6 +18,8 @@ export interface HalfLoad {
   gateway: Measurement;
   /** The same upstream request straight to the upstream; absent for the adapter (its upstream wants the adapter's tokens). */
   direct?: Measurement;
+  /** The baseline proxies (nginx, express+hpm) at the same pace: the passthrough row only, they proxy the same GET. */
+  references?: Measurement[];
 }
 
 /** Reference points of the design notes, CPU microseconds per request on the design's machine. */
@@ -80,6 +82,20 @@ export function halfLoadTable(rows: HalfLoad[]): string {
   return [
     '| at half of peak | req/s (paced) | gateway p50 ms | gateway p99 ms | upstream alone p99 ms | added p99 ms | gateway own time p99 ms | its upstream calls p99 ms | event-loop delay p99 ms | generator late p99 ms (gateway / upstream run) | proxy CPU µs/req | proxy RSS MiB (max) | non-2xx + errors |',
     '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...lines,
+  ].join('\n');
+}
+
+/** The baseline proxies at the gateway passthrough's half-load pace, beside it: what any proxy adds on this machine. */
+export function referenceTable(rows: HalfLoad[]): string {
+  const lines = rows.flatMap((h) => (h.references && h.direct ? [h.gateway, ...h.references].map((m) => {
+    const late = m.sendLateP99Ms === undefined ? 'n/a' : fixed(m.sendLateP99Ms, 2);
+    return `| ${m === h.gateway ? h.peak.scenario.label : m.scenario.label.replace(/, .*$/, '')} | ${fixed(m.rps, 0)} | ${fixed(m.p50, 2)} | ${fixed(m.p99, 2)} | **${fixed(m.p99 - h.direct!.p99, 2)}** | ${late} | ${fixed(m.proxyCpuUs, 1)} | ${m.non2xx + m.errors + m.timeouts} |`;
+  }) : []));
+  if (lines.length === 0) return '';
+  return [
+    '| same pace as the passthrough at half of peak | req/s (paced) | p50 ms | p99 ms | added p99 ms (over the upstream alone) | generator late p99 ms | proxy CPU µs/req | non-2xx + errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
     ...lines,
   ].join('\n');
 }
@@ -191,7 +207,15 @@ own garbage collection, or no core free for it): every latency includes it, so i
 the instrument, on this machine where the generator, the upstream and the gateway share two cores.
 
 ${halfLoadTable(report.halfLoad)}
-` : ''}
+${referenceTable(report.halfLoad) ? `
+The same GET at the same pace through the baseline proxies, one after the other with the same
+generator and upstream: what a reverse proxy adds to the p99 on this machine, whatever it does.
+A proxy whose process needs a larger share of a core per request (express+hpm, more so the
+gateway) is more often waiting for one when another process holds it, and every request arriving
+meanwhile queues behind it.
+
+${referenceTable(report.halfLoad)}
+` : ''}` : ''}
 ### Aims of issue 6
 
 ${aimsTable(report) || '(no gateway scenario was run)'}

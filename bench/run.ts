@@ -20,7 +20,7 @@ import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
 import { describeMachine, machineBusyMicros, rssParts } from './proc.ts';
-import { aimsTable, halfLoadTable, markdown, observedTable, ratios, table, type HalfLoad, type Report } from './report.ts';
+import { aimsTable, halfLoadTable, markdown, observedTable, ratios, referenceTable, table, type HalfLoad, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
 const busyMachine = 0.3;
@@ -69,7 +69,8 @@ const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
 let stopping = false;
 // Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
 const quietWait = positive('quiet-wait', args['quiet-wait']);
-const halfLoadRuns = args['no-half-load'] ? 0 : 2 * ['passthrough', 'pipeline', 'adapter'].filter((key) => wanted.has(key)).length;
+const halfLoadRuns = args['no-half-load'] ? 0 : 2 * ['passthrough', 'pipeline', 'adapter'].filter((key) => wanted.has(key)).length
+  + (wanted.has('passthrough') ? ['nginx', 'express'].filter((key) => wanted.has(key)).length : 0);
 const deadlineMs = ((settings.rounds * wanted.size + halfLoadRuns) * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
 const deadline = setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
@@ -175,12 +176,12 @@ async function main(): Promise<void> {
   if (!args['no-half-load']) report.halfLoad = await halfLoad(report.measurements, upstream.hello.url);
 
   report.notes.push(...describeSetup(gateway?.hello, targets));
-  const everyRun = [...rounds.flat(), ...report.halfLoad.flatMap((h) => [h.gateway, ...(h.direct ? [h.direct] : [])])];
+  const everyRun = [...rounds.flat(), ...report.halfLoad.flatMap((h) => [h.gateway, ...(h.direct ? [h.direct] : []), ...(h.references ?? [])])];
   const noisy = [...new Set(everyRun.filter((m) => m.otherCores > busyMachine).map((m) => m.scenario.label))];
   if (noisy.length > 0) report.notes.push(`**noisy**: something else kept more than ${busyMachine} cores busy during ${noisy.join(', ')} (column "rest of machine"); rerun on a quiet machine`);
   if (gateway) report.notes.push(await gatewayAfterRun(gateway));
 
-  console.log(`\n${[table(report.measurements), ratios(report.measurements), observedTable(report.measurements), halfLoadTable(report.halfLoad), aimsTable(report)].filter(Boolean).join('\n\n')}\n`);
+  console.log(`\n${[table(report.measurements), ratios(report.measurements), observedTable(report.measurements), halfLoadTable(report.halfLoad), referenceTable(report.halfLoad), aimsTable(report)].filter(Boolean).join('\n\n')}\n`);
   const bad = everyRun.filter((m) => m.non2xx > 0 || m.errors + m.timeouts > 0);
   for (const m of bad) console.error(`bench: ${m.scenario.label} had ${m.non2xx} non-2xx answers and ${m.errors + m.timeouts} errors: ${JSON.stringify(m.statusCodes)}`);
   if (!args['no-write']) {
@@ -218,7 +219,11 @@ async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<H
     const direct = peak.scenario.key === 'adapter'
       ? undefined
       : await run(paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`));
-    results.push({ peak, gateway, ...(direct ? { direct } : {}) });
+    // The baselines proxy the same GET: at the passthrough's pace they show what any proxy adds here.
+    const baselines = peak.scenario.key === 'passthrough' ? measured.filter((m) => m.scenario.key === 'nginx' || m.scenario.key === 'express') : [];
+    const references: Measurement[] = [];
+    for (const baseline of baselines) references.push(await run(paced(baseline.scenario, `${baseline.scenario.label}, the passthrough's half-load pace`)));
+    results.push({ peak, gateway, ...(direct ? { direct } : {}), ...(references.length > 0 ? { references } : {}) });
   }
   return results;
 }
