@@ -20,11 +20,11 @@ function examplePath(route: Route): string {
   return `/${contract.integration}/v${Number.parseInt(contract.version, 10)}${path}${search}`;
 }
 
-/** Polls the Location of an accepted (202) request until its delivery ended; the delivery document. */
-async function deliveryOutcome(base: string, location: string, token: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+/** Polls the Location of an accepted (202) request, relative to the URL it was sent to, until its delivery ended; the delivery document. */
+async function deliveryOutcome(requestUrl: string, location: string, token: string, timeoutMs = 10_000): Promise<Record<string, any>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(`${base}${location}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(new URL(location, requestUrl), { headers: { authorization: `Bearer ${token}` } });
     const document = (await res.json()) as Record<string, any>;
     if (['delivered', 'failed', 'cancelled'].includes(document.status) || Date.now() > deadline) return document;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -69,7 +69,8 @@ describe('the demo profile, every integration', () => {
       }
       const token = await demo.sso.token(caller.clientId);
       const example = route.operation.request?.example;
-      const res = await fetch(`${demo.gateway.internal.url}${examplePath(route)}`, {
+      const url = `${demo.gateway.internal.url}${examplePath(route)}`;
+      const res = await fetch(url, {
         method: route.operation.method,
         headers: { authorization: `Bearer ${token}`, ...(example === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(example === undefined ? {} : { body: JSON.stringify(example) }),
@@ -88,7 +89,7 @@ describe('the demo profile, every integration', () => {
         outcomes.push(`${name} -> ${res.status} without a Location, though the operation is async`);
         continue;
       }
-      const delivery = await deliveryOutcome(demo.gateway.internal.url, location, token);
+      const delivery = await deliveryOutcome(url, location, token);
       if (delivery.status !== 'delivered') {
         outcomes.push(`${name} -> delivery ${delivery.status}: ${String(delivery.lastError ?? '')}`);
         continue;
