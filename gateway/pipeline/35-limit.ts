@@ -2,7 +2,7 @@ import { Problem } from '../errors/problem.ts';
 import { rateLimitHeaders, tightest } from '../limits/headers.ts';
 import type { LimitDecision } from '../limits/limits.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerOf, type Exchange } from './exchange.ts';
 
 /**
  * The caller's rate for this contract (the consumer's override, else the contract's, else the
@@ -11,7 +11,7 @@ import type { Exchange } from './exchange.ts';
  */
 export async function limit(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const { contract } = ex.match!.route;
-  const caller = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const caller = callerOf(ex);
   const rule = ex.consumer?.limits[contract.id] ?? contract.limits?.rate ?? ctx.config.limits.defaultRate;
   const rate = await ctx.limits.consume(`rate:${caller}:${contract.id}`, rule);
   if (!rate.allowed) {

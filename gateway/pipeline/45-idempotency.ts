@@ -4,7 +4,7 @@ import { Problem } from '../errors/problem.ts';
 import type { StoredAnswer } from '../idempotency/store.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerOf, type Exchange } from './exchange.ts';
 
 // An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
 const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
@@ -86,7 +86,7 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     ex.bytesIn = ex.body.length;
     ex.requestHash.update(ex.body);
   }
-  const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const owner = callerOf(ex);
   const fingerprint = createHash('sha256').update(`${ex.method} ${ex.pathname}${ex.search}\n`).update(ex.body).digest('hex');
   const claim = await ctx.idempotency.claim(owner, key, fingerprint);
   if (claim.kind === 'reused') throw new Problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a request with another method, path or body.');

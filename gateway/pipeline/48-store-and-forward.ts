@@ -5,7 +5,7 @@ import { routePrefix } from '../registry/contract.ts';
 import { insertTrafficRows } from '../traffic/traffic-log.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerOf, type Exchange } from './exchange.ts';
 import { trafficRowOf } from './60-record.ts';
 import { deliveryLocation } from './delivery-status.ts';
 
@@ -57,7 +57,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   };
   const document = ex.document ?? (ex.body && ex.body.length > 0 && delivery.orderKey ? parseJson(ex.body) : undefined);
   const orderKey = delivery.orderKey ? `${route.contract.id}:${pointer(document, delivery.orderKey)}` : null;
-  const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const owner = callerOf(ex);
   const location = deliveryLocation(ex.pathname, routePrefix(route.contract), id);
   const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
   ex.bytesOut = body.length;

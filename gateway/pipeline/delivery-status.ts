@@ -2,7 +2,7 @@ import { Problem } from '../errors/problem.ts';
 import { answerJson } from '../listeners/exchange-listener.ts';
 import { routePrefix } from '../registry/contract.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerOf, type Exchange } from './exchange.ts';
 
 /** At the gateway's root, or under a contract's prefix (`/{integration}/v{major}`), as the 202's relative `Location` resolves. */
 const deliveryPath = /^(\/[^/]+\/v\d+)?\/deliveries\/([0-9a-f-]{36})$/;
@@ -30,7 +30,7 @@ export function deliveryLocation(pathname: string, prefix: string, id: string): 
  */
 export async function describeDelivery(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const [, prefix, id] = deliveryPath.exec(ex.pathname) as unknown as [string, string | undefined, string];
-  const owner = ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+  const owner = callerOf(ex);
   const delivery = await ctx.deliveries.outbox.get(id);
   const underItsPrefix = prefix === undefined || ex.table.routes.some((route) => route.contract.id === delivery?.contract && routePrefix(route.contract) === prefix);
   if (!delivery || delivery.owner !== owner || !underItsPrefix) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} of this caller.`);

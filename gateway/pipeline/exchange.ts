@@ -90,6 +90,11 @@ function traceFrom(header: string | undefined): TraceContext {
   return { traceId: randomHex(16), spanId, flags: '01' };
 }
 
+/** Who is calling, as limits, idempotency keys and deliveries key it: `consumer:<clientId>` or `partner:<id>`. */
+export function callerOf(ex: Pick<Exchange, 'consumer' | 'partner'>): string {
+  return ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
+}
+
 export function traceparentOf(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
