@@ -62,7 +62,14 @@ export interface GatewayConfig {
     /** Rate per caller x contract when neither the contract nor the consumer sets one. */
     defaultRate: { rps: number; burst: number };
   };
-  store: { url: string | null };
+  store: {
+    url: string | null;
+    /**
+     * Linux nice of the embedded store's thread, above the exchanges' 0: its batches take a core
+     * only when exchanges leave one free (docs/resilience.md, "What the added latency is made of").
+     */
+    workerNice: number;
+  };
   redis: { url: string | null };
   contracts: { directories: string[]; reloadSeconds: number };
   /** Per upstream name: base URL over the contract's, and credential references (`env:` / `file:`). */
@@ -222,7 +229,7 @@ export const configSchema = {
     },
     store: {
       type: 'object', additionalProperties: false,
-      properties: { url: nullableUrl }, required: [], default: {},
+      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 } }, required: [], default: {},
     },
     redis: {
       type: 'object', additionalProperties: false,

@@ -49,7 +49,8 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
   const route = ex.match?.route;
   const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
   const row = trafficRowOf(ex, status, true);
-  ctx.traffic.enqueue(row);
+  // An accepted delivery's row was written in the outbox's transaction; the store keeps that one.
+  if (ex.deliveryId === undefined) ctx.traffic.enqueue(row);
   // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
   // only refusals and failures get one (log.exchanges).
   const lines = ctx.config.log.exchanges;

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import type { Queryable, Store } from './store.ts';
 export type StoreRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[]; tx?: number }
   | { id: number; op: 'exec'; script: string }
+  | { id: number; op: 'append'; table: string; columns: string[]; rows: readonly (readonly unknown[])[] }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'close' };
@@ -48,10 +50,14 @@ function initialise(directory: string): Promise<void> {
  * PGlite persisted under the data dir, running in a worker thread (embedded-worker.ts) so its
  * synchronous WebAssembly work never blocks exchanges. One process owns the directory at a time.
  */
-export async function openEmbeddedStore(directory: string): Promise<Store> {
+export async function openEmbeddedStore(directory: string, options: { workerNice: number }): Promise<Store> {
   mkdirSync(directory, { recursive: true });
   if (!existsSync(join(directory, 'PG_VERSION'))) await initialise(directory);
-  const worker = new Worker(workerFile, { workerData: { dataDir: directory } });
+  // libuv's thread pool serves the whole process (file writes, DNS lookups, crypto) and its
+  // threads take the priority of the thread that first uses it. Started here, before the store
+  // thread lowers its own, it keeps the exchanges' priority.
+  await access(directory);
+  const worker = new Worker(workerFile, { workerData: { dataDir: directory, nice: options.workerNice } });
   type Waiter = { resolve: (response: StoreResponse & { ok: true }) => void; reject: (error: Error) => void };
   const pending = new Map<number, Waiter>();
   let nextId = 1;
@@ -114,6 +120,10 @@ export async function openEmbeddedStore(directory: string): Promise<Store> {
       worker.postMessage({ id: nextId++, op: 'end', tx: tx!, commit: true } satisfies StoreRequest);
       await finished;
       return result;
+    },
+    async appendRows(table, columns, rows) {
+      // The CSV is built in the worker: the thread that answers exchanges only hands the rows over.
+      await call({ op: 'append', table, columns: columns.map(({ name }) => name), rows });
     },
     async exec(script) {
       await call({ op: 'exec', script });

@@ -7,7 +7,7 @@ import { migrate } from './migrate.ts';
 import type { Store } from './store.ts';
 
 /** PostgreSQL when `store.url` (DATABASE_URL) is set, PGlite under `<dataDir>/store` otherwise; migrated. */
-export async function openStore(config: Pick<GatewayConfig, 'store' | 'dataDir'>): Promise<Store> {
+export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }): Promise<Store> {
   if (config.store.url) {
     const store = await openPostgresStore(config.store.url);
     await migrate(store);
@@ -15,7 +15,7 @@ export async function openStore(config: Pick<GatewayConfig, 'store' | 'dataDir'>
   }
   const unlock = lockEmbeddedStore(join(config.dataDir, 'store.lock'));
   try {
-    const store = await openEmbeddedStore(join(config.dataDir, 'store'));
+    const store = await openEmbeddedStore(join(config.dataDir, 'store'), { workerNice: config.store.workerNice ?? 0 });
     await migrate(store);
     const close = store.close;
     return { ...store, close: async () => { await close(); unlock(); } };

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { columnArrays, unnestInsert } from './bulk.ts';
 import type { Queryable, Store } from './store.ts';
 
 // int8 columns (counts, sequence numbers) fit in a double for this data; parse them as numbers
@@ -31,6 +32,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
       } finally {
         client.release();
       }
+    },
+    async appendRows(table, columns, rows) {
+      await pool.query(unnestInsert(table, columns), columnArrays(columns, rows));
     },
     async exec(script) {
       await pool.query(script);

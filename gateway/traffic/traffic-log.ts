@@ -2,16 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
+import { columnArrays, unnestInsert, type BulkColumn } from '../store/bulk.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { trafficColumns, type TrafficRow } from './row.ts';
 
-const insertSql = `insert into traffic_log (${trafficColumns.map(([, column]) => column).join(', ')})
-  select * from unnest(${trafficColumns.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')})
-  on conflict (log_id) do nothing`;
+const columns: BulkColumn[] = trafficColumns.map(([, name, type]) => ({ name, type }));
+const insertSql = unnestInsert('traffic_log', columns, 'on conflict (log_id) do nothing');
+const valuesOf = (row: TrafficRow) => trafficColumns.map(([field]) => row[field] ?? null);
+const uniqueViolation = '23505';
 
-/** Writes rows at once (idempotent on log_id): the batch writer, and exchanges that must be logged in their own transaction. */
+/** Writes rows at once, idempotent on log_id: spool replays, and exchanges logged in their own transaction. */
 export async function insertTrafficRows(db: Queryable, rows: readonly TrafficRow[]): Promise<void> {
-  await db.query(insertSql, trafficColumns.map(([field]) => rows.map((row) => row[field] ?? null)));
+  await db.query(insertSql, columnArrays(columns, rows.map(valuesOf)));
 }
 
 export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number }
@@ -75,7 +77,7 @@ export class TrafficLog {
       const batch = this.queue.splice(0, this.options.batchSize);
       this.stats.queued = this.queue.length;
       try {
-        await this.insert(batch);
+        await this.append(batch);
         this.stats.written += batch.length;
       } catch (error) {
         this.log.warn({ err: (error as Error).message, rows: batch.length }, 'traffic log store unavailable; batch spooled to disk');
@@ -85,8 +87,17 @@ export class TrafficLog {
     }
   }
 
-  private insert(rows: TrafficRow[]): Promise<void> {
-    return insertTrafficRows(this.store, rows);
+  /**
+   * Queued rows are new, so they take the store's fast path. Should one be there already (an
+   * exchange that also logged itself early), the idempotent insert writes the batch instead.
+   */
+  private async append(rows: TrafficRow[]): Promise<void> {
+    try {
+      await this.store.appendRows('traffic_log', columns, rows.map(valuesOf));
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== uniqueViolation) throw error;
+      await insertTrafficRows(this.store, rows);
+    }
   }
 
   private spool(rows: TrafficRow[]): void {
@@ -127,7 +138,7 @@ export class TrafficLog {
         continue;
       }
       try {
-        for (let i = 0; i < rows.length; i += this.options.batchSize) await this.insert(rows.slice(i, i + this.options.batchSize));
+        for (let i = 0; i < rows.length; i += this.options.batchSize) await insertTrafficRows(this.store, rows.slice(i, i + this.options.batchSize));
       } catch {
         return;
       }

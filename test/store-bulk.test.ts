@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BulkColumn } from '../gateway/store/bulk.ts';
+import { openStore } from '../gateway/store/open.ts';
+import type { Store } from '../gateway/store/store.ts';
+import type { TrafficRow } from '../gateway/traffic/row.ts';
+import { insertTrafficRows, TrafficLog } from '../gateway/traffic/traffic-log.ts';
+import { tempDir } from './support/harness.ts';
+import { startPostgres, type PostgresServer } from './support/postgres.ts';
+
+const columns: BulkColumn[] = [
+  { name: 'id', type: 'int4' },
+  { name: 'label', type: 'text' },
+  { name: 'note', type: 'text' },
+  { name: 'at', type: 'timestamptz' },
+  { name: 'ms', type: 'float8' },
+];
+// What a CSV body must carry through: its own delimiters, quotes, line breaks, empty vs null.
+const rows = [
+  [1, 'Dinas Kependudukan, Bangka Selatan', null, '2026-11-25T01:02:03.456Z', 1.5],
+  [2, 'surat "penting"', '', '2026-11-25T01:02:04.000Z', 0.001],
+  [3, 'baris satu\nbaris dua\r\n', 'Pengaduan 🙏 warga', '2026-11-25T01:02:05.000Z', null],
+  [4, '\\N', ',', '2026-11-25T01:02:06.000Z', 12345.678],
+] as const;
+
+async function appendAndReadBack(store: Store) {
+  await store.exec('create table bulk_test (id int4 primary key, label text, note text, at timestamptz, ms float8)');
+  await store.appendRows('bulk_test', columns, rows);
+  const back = await store.query<{ id: number; label: string; note: string | null; at: string; ms: number | null }>(
+    `select id, label, note, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, ms from bulk_test order by id`,
+  );
+  expect(back.map((r) => [r.id, r.label, r.note, r.at, r.ms])).toEqual(rows);
+
+  // All or none: a key already there refuses the whole batch, with the code callers test for.
+  const refused = store.appendRows('bulk_test', columns, [[5, 'baru', null, '2026-11-25T02:00:00Z', 1], [2, 'lagi', null, '2026-11-25T02:00:00Z', 1]]);
+  await expect(refused).rejects.toMatchObject({ code: '23505' });
+  expect(await store.query('select id from bulk_test where id = 5')).toEqual([]);
+}
+
+function trafficRow(requestId: string): TrafficRow {
+  return {
+    logId: randomUUID(), requestId, at: new Date().toISOString(), listener: 'internal', consumer: 'app-reader', contract: 'sandbox-direktori',
+    operation: 'getUnit', method: 'GET', path: '/sandbox/v1/perangkat-daerah/2.16', status: 200, errorCode: null, totalMs: 1.25, upstreamMs: 0.5,
+    bytesIn: 0, bytesOut: 120, requestSha256: null, responseSha256: 'ab'.repeat(32), clientAddress: '127.0.0.1', traceId: null,
+  };
+}
+
+async function batchWithAnEarlyRow(store: Store, dataDir: string) {
+  const early = trafficRow('logged-early');
+  await insertTrafficRows(store, [early]);
+  const traffic = new TrafficLog(store, { batchSize: 100, flushMs: 60_000, maxQueue: 1000, replaySeconds: 60 }, dataDir, pino({ level: 'silent' }));
+  const others = ['batch-1', 'batch-2', 'batch-3'].map(trafficRow);
+  for (const row of [others[0]!, { ...early, status: 500 }, ...others.slice(1)]) traffic.enqueue(row);
+  await traffic.flush();
+  const logged = await store.query<{ request_id: string; status: number }>(
+    "select request_id, status from traffic_log where request_id in ('logged-early', 'batch-1', 'batch-2', 'batch-3') order by request_id",
+  );
+  // The batch is written (through the idempotent insert), not spooled; the first row of an exchange stays.
+  expect(logged).toEqual([
+    { request_id: 'batch-1', status: 200 }, { request_id: 'batch-2', status: 200 }, { request_id: 'batch-3', status: 200 }, { request_id: 'logged-early', status: 200 },
+  ]);
+  expect(traffic.stats).toMatchObject({ written: 4, spooled: 0 });
+}
+
+describe('bulk append, embedded store (COPY through PGlite)', () => {
+  let store: Store;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = tempDir('bulk-');
+    store = await openStore({ dataDir, store: { url: null, workerNice: 7 } });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('writes every value as given, and refuses a batch with a key already there as a whole', async () => {
+    await appendAndReadBack(store);
+  });
+
+  it('traffic log: a batch holding a row its exchange already logged is still written, once per row', async () => {
+    await batchWithAnEarlyRow(store, dataDir);
+  });
+
+  it.runIf(process.platform === 'linux')('runs the store thread at the configured nice, the exchanges\u2019 thread at 0', () => {
+    const nices = readdirSync('/proc/self/task').flatMap((tid) => {
+      try {
+        return [{ tid: Number(tid), name: readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), nice: getPriority(Number(tid)) }];
+      } catch {
+        return []; // a thread that ended while listed
+      }
+    });
+    expect(nices.filter((t) => t.nice === 7).map((t) => t.name)).toEqual(['WorkerThread']);
+    expect(getPriority(process.pid)).toBe(0);
+  });
+});
+
+describe('bulk append, PostgreSQL (unnest insert)', () => {
+  let pg: PostgresServer;
+  let store: Store;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    store = await openStore({ dataDir: tempDir('bulk-pg-'), store: { url: pg.url } });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pg?.destroy();
+  });
+
+  it('writes every value as given, and refuses a batch with a key already there as a whole', async () => {
+    await appendAndReadBack(store);
+  });
+
+  it('traffic log: a batch holding a row its exchange already logged is still written, once per row', async () => {
+    await batchWithAnEarlyRow(store, tempDir('bulk-pg-spool-'));
+  });
+});
