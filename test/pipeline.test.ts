@@ -86,6 +86,24 @@ describe('a valid exchange', () => {
     expect(h.upstream.lastRequest!.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
+  it('keys the traffic log by time-ordered UUIDs (version 7), so its indexes grow at one edge', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${reader}`);
+      ids.push(res.headers['x-request-id'] as string);
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a new millisecond: its prefix moves on
+    }
+    const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(ids.every((id) => v7.test(id))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    // The first 48 bits are the Unix time in ms.
+    expect(Math.abs(Number.parseInt(ids[0]!.replace('-', '').slice(0, 12), 16) - Date.now())).toBeLessThan(60_000);
+    await h.gateway.traffic.flush();
+    const logIds = await Promise.all(ids.map(async (id) => (await trafficRows(h.gateway, id))[0]!.log_id as string));
+    expect(logIds.every((id) => v7.test(id))).toBe(true);
+    expect([...logIds].sort()).toEqual(logIds);
+  });
+
   it('passes query strings through and validates them', async () => {
     const ok = await request(h.url).get('/sandbox/v1/perangkat-daerah?q=dinas').set('authorization', `Bearer ${reader}`);
     expect(ok.status).toBe(200);

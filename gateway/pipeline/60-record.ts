@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { TrafficRow } from '../traffic/row.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { timeOrderedUuid, type Exchange } from './exchange.ts';
 
 /** Digit runs long enough to be a NIK (16), NIP (18) or phone number are not written to logs. */
 export function maskPersonalIds(text: string): string {
@@ -17,7 +16,7 @@ export function trafficRowOf(ex: Exchange, status: number, final = false): Traff
   // The last row of an exchange reads the hashes themselves (a copy costs per request).
   const hex = (hash: Exchange['requestHash']) => (final ? hash : hash.copy()).digest('hex');
   const route = ex.match?.route;
-  ex.logId ??= randomUUID();
+  ex.logId ??= timeOrderedUuid();
   return {
     logId: ex.logId,
     requestId: ex.id,

@@ -1,4 +1,6 @@
-import { createHash, randomFillSync, randomUUID, type Hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, randomFillSync, type Hash } from 'node:crypto';
+import { v7 as uuidV7 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UpstreamTiming } from '../../adapters/kit/model.ts';
 import type { Problem } from '../errors/problem.ts';
@@ -81,6 +83,14 @@ function randomHex(bytes: 8 | 16): string {
   return hex;
 }
 
+/**
+ * A time-ordered UUID (version 7, RFC 9562) for the traffic log's keys (log and request ids):
+ * each insert lands at the right edge of its index, so it costs the same at a million rows as at
+ * none (random v4 keys in the embedded store: 29 µs per row at 260k rows, 42 µs at 1M; v7: 23-25
+ * throughout). Node 24's own takes 0.1 µs; the uuid package's (1.8 µs) serves Node 22.
+ */
+export const timeOrderedUuid: () => string = typeof nodeCrypto.randomUUIDv7 === 'function' ? () => nodeCrypto.randomUUIDv7() : uuidV7;
+
 function traceFrom(header: string | undefined): TraceContext {
   const match = header ? traceparentPattern.exec(header) : null;
   const spanId = randomHex(8);
@@ -99,10 +109,10 @@ export function traceparentOf(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
 
-/** The caller's `X-Request-Id` when it is a sane token, a new UUID otherwise. */
+/** The caller's `X-Request-Id` when it is a sane token, a new (time-ordered) UUID otherwise. */
 export function requestIdOf(req: IncomingMessage): string {
   const sent = req.headers['x-request-id'];
-  return typeof sent === 'string' && requestIdPattern.test(sent) ? sent : randomUUID();
+  return typeof sent === 'string' && requestIdPattern.test(sent) ? sent : timeOrderedUuid();
 }
 
 export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string, table: RoutingTable): Exchange {
