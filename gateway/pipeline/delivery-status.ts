@@ -30,9 +30,12 @@ export function deliveryLocation(pathname: string, prefix: string, id: string): 
  */
 export async function describeDelivery(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const [, prefix, id] = deliveryPath.exec(ex.pathname) as unknown as [string, string | undefined, string];
+  // A prefix no active contract has is a wrong address, as the router would say of any path under it.
+  const prefixRoutes = prefix === undefined ? undefined : ex.table.routes.filter((route) => routePrefix(route.contract) === prefix);
+  if (prefixRoutes?.length === 0) throw new Problem('CONTRACT_NOT_FOUND', `No active contract serves ${ex.method} ${ex.pathname}.`);
   const owner = callerOf(ex);
   const delivery = await ctx.deliveries.outbox.get(id);
-  const underItsPrefix = prefix === undefined || ex.table.routes.some((route) => route.contract.id === delivery?.contract && routePrefix(route.contract) === prefix);
+  const underItsPrefix = prefixRoutes === undefined || prefixRoutes.some((route) => route.contract.id === delivery?.contract);
   if (!delivery || delivery.owner !== owner || !underItsPrefix) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} of this caller.`);
   answerJson(ex, {
     deliveryId: delivery.id,
