@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyStore } from '../gateway/idempotency/store.ts';
 import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
@@ -10,20 +12,27 @@ function contracts(): string {
   const dir = tempDir('contracts-');
   cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
   const file = join(dir, 'sandbox', 'direktori.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace('timeoutMs: 5000', 'timeoutMs: 600'));
-  const strict = readFileSync(file, 'utf8')
+  // The sandbox's echo, for a PATCH and for an answer as large as its request.
+  const echo = ['POST', 'PATCH'].map((method) => `  - id: echo${method}\n    method: ${method}\n    path: /echo\n    scopes: [sandbox.write]\n`).join('');
+  writeFileSync(file, `${readFileSync(file, 'utf8').replace('timeoutMs: 5000', 'timeoutMs: 600')}${echo}`);
+  const strict = readFileSync(file, 'utf8').slice(0, -echo.length)
     .replace('id: sandbox-direktori', 'id: sandbox-strict').replace('integration: sandbox', 'integration: sandbox-strict')
     .replace('    request: { schema: schemas/letter.json }', '    idempotency: required\n    request: { schema: schemas/letter.json }');
   writeFileSync(join(dir, 'sandbox', 'strict.yaml'), strict);
   return dir;
 }
 
+/** Another PD application allowed to write: keys are per caller. */
+const secondWriter = { clientId: 'app-writer-2', secret: 'writer2-secret-0123456789', scopes: ['sandbox.read', 'sandbox.write'], consumer: { name: 'Writer 2', department: 'Bappeda', clearance: 'terbatas' as const } };
+const contractTimeoutMs = 600;
+const inFlightGraceSeconds = 1;
+
 describe('Idempotency-Key', () => {
   let h: Harness;
   let writer: string;
-  const post = async (key: string | undefined, body: unknown = letter, path = '/sandbox/v1/surat', token = writer) => {
+  const post = async (key: string | undefined, body: unknown = letter, path = '/sandbox/v1/surat', token = writer, method = 'POST') => {
     const res = await fetch(`${h.url}${path}`, {
-      method: 'POST',
+      method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
       body: JSON.stringify(body),
     });
@@ -31,7 +40,11 @@ describe('Idempotency-Key', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness({ contractDirs: [contracts()] });
+    h = await startHarness({
+      contractDirs: [contracts()],
+      clients: [secondWriter],
+      config: { limits: { bodyBytes: 10 * 2 ** 20 }, idempotency: { inFlightGraceSeconds } },
+    });
     writer = await h.token('app-writer');
   }, 60_000);
   afterAll(() => h?.close());
@@ -85,6 +98,88 @@ describe('Idempotency-Key', () => {
     } finally {
       h.upstream.delayMs = 0;
     }
+  });
+
+  it('does the same for PATCH', async () => {
+    const hits = h.upstream.hits;
+    const patch = { perihal: 'Ralat tanggal' };
+    const first = await post('key-patch', patch, '/sandbox/v1/echo', writer, 'PATCH');
+    expect({ status: first.status, body: JSON.parse(first.text) }).toEqual({ status: 200, body: patch });
+    const again = await post('key-patch', patch, '/sandbox/v1/echo', writer, 'PATCH');
+    expect({ status: again.status, text: again.text, replayed: again.headers.get('idempotent-replayed') }).toEqual({ status: 200, text: first.text, replayed: 'true' });
+    const other = await post('key-patch', { perihal: 'Lain' }, '/sandbox/v1/echo', writer, 'PATCH');
+    expect(JSON.parse(other.text).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(h.upstream.hits - hits).toBe(1);
+  });
+
+  it('keeps keys per caller: the same key from another application is a request of its own', async () => {
+    const otherWriter = await h.token(secondWriter.clientId);
+    const hits = h.upstream.hits;
+    const mine = await post('key-shared-name');
+    const theirs = await post('key-shared-name', letter, '/sandbox/v1/surat', otherWriter);
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    expect(theirs.headers.get('idempotent-replayed')).toBeNull();
+    // Each letter got its own agenda number upstream, and each caller's repeat replays its own.
+    expect(JSON.parse(theirs.text).nomorAgenda).not.toBe(JSON.parse(mine.text).nomorAgenda);
+    expect((await post('key-shared-name')).text).toBe(mine.text);
+    expect((await post('key-shared-name', letter, '/sandbox/v1/surat', otherWriter)).text).toBe(theirs.text);
+    expect(h.upstream.hits - hits).toBe(2);
+  });
+
+  it('keeps an answer for idempotency.retentionHours, then forgets it', async () => {
+    await post('key-retention');
+    const [row] = await h.gateway.store.query<{ seconds: number }>(
+      "select extract(epoch from expires_at - created_at)::float8 as seconds from idempotency_keys where owner = 'consumer:app-writer' and key = 'key-retention'",
+    );
+    expect(row!.seconds).toBeCloseTo(24 * 3600, 0);
+
+    // The store itself, with a retention of one second: an expired key is claimed anew and purged.
+    const keys = new IdempotencyStore(h.gateway.store, 1 / 3600);
+    const abandonment = { afterSeconds: 3600, answer: { status: 502, headers: {}, body: Buffer.from('') } };
+    expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
+    await keys.complete('consumer:test', 'short-lived', { status: 201, headers: {}, body: Buffer.from('first') });
+    expect((await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).kind).toBe('replay');
+    await keys.claim('consumer:test', 'purged', 'f2', abandonment);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
+    expect(await keys.purgeExpired()).toBe(1);
+    expect(await h.gateway.store.query("select key from idempotency_keys where owner = 'consumer:test'")).toEqual([{ key: 'short-lived' }]);
+  });
+
+  it('settles a key left in flight by a gateway that stopped: 502 IDEMPOTENCY_OUTCOME_UNKNOWN, not 409 until it expires', async () => {
+    // What a gateway killed mid-exchange leaves behind: the claim, and no answer.
+    const fingerprint = createHash('sha256').update('POST /sandbox/v1/surat\n').update(JSON.stringify(letter)).digest('hex');
+    const leave = (key: string, secondsAgo: number) => h.gateway.store.query(
+      `insert into idempotency_keys (owner, key, fingerprint, state, created_at, expires_at)
+       values ('consumer:app-writer', $1, $2, 'in-flight', now() - make_interval(secs => $3), now() + interval '1 day')`,
+      [key, fingerprint, secondsAgo],
+    );
+    const hits = h.upstream.hits;
+    // Younger than the contract's timeout plus the grace: its exchange may still be running.
+    await leave('key-left-recently', contractTimeoutMs / 1000 + inFlightGraceSeconds - 0.8);
+    expect(JSON.parse((await post('key-left-recently')).text).code).toBe('IDEMPOTENCY_REQUEST_IN_FLIGHT');
+    await new Promise((r) => setTimeout(r, 1000));
+    await leave('key-left-long-ago', 3600);
+    for (const key of ['key-left-recently', 'key-left-long-ago']) {
+      const settled = await post(key);
+      expect({ key, status: settled.status, code: JSON.parse(settled.text).code }).toEqual({ key, status: 502, code: 'IDEMPOTENCY_OUTCOME_UNKNOWN' });
+      expect(settled.headers.get('content-type')).toBe('application/problem+json');
+      const again = await post(key);
+      expect({ text: again.text, replayed: again.headers.get('idempotent-replayed') }).toEqual({ text: settled.text, replayed: 'true' });
+    }
+    expect(h.upstream.hits - hits).toBe(0);
+  });
+
+  it('does not keep an answer over 8 MiB: a repeat gets 410 with the first status, and nothing runs twice', async () => {
+    const large = { lampiran: 'x'.repeat(9 * 2 ** 20) };
+    const hits = h.upstream.hits;
+    const first = await post('key-large', large, '/sandbox/v1/echo');
+    expect({ status: first.status, bytes: first.text.length }).toEqual({ status: 200, bytes: JSON.stringify(large).length });
+    const again = await post('key-large', large, '/sandbox/v1/echo');
+    expect(again.status).toBe(410);
+    expect(JSON.parse(again.text)).toMatchObject({ code: 'IDEMPOTENCY_ANSWER_NOT_KEPT', originalStatus: 200 });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(h.upstream.hits - hits).toBe(1);
   });
 
   it('gives the key back when nothing reached the upstream, so the retry runs', async () => {

@@ -16,18 +16,16 @@ const roomy = () => new RetryBudget({ ratio: 1000, minPerSecond: 1000 });
 
 describe('retryable', () => {
   it.each([
-    ['GET', false, true],
-    ['head', false, true],
-    ['OPTIONS', false, true],
-    ['PUT', false, true],
-    ['DELETE', false, true],
-    ['POST', false, false],
-    ['PATCH', false, false],
-    ['POST', true, true],
-    ['PATCH', true, true],
-    ['CONNECT', true, false],
-  ])('%s with an idempotency key %s: %s', (method, hasKey, expected) => {
-    expect(retryable(method, hasKey)).toBe(expected);
+    ['GET', true],
+    ['head', true],
+    ['OPTIONS', true],
+    ['PUT', true],
+    ['DELETE', true],
+    ['POST', false],
+    ['PATCH', false],
+    ['CONNECT', false],
+  ])('%s may be sent again by the gateway: %s', (method, expected) => {
+    expect(retryable(method)).toBe(expected);
   });
 
   it('retries connection failures and timeouts, not unreadable answers, refusals or open circuits', () => {
@@ -153,12 +151,12 @@ describe('guardedCall (breaker + retries)', () => {
 
   const failing = (counter: { calls: number }) => () => (counter.calls++, Promise.reject(unavailable()));
 
-  it('retries GET and keyed POST, not a POST without an idempotency key', async () => {
+  it('retries GET and PUT, never POST or PATCH', async () => {
     const breaker = breakers.for('bkn');
-    for (const [method, hasIdempotencyKey, expected] of [['GET', false, 3], ['POST', true, 3], ['POST', false, 1], ['PATCH', false, 1]] as const) {
+    for (const [method, expected] of [['GET', 3], ['PUT', 3], ['POST', 1], ['PATCH', 1]] as const) {
       const counter = { calls: 0 };
-      await expect(guardedCall(breaker, failing(counter), { method, hasIdempotencyKey, policy, sleep: noSleep })).rejects.toThrow('connection refused');
-      expect([method, hasIdempotencyKey, counter.calls]).toEqual([method, hasIdempotencyKey, expected]);
+      await expect(guardedCall(breaker, failing(counter), { method, policy, sleep: noSleep })).rejects.toThrow('connection refused');
+      expect([method, counter.calls]).toEqual([method, expected]);
     }
   });
 
@@ -168,7 +166,7 @@ describe('guardedCall (breaker + retries)', () => {
     expect(breaker.state).toBe('open');
 
     const counter = { calls: 0 };
-    const refused = await guardedCall(breaker, failing(counter), { method: 'GET', hasIdempotencyKey: false, policy, sleep: noSleep }).catch((error: unknown) => error);
+    const refused = await guardedCall(breaker, failing(counter), { method: 'GET', policy, sleep: noSleep }).catch((error: unknown) => error);
     expect(isCircuitOpen(refused)).toBe(true);
     expect(counter.calls).toBe(0);
     expect(breaker.retryBudget.snapshot()).toMatchObject({ requests: 0, retries: 0 }); // refused requests earn no retries
@@ -178,7 +176,7 @@ describe('guardedCall (breaker + retries)', () => {
     const breaker = breakers.for('bkn', { volumeThreshold: 2 });
     const counter = { calls: 0 };
     const sleep = vi.fn(noSleep);
-    await expect(guardedCall(breaker, failing(counter), { method: 'GET', hasIdempotencyKey: false, policy: { attempts: 5 }, sleep })).rejects.toThrow('connection refused');
+    await expect(guardedCall(breaker, failing(counter), { method: 'GET', policy: { attempts: 5 }, sleep })).rejects.toThrow('connection refused');
     expect(breaker.state).toBe('open');
     expect(counter.calls).toBe(2);
     expect(sleep).toHaveBeenCalledTimes(1);
@@ -189,7 +187,6 @@ describe('guardedCall (breaker + retries)', () => {
     const statuses = [503, 200];
     const answer = await guardedCall(breaker, () => Promise.resolve({ status: statuses.shift()! }), {
       method: 'GET',
-      hasIdempotencyKey: false,
       judge: (value) => outcomeOfStatus(value.status),
       retryValue: (value) => retryableStatuses.has(value.status),
       sleep: noSleep,
@@ -197,7 +194,7 @@ describe('guardedCall (breaker + retries)', () => {
     expect(answer).toEqual({ status: 200 });
 
     let calls = 0;
-    const streaming = await guardedCall(breaker, () => (calls++, Promise.resolve({ status: 503 })), { method: 'GET', hasIdempotencyKey: false, judge: (value) => outcomeOfStatus(value.status), sleep: noSleep });
+    const streaming = await guardedCall(breaker, () => (calls++, Promise.resolve({ status: 503 })), { method: 'GET', judge: (value) => outcomeOfStatus(value.status), sleep: noSleep });
     expect([streaming.status, calls]).toEqual([503, 1]);
     expect(breakers.snapshot()[0]!.window).toMatchObject({ calls: 3, failures: 2, successes: 1 });
     expect(breaker.retryBudget.snapshot()).toMatchObject({ requests: 2, retries: 1 });

@@ -79,7 +79,6 @@ export class UpstreamClient {
     if (!guard) return this.sendOnce(request, call, this.timeoutMs);
     return guardedCall(guard.breaker, ({ remainingMs }) => this.sendOnce(request, call, Math.min(this.timeoutMs, remainingMs)), {
       method: request.method,
-      hasIdempotencyKey: false,
       ...(guard.retries ? { policy: guard.retries } : {}),
       judge: (response) => outcomeOfStatus(response.status),
       retryValue: (response) => retryableStatuses.has(response.status),

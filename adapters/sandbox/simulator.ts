@@ -61,7 +61,7 @@ export async function startSandboxUpstream(options: { host?: string; port?: numb
             sha256: createHash('sha256').update(body).digest('hex'),
           });
         }
-        if (req.method === 'POST' && path === '/echo') {
+        if ((req.method === 'POST' || req.method === 'PATCH') && path === '/echo') {
           res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/octet-stream' });
           return res.end(body);
         }

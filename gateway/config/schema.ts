@@ -38,7 +38,8 @@ export interface GatewayConfig {
     callbacks: { allowedOrigins: string[]; maxAttempts: number; timeoutMs: number; baseDelayMs: number; maxDelayMs: number };
   };
   /** How long answers to requests with an Idempotency-Key are kept for replay. */
-  idempotency: { retentionHours: number };
+  /** `inFlightGraceSeconds`: past its contract's timeout plus this, a key still in flight was left by a stopped gateway. */
+  idempotency: { retentionHours: number; inFlightGraceSeconds: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
   tlsReloadSeconds: number;
   /** The region's time zone: agreements run by its calendar days. */
@@ -186,7 +187,10 @@ export const configSchema = {
     idempotency: {
       type: 'object',
       additionalProperties: false,
-      properties: { retentionHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760, default: 24 } },
+      properties: {
+        retentionHours: { type: 'number', exclusiveMinimum: 0, maximum: 8760, default: 24 },
+        inFlightGraceSeconds: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
+      },
       required: [],
       default: {},
     },

@@ -113,7 +113,7 @@ async function viaPassthrough(delivery: Delivery, route: Route, deps: SenderDeps
         if (code && connectErrorCodes.has(code)) timing.connectFailed = true;
         throw new Problem('UPSTREAM_UNAVAILABLE', `${contract.upstream!.name} could not be reached (${code ?? 'connection error'}).`);
       }
-    }, { method: stored.method, hasIdempotencyKey: false, policy: { attempts: 0 }, judge: (a) => outcomeOfStatus(a.status) });
+    }, { method: stored.method, policy: { attempts: 0 }, judge: (a) => outcomeOfStatus(a.status) });
     const response = { status: answer.status, body: bodyOf(answer.text) };
     if (answer.status < 300) return { kind: 'delivered', response };
     if (retryableStatuses.has(answer.status)) return { kind: 'retry', error: `answered ${answer.status}` };

@@ -146,6 +146,16 @@ export const problemCatalogue = {
     title: 'First request with this key still running',
     description: 'A request with the same `Idempotency-Key` is still being executed. Retry after `Retry-After`; the stored answer is then replayed.',
   },
+  IDEMPOTENCY_OUTCOME_UNKNOWN: {
+    status: 502,
+    title: 'Outcome of the first request with this key unknown',
+    description: 'The first request with this `Idempotency-Key` reached the upstream, but its answer never came back whole: the connection was cut, or the gateway stopped while it ran. The upstream may have acted, so the gateway will not send the request again under this key. Ask the service what became of it before sending it under a new key.',
+  },
+  IDEMPOTENCY_ANSWER_NOT_KEPT: {
+    status: 410,
+    title: 'Answer of the first request with this key not kept',
+    description: 'The first request with this `Idempotency-Key` was carried out (`originalStatus` gives the status it was answered with), but its answer was larger than the gateway keeps for replay (8 MiB). Read the result from the service; do not send the request again under a new key.',
+  },
   DELIVERY_NOT_FOUND: {
     status: 404,
     title: 'No such delivery',

@@ -8,7 +8,13 @@ export type Claim =
   | { kind: 'in-flight' }
   | { kind: 'reused' };
 
-interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean }
+interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean; abandoned: boolean }
+
+/**
+ * A key still in flight after this long belongs to an exchange no gateway is running any more (it
+ * was killed or crashed): `answer` is then kept as its outcome, so retries stop getting 409.
+ */
+export interface Abandonment { afterSeconds: number; answer: StoredAnswer }
 
 /**
  * Idempotency keys in the store, so every gateway instance sees them: the first request with a
@@ -23,8 +29,8 @@ export class IdempotencyStore {
     this.retentionHours = retentionHours;
   }
 
-  async claim(owner: string, key: string, fingerprint: string): Promise<Claim> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+  async claim(owner: string, key: string, fingerprint: string, abandonment: Abandonment): Promise<Claim> {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const inserted = await this.store.query(
         `insert into idempotency_keys (owner, key, fingerprint, state, expires_at)
          values ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4))
@@ -33,8 +39,10 @@ export class IdempotencyStore {
       );
       if (inserted.length > 0) return { kind: 'claimed' };
       const [row] = await this.store.query<Row>(
-        'select fingerprint, state, status, headers, body, expires_at < now() as expired from idempotency_keys where owner = $1 and key = $2',
-        [owner, key],
+        `select fingerprint, state, status, headers, body, expires_at < now() as expired,
+           state = 'in-flight' and created_at < now() - make_interval(secs => $3) as abandoned
+         from idempotency_keys where owner = $1 and key = $2`,
+        [owner, key, abandonment.afterSeconds],
       );
       if (!row) continue; // released between our insert and select: claim again
       if (row.expired) {
@@ -42,6 +50,10 @@ export class IdempotencyStore {
         continue;
       }
       if (row.fingerprint !== fingerprint) return { kind: 'reused' };
+      if (row.abandoned) {
+        await this.settle(owner, key, abandonment.answer, { onlyInFlight: true });
+        continue;
+      }
       if (row.state === 'in-flight') return { kind: 'in-flight' };
       const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers ?? {};
       return { kind: 'replay', answer: { status: row.status ?? 500, headers, body: Buffer.from(row.body ?? '', 'base64') } };
@@ -50,8 +62,14 @@ export class IdempotencyStore {
   }
 
   async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {
+    await this.settle(owner, key, answer);
+  }
+
+  /** Keeps `answer` as the key's outcome (only over an in-flight claim, when another may have settled it first). */
+  private async settle(owner: string, key: string, answer: StoredAnswer, { onlyInFlight = false } = {}): Promise<void> {
     await this.store.query(
-      `update idempotency_keys set state = 'done', status = $3, headers = $4, body = $5 where owner = $1 and key = $2`,
+      `update idempotency_keys set state = 'done', status = $3, headers = $4, body = $5
+       where owner = $1 and key = $2${onlyInFlight ? " and state = 'in-flight'" : ''}`,
       [owner, key, answer.status, JSON.stringify(answer.headers), answer.body.toString('base64')],
     );
   }

@@ -8,7 +8,7 @@ import { callerOf, type Exchange } from './exchange.ts';
 
 // An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
 const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
-/** Answers larger than this are not kept for replay: the key is then treated as in flight until it expires. */
+/** Answers larger than this are not kept for replay: repeats are told so (410), with the first status. */
 const maxStoredBytes = 8 * 1024 * 1024;
 /** Headers that belong to one answer, not to its replay. */
 const unstored = new Set(['connection', 'keep-alive', 'transfer-encoding', 'date', 'content-length', 'x-request-id', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']);
@@ -22,7 +22,7 @@ function parseKey(header: string | string[] | undefined): string | undefined {
   return match[1];
 }
 
-/** Collects what the answer writes, whichever stage or forwarder writes it. */
+/** Collects what the answer writes, whichever stage or forwarder writes it; null past `maxStoredBytes`. */
 function capture(res: ServerResponse): () => Buffer | null {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -54,6 +54,13 @@ function storedHeaders(res: ServerResponse): Record<string, string> {
   }
   return headers;
 }
+
+/** A problem kept as a key's answer, replayed to every repeat. */
+function problemAnswer(problem: Problem, requestId: string): StoredAnswer {
+  return { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from(JSON.stringify(problem.toDocument(requestId))) };
+}
+
+const outcomeUnknown = (requestId: string, why: string) => problemAnswer(new Problem('IDEMPOTENCY_OUTCOME_UNKNOWN', `The first request with this Idempotency-Key reached the upstream, but ${why}; the upstream may have acted. Check with the service before sending it under a new key.`), requestId);
 
 function replay(ex: Exchange, answer: StoredAnswer): void {
   for (const [name, value] of Object.entries(answer.headers)) ex.res.setHeader(name, value);
@@ -88,7 +95,13 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   }
   const owner = callerOf(ex);
   const fingerprint = createHash('sha256').update(`${ex.method} ${ex.pathname}${ex.search}\n`).update(ex.body).digest('hex');
-  const claim = await ctx.idempotency.claim(owner, key, fingerprint);
+  // No exchange outlives its contract's timeout by more than the grace: a key in flight longer
+  // than that was left by a gateway that stopped mid-exchange.
+  const abandonment = {
+    afterSeconds: ex.match!.route.contract.timeoutMs / 1000 + ctx.config.idempotency.inFlightGraceSeconds,
+    answer: outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
+  };
+  const claim = await ctx.idempotency.claim(owner, key, fingerprint, abandonment);
   if (claim.kind === 'reused') throw new Problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a request with another method, path or body.');
   if (claim.kind === 'in-flight') throw new Problem('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'The first request with this Idempotency-Key is still running.', {}, { 'retry-after': '1' });
   if (claim.kind === 'replay') {
@@ -101,12 +114,12 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
     const settle = async () => {
       if (!reachedUpstream) return ctx.idempotency.release(owner, key);
-      const body = captured();
-      if (ex.res.writableFinished && body) return ctx.idempotency.complete(owner, key, { status: ex.res.statusCode, headers: storedHeaders(ex.res), body });
       // Cut off after the upstream was called: its outcome is unknown, so a retry must not run it again.
-      const problem = new Problem('UPSTREAM_INVALID_RESPONSE', 'The first request with this Idempotency-Key reached the upstream but its answer was not completed; the upstream may have acted. Check with the service before using a new key.');
-      const document = Buffer.from(JSON.stringify(problem.toDocument(ex.id)));
-      return ctx.idempotency.complete(owner, key, { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: document });
+      if (!ex.res.writableFinished) return ctx.idempotency.complete(owner, key, outcomeUnknown(ex.id, 'its answer was cut off'));
+      const body = captured();
+      if (body) return ctx.idempotency.complete(owner, key, { status: ex.res.statusCode, headers: storedHeaders(ex.res), body });
+      const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.res.statusCode}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.res.statusCode });
+      return ctx.idempotency.complete(owner, key, problemAnswer(tooLarge, ex.id));
     };
     settle().catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not settled'));
   });

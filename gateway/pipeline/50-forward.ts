@@ -23,7 +23,7 @@ function takeSlot(ex: Exchange, ctx: PipelineContext): void {
  * key is not known to the gateway.
  */
 function repeatable(ex: Exchange): boolean {
-  if (!retryable(ex.method, false)) return false;
+  if (!retryable(ex.method)) return false;
   return ex.body !== undefined || !hasRequestBody(ex.req);
 }
 
@@ -47,7 +47,6 @@ export async function forward(ex: Exchange, ctx: PipelineContext): Promise<void>
   if (!repeatable(ex)) return breaker.run(() => ctx.forwarder.forward(ex), judge);
   await guardedCall(breaker, ({ remainingMs }) => ctx.forwarder.forward(ex, remainingMs), {
     method: ex.method,
-    hasIdempotencyKey: false,
     policy: contract.resilience?.retries,
     judge,
     repeatable: () => !ex.res.headersSent,

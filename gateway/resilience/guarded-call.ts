@@ -3,9 +3,8 @@ import { isRetryableFailure, type UpstreamOutcome } from './outcomes.ts';
 import { defaultRetryPolicy, retryable, withRetries, type AttemptInfo, type RetryPolicy } from './retry.ts';
 
 export interface GuardedCallOptions<T> {
-  /** The request's method and whether it carries an idempotency key: no retries otherwise. */
+  /** The request's method: retried only if idempotent (`retryable`). */
   method: string;
-  hasIdempotencyKey: boolean;
   /** Contract `resilience.retries` over the defaults. */
   policy?: Partial<RetryPolicy>;
   /** The breaker outcome of a resolved attempt (e.g. `outcomeOfStatus(answer.status)`); success if left out. */
@@ -35,7 +34,7 @@ export interface GuardedCallOptions<T> {
  * and a retry granted by the upstream's budget.
  */
 export function guardedCall<T>(breaker: UpstreamBreaker, attempt: (info: AttemptInfo) => Promise<T>, options: GuardedCallOptions<T>): Promise<T> {
-  const allowed = retryable(options.method, options.hasIdempotencyKey);
+  const allowed = retryable(options.method);
   const policy = policyOf(options.policy);
   // A circuit that opened (or is probing) while we failed: the next attempt would be refused anyway.
   const mayRepeat = (): boolean => allowed && breaker.state === 'closed' && (options.repeatable?.() ?? true);

@@ -41,7 +41,7 @@ export function outcomeOfStatus(status: number | undefined): UpstreamOutcome {
 export const retryableStatuses: ReadonlySet<number> = new Set([502, 503, 504]);
 
 /**
- * Whether a failed attempt may be tried again, once `retryable(method, key)` allowed retries at all:
+ * Whether a failed attempt may be tried again, once `retryable(method)` allowed retries at all:
  * - an open circuit: never (nothing was sent; the breaker says stay away);
  * - UPSTREAM_UNAVAILABLE (connection refused, reset or dropped, or an adapter's mapped 5xx): yes;
  * - UPSTREAM_TIMEOUT: yes, but only while the request's deadline leaves time (see `withRetries`);

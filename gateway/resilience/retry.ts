@@ -16,13 +16,14 @@ export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({ attempt
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /**
- * Whether a request may be retried at all: idempotent methods always; POST and PATCH only when the
- * caller sent an idempotency key, which lets the upstream recognise the repeat.
+ * Whether the gateway may send a request again by itself: idempotent methods only. Not a POST or
+ * PATCH, even with an `Idempotency-Key`: the key guards the gateway's callers against running a
+ * request twice, but national systems do not take it, so a POST sent again after its first attempt
+ * may have reached them could act twice there. When that attempt never left (no connection), the
+ * key is given back and the caller's own retry is executed (stage 45-idempotency).
  */
-export function retryable(method: string, hasIdempotencyKey: boolean): boolean {
-  const upper = method.toUpperCase();
-  if (idempotentMethods.has(upper)) return true;
-  return hasIdempotencyKey && (upper === 'POST' || upper === 'PATCH');
+export function retryable(method: string): boolean {
+  return idempotentMethods.has(method.toUpperCase());
 }
 
 /**
