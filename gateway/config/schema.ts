@@ -37,8 +37,10 @@ export interface GatewayConfig {
     /** `Penghubung-Callback`: URLs notified when a delivery ends, on the origins the Dinas allows (none by default). */
     callbacks: { allowedOrigins: string[]; maxAttempts: number; timeoutMs: number; baseDelayMs: number; maxDelayMs: number };
   };
-  /** How long answers to requests with an Idempotency-Key are kept for replay. */
-  /** `inFlightGraceSeconds`: past its contract's timeout plus this, a key still in flight was left by a stopped gateway. */
+  /**
+   * How long answers to requests with an Idempotency-Key are kept for replay; past its contract's
+   * timeout plus `inFlightGraceSeconds`, a key still in flight was left by a stopped gateway.
+   */
   idempotency: { retentionHours: number; inFlightGraceSeconds: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
   tlsReloadSeconds: number;
