@@ -307,6 +307,9 @@ describe('the gateway killed with async deliveries pending', () => {
     // Never sent, so nothing is unknown about them: they must go out, once, without ops.
     expect(neverSent.map((l) => ({ perihal: l.perihal, state: stateOf(settled, l), lastError: settled.get(l.deliveryId)?.lastError ?? null, sent: upstream.count(l.id) })))
       .toEqual(neverSent.map((l) => ({ perihal: l.perihal, state: 'delivered', lastError: null, sent: 1 })));
+
+    expectAnsweredInTime(run);
+    await expectOneTrafficRowEach(run);
   }, 45_000);
 
   it('SIGTERM while a letter is being sent: the stop waits for its answer; nothing is lost, parked or sent twice', async () => {

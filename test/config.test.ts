@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../gateway/config/load.ts';
+import { readSnapshot } from '../gateway/registry/repository.ts';
+import { openStore } from '../gateway/store/open.ts';
 import { tempDir } from './support/harness.ts';
 
 const minimal = 'sso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n';
@@ -79,4 +81,27 @@ describe('configuration', () => {
     expect(consumer.status).toBe(0);
     expect(consumer.stdout).toMatch(/consumer app-x saved \(registry revision \d+\)/);
   });
+
+  it('the CLI stores a consumer\'s own rate per contract (--rate, repeatable) and refuses a malformed one without writing', async () => {
+    const dataDir = tempDir('cli-rate-');
+    const config = configFile(`dataDir: ${dataDir}\n${minimal}`);
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/penghubung.js', 'consumer', 'app-x', ...args, '--config', config], { encoding: 'utf8', timeout: 30_000 });
+    const saved = cli('--name', 'App X', '--rate', 'sandbox-direktori=2.5/7', '--rate', 'bkn-siasn=20/40');
+    expect({ status: saved.status, stdout: saved.stdout }).toEqual({ status: 0, stdout: expect.stringMatching(/^consumer app-x saved \(registry revision \d+\)\n$/) });
+    for (const bad of ['sandbox-direktori=0/10', 'sandbox-direktori=5', 'sandbox-direktori=5/0', 'Bad Name=5/10']) {
+      const refused = cli('--name', 'Renamed', '--rate', bad);
+      expect({ bad, status: refused.status, stdout: refused.stdout }).toEqual({ bad, status: 1, stdout: '' });
+      expect(refused.stderr).toContain(`expected <contract>=<rps>/<burst>, e.g. bkn-siasn=5/10, got ${bad}`);
+    }
+    // Read back as the gateway's registry reads it: the override as given, untouched by the refusals.
+    const store = await openStore(loadConfig({ file: config, env: {} }));
+    try {
+      expect((await readSnapshot(store)).consumers.get('app-x')).toMatchObject({
+        name: 'App X',
+        limits: { 'sandbox-direktori': { rps: 2.5, burst: 7 }, 'bkn-siasn': { rps: 20, burst: 40 } },
+      });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -179,7 +179,18 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
     expect({ status: first.status, limit: first.headers['ratelimit-limit'], remaining: first.headers['ratelimit-remaining'] }).toEqual({ status: 200, limit: '2', remaining: '1' });
     expect((await call(`${base}${path}`, pki, quotaBank)).status).toBe(200);
     const third = await call(`${base}${path}`, pki, quotaBank);
-    expect({ status: third.status, code: third.body.code }).toEqual({ status: 429, code: 'QUOTA_EXCEEDED' });
+    expect({ status: third.status, contentType: third.headers['content-type'] }).toEqual({ status: 429, contentType: 'application/problem+json' });
+    expect(third.body).toEqual({
+      type: 'https://penghubung.go.id/problems/quota-exceeded',
+      title: 'Daily quota of the agreement used up',
+      status: 429,
+      detail: 'The 2 calls a day of PKS PKS/009/QB/2026 are used up.',
+      instance: third.headers['x-request-id'],
+      code: 'QUOTA_EXCEEDED',
+      agreement: 'PKS/009/QB/2026',
+      quota: 2,
+    });
+    expect(third.body.instance).toMatch(/\S/);
     const retryAfter = Number(third.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(86_400);

@@ -37,7 +37,18 @@ describe('limits and breakers through the gateway', () => {
     expect(answers[0]!.headers.get('ratelimit-limit')).toBe('4');
     expect(answers[0]!.headers.get('ratelimit-remaining')).toBe('3');
     expect(Number(answers[0]!.headers.get('ratelimit-reset'))).toBeGreaterThanOrEqual(1);
-    expect(answers[4]!.body.code).toBe('RATE_LIMITED');
+    // The refusal is an RFC 9457 problem like any other: its media type and every member.
+    expect(answers[4]!.headers.get('content-type')).toBe('application/problem+json');
+    expect(answers[4]!.body).toEqual({
+      type: 'https://penghubung.go.id/problems/rate-limited',
+      title: 'Rate limit reached',
+      status: 429,
+      detail: 'More than 4 requests in 4 s to sandbox-direktori.',
+      instance: answers[4]!.headers.get('x-request-id'),
+      code: 'RATE_LIMITED',
+      limit: { rps: 1, burst: 4 },
+    });
+    expect(answers[4]!.body.instance).toMatch(/\S/);
     expect(Number(answers[4]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Another consumer has its own budget.
     expect((await get('app-writer')).status).toBe(200);
