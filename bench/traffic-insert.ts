@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { timeOrderedUuid } from '../gateway/pipeline/exchange.ts';
 import { openStore } from '../gateway/store/open.ts';
-import { trafficColumns, type TrafficRow } from '../gateway/traffic/row.ts';
+import { trafficBulkColumns, trafficValues, type TrafficRow } from '../gateway/traffic/row.ts';
 
 const secondary = ['traffic_log_request_id', 'traffic_log_consumer_at', 'traffic_log_contract_at', 'traffic_log_partner_at'];
 const variants: Record<string, string> = {
@@ -23,7 +23,6 @@ if (!variants[variant]) throw new Error(`unknown variant ${variant}; known: ${Ob
 const dataDir = mkdtempSync(join(tmpdir(), 'penghubung-traffic-insert-'));
 const store = await openStore({ dataDir, store: { url: null, workerNice: 0 } });
 await store.exec(variants[variant]);
-const columns = trafficColumns.map(([, name, type]) => ({ name, type }));
 let n = 0;
 const row = (): TrafficRow => ({
   logId: timeOrderedUuid(), requestId: timeOrderedUuid(), at: new Date().toISOString(), listener: 'internal',
@@ -40,7 +39,7 @@ for (let round = 0; round < 5; round++) {
   const wall = performance.now();
   for (let batch = 0; batch < 40; batch++) {
     const rows = Array.from({ length: 500 }, row);
-    await store.appendRows('traffic_log', columns, rows.map((r) => trafficColumns.map(([field]) => r[field] ?? null)));
+    await store.appendRows('traffic_log', trafficBulkColumns, rows.map(trafficValues));
   }
   rounds.push(`${((cpuMs() - cpu) / 20).toFixed(1)}/${((performance.now() - wall) / 20).toFixed(1)}`);
 }

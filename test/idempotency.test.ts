@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyStore } from '../gateway/idempotency/store.ts';
+import { requestFingerprint } from '../gateway/pipeline/45-idempotency.ts';
 import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 const letter = JSON.parse(readFileSync(new URL('../contracts/sandbox/schemas/letter.json', import.meta.url), 'utf8')).examples[0] as Record<string, unknown>;
@@ -135,7 +135,7 @@ describe('Idempotency-Key', () => {
 
     // The store itself, with a retention of one second: an expired key is claimed anew and purged.
     const keys = new IdempotencyStore(h.gateway.store, 1 / 3600);
-    const abandonment = { afterSeconds: 3600, answer: { status: 502, headers: {}, body: Buffer.from('') } };
+    const abandonment = { afterSeconds: 3600, answer: () => ({ status: 502, headers: {}, body: Buffer.from('') }) };
     expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
     await keys.complete('consumer:test', 'short-lived', { status: 201, headers: {}, body: Buffer.from('first') });
     expect((await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).kind).toBe('replay');
@@ -148,7 +148,7 @@ describe('Idempotency-Key', () => {
 
   it('settles a key left in flight by a gateway that stopped: 502 IDEMPOTENCY_OUTCOME_UNKNOWN, not 409 until it expires', async () => {
     // What a gateway killed mid-exchange leaves behind: the claim, and no answer.
-    const fingerprint = createHash('sha256').update('POST /sandbox/v1/surat\n').update(JSON.stringify(letter)).digest('hex');
+    const fingerprint = requestFingerprint('POST', '/sandbox/v1/surat', Buffer.from(JSON.stringify(letter)));
     const leave = (key: string, secondsAgo: number) => h.gateway.store.query(
       `insert into idempotency_keys (owner, key, fingerprint, state, created_at, expires_at)
        values ('consumer:app-writer', $1, $2, 'in-flight', now() - make_interval(secs => $3), now() + interval '1 day')`,

@@ -14,7 +14,7 @@ interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number
  * A key still in flight after this long belongs to an exchange no gateway is running any more (it
  * was killed or crashed): `answer` is then kept as its outcome, so retries stop getting 409.
  */
-export interface Abandonment { afterSeconds: number; answer: StoredAnswer }
+export interface Abandonment { afterSeconds: number; answer: () => StoredAnswer }
 
 /**
  * Idempotency keys in the store, so every gateway instance sees them: the first request with a
@@ -51,7 +51,7 @@ export class IdempotencyStore {
       }
       if (row.fingerprint !== fingerprint) return { kind: 'reused' };
       if (row.abandoned) {
-        await this.settle(owner, key, abandonment.answer, { onlyInFlight: true });
+        await this.settle(owner, key, abandonment.answer(), { onlyInFlight: true });
         continue;
       }
       if (row.state === 'in-flight') return { kind: 'in-flight' };

@@ -22,6 +22,11 @@ function parseKey(header: string | string[] | undefined): string | undefined {
   return match[1];
 }
 
+/** What makes two requests with one key the same request: method, path with query, and body. */
+export function requestFingerprint(method: string, pathAndQuery: string, body: Buffer): string {
+  return createHash('sha256').update(`${method} ${pathAndQuery}\n`).update(body).digest('hex');
+}
+
 /** Collects what the answer writes, whichever stage or forwarder writes it; null past `maxStoredBytes`. */
 function capture(res: ServerResponse): () => Buffer | null {
   const chunks: Buffer[] = [];
@@ -94,12 +99,12 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     ex.requestHash.update(ex.body);
   }
   const owner = callerOf(ex);
-  const fingerprint = createHash('sha256').update(`${ex.method} ${ex.pathname}${ex.search}\n`).update(ex.body).digest('hex');
+  const fingerprint = requestFingerprint(ex.method, `${ex.pathname}${ex.search}`, ex.body);
   // No exchange outlives its contract's timeout by more than the grace: a key in flight longer
   // than that was left by a gateway that stopped mid-exchange.
   const abandonment = {
     afterSeconds: ex.match!.route.contract.timeoutMs / 1000 + ctx.config.idempotency.inFlightGraceSeconds,
-    answer: outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
+    answer: () => outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
   };
   const claim = await ctx.idempotency.claim(owner, key, fingerprint, abandonment);
   if (claim.kind === 'reused') throw new Problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a request with another method, path or body.');

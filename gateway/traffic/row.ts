@@ -1,3 +1,5 @@
+import type { BulkColumn } from '../store/bulk.ts';
+
 /** One exchange as written to the traffic log. */
 export interface TrafficRow {
   logId: string;
@@ -50,3 +52,9 @@ export const trafficColumns: [keyof TrafficRow, string, string][] = [
   ['agreement', 'agreement', 'text'],
   ['certFingerprint', 'cert_fingerprint', 'text'],
 ];
+
+/** The columns as the store's bulk writes take them. */
+export const trafficBulkColumns: readonly BulkColumn[] = trafficColumns.map(([, name, type]) => ({ name, type }));
+
+/** A row's values in `trafficBulkColumns` order. */
+export const trafficValues = (row: TrafficRow): unknown[] => trafficColumns.map(([field]) => row[field] ?? null);

@@ -2,13 +2,11 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFile
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
-import { columnArrays, unnestInsert, type BulkColumn } from '../store/bulk.ts';
+import { columnArrays, unnestInsert } from '../store/bulk.ts';
 import type { Queryable, Store } from '../store/store.ts';
-import { trafficColumns, type TrafficRow } from './row.ts';
+import { trafficBulkColumns as columns, trafficValues as valuesOf, type TrafficRow } from './row.ts';
 
-const columns: BulkColumn[] = trafficColumns.map(([, name, type]) => ({ name, type }));
 const insertSql = unnestInsert('traffic_log', columns, 'on conflict (log_id) do nothing');
-const valuesOf = (row: TrafficRow) => trafficColumns.map(([field]) => row[field] ?? null);
 const uniqueViolation = '23505';
 
 /** Writes rows at once, idempotent on log_id: spool replays, and exchanges logged in their own transaction. */
