@@ -91,3 +91,31 @@ export function describeMachine(nginxBinary: string): Machine {
     clockTicks,
   };
 }
+
+/**
+ * Binds every thread of a process to the given CPUs (`taskset -a -p -c`); threads it starts later
+ * inherit the binding. Used by `--split-cores` to give the proxy under test cores of its own.
+ */
+export function pinToCpus(pid: number, cpus: number[]): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus.join(','), String(pid)], { stdio: 'ignore' });
+}
+
+/** CPUs a process may run on (`taskset -c -p`), e.g. [0, 1]. */
+function allowedCpus(pid: number): number[] {
+  const list = /:\s*([\d,-]+)\s*$/.exec(execFileSync('taskset', ['-c', '-p', String(pid)], { encoding: 'utf8' }).trim())?.[1] ?? '';
+  return list.split(',').flatMap((range) => {
+    const [from, to = from] = range.split('-').map(Number);
+    return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
+  });
+}
+
+/**
+ * The bench's CPUs cut in two: the proxy under test gets the upper half, the load generator and
+ * the upstreams (everything else the bench starts) the lower; on two CPUs, one each.
+ */
+export function splitCpus(): { load: number[]; proxy: number[] } {
+  const all = allowedCpus(process.pid);
+  if (all.length < 2) throw new Error(`--split-cores needs at least 2 CPUs; this process may use ${all.length}`);
+  const proxyCount = Math.floor(all.length / 2);
+  return { load: all.slice(0, all.length - proxyCount), proxy: all.slice(all.length - proxyCount) };
+}

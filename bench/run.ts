@@ -8,6 +8,7 @@
 //                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
 //                     [--no-deployed-env]   (start the gateway without the Environment= lines and node flags of deploy/penghubung.service)
+//                     [--split-cores]   (the proxy under test on half of the CPUs, the load generator and upstreams on the other half)
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { ask, deployedRuntime, forkHelper, freePort, killAllNow, stopAll } from 
 import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
-import { describeMachine, machineBusyMicros, rssParts } from './proc.ts';
+import { describeMachine, machineBusyMicros, pinToCpus, rssParts, splitCpus } from './proc.ts';
 import { aimsTable, halfLoadTable, markdown, observedTable, ratios, referenceTable, table, type HalfLoad, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     'quiet-wait': { type: 'string', default: '30' },
     'no-half-load': { type: 'boolean', default: false },
     'no-deployed-env': { type: 'boolean', default: false },
+    'split-cores': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -64,6 +66,10 @@ const settings: LoadSettings = {
 const wanted = new Set(args.scenarios.split(',').map((s) => s.trim()).filter(Boolean));
 for (const key of wanted) if (!allScenarios.includes(key as ScenarioKey)) throw new Error(`unknown scenario ${key}; known: ${allScenarios.join(', ')}`);
 
+// Taken before the bench binds itself, so every child it starts inherits the load half.
+const cores = args['split-cores'] ? splitCpus() : undefined;
+/** With --split-cores, moves a proxy under test (every thread) to its own half of the CPUs. */
+const ownCores = (pid: number) => cores && pinToCpus(pid, cores.proxy);
 const gatewayRuntime = args['no-deployed-env'] ? { env: {}, nodeFlags: [] } : deployedRuntime(here('../deploy/penghubung.service'));
 const work = mkdtempSync(join(tmpdir(), 'penghubung-bench-'));
 let stopping = false;
@@ -116,6 +122,11 @@ async function main(): Promise<void> {
   const machine = describeMachine(args.nginx);
   const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], halfLoad: [], skipped: [] };
   console.log(`bench: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.nginx}; work dir ${work}`);
+  if (cores) {
+    pinToCpus(process.pid, cores.load);
+    report.notes.push(`cores split (\`--split-cores\`): the proxy under test (nginx, express+hpm, the gateway with every thread of it) bound to CPU ${cores.proxy.join(',')}; the load generator, the SSO and the upstreams to CPU ${cores.load.join(',')} (\`taskset\`), as if the callers and the national systems were on another machine; the "direct" row is the upstream on the load half`);
+    console.log(`bench: proxies on CPU ${cores.proxy.join(',')}, load generator and upstreams on CPU ${cores.load.join(',')}`);
+  }
 
   const startUpstream = (integration: string) =>
     forkHelper<UpstreamHello>(integration, here('./upstream-process.ts'), ['--integration', integration, '--secrets-dir', join(work, 'secrets')]);
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
   if (wanted.has('nginx')) {
     try {
       const nginx = await startNginx(args.nginx, join(work, 'nginx'), await freePort(), upstreamUrl);
+      ownCores(nginx.child.pid);
       targets.nginx = { url: nginx.url, pid: nginx.child.pid };
     } catch (error) {
       console.error(`bench: nginx skipped: ${(error as Error).message}`);
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
   }
   if (wanted.has('express')) {
     const express = await forkHelper<{ url: string }>('express+hpm', here('./baseline-express-hpm.ts'), ['--upstream', upstream.hello.url]);
+    ownCores(express.child.pid);
     targets.express = { url: express.hello.url, pid: express.child.pid };
   }
   let gateway: Awaited<ReturnType<typeof startGatewayProcess>> | undefined;
@@ -143,6 +156,7 @@ async function main(): Promise<void> {
     sso = await startSsoProvider({ audience: demoAudience, clients: [benchClient] });
     const upstreams = Object.fromEntries([upstream, ...(bkn ? [bkn] : [])].map(({ hello }) => [hello.upstream, { url: hello.url, credentials: hello.credentials }]));
     gateway = await startGatewayProcess(sso.issuer, upstreams);
+    ownCores(gateway.child.pid);
     token = await sso.token(benchClient.clientId);
   }
 

@@ -150,8 +150,8 @@ describe('Idempotency-Key', () => {
     // What a gateway killed mid-exchange leaves behind: the claim, and no answer.
     const fingerprint = requestFingerprint('POST', '/sandbox/v1/surat', Buffer.from(JSON.stringify(letter)));
     const leave = (key: string, secondsAgo: number) => h.gateway.store.query(
-      `insert into idempotency_keys (owner, key, fingerprint, state, created_at, expires_at)
-       values ('consumer:app-writer', $1, $2, 'in-flight', now() - make_interval(secs => $3), now() + interval '1 day')`,
+      `insert into idempotency_keys (owner, key, fingerprint, state, created_at, alive_at, expires_at)
+       values ('consumer:app-writer', $1, $2, 'in-flight', now() - make_interval(secs => $3), now() - make_interval(secs => $3), now() + interval '1 day')`,
       [key, fingerprint, secondsAgo],
     );
     const hits = h.upstream.hits;
@@ -168,6 +168,23 @@ describe('Idempotency-Key', () => {
       expect({ text: again.text, replayed: again.headers.get('idempotent-replayed') }).toEqual({ text: settled.text, replayed: 'true' });
     }
     expect(h.upstream.hits - hits).toBe(0);
+  });
+
+  it('keeps the key of an exchange still streaming its answer past the bound: a repeat meanwhile gets 409, later the answer', async () => {
+    // Eight pieces 300 ms apart: 2.4 s in all, past the contract's timeout plus the grace (1.6 s),
+    // while no gap between pieces reaches the timeout.
+    const path = '/sandbox/v1/echo?dripMs=300';
+    const body = { lampiran: 'y'.repeat(800) };
+    const hits = h.upstream.hits;
+    const first = post('key-streamed', body, path);
+    await new Promise((r) => setTimeout(r, 2000));
+    const during = await post('key-streamed', body, path);
+    expect({ status: during.status, code: JSON.parse(during.text).code }).toEqual({ status: 409, code: 'IDEMPOTENCY_REQUEST_IN_FLIGHT' });
+    const done = await first;
+    expect({ status: done.status, text: done.text }).toEqual({ status: 200, text: JSON.stringify(body) });
+    const again = await post('key-streamed', body, path);
+    expect({ status: again.status, text: again.text, replayed: again.headers.get('idempotent-replayed') }).toEqual({ status: 200, text: done.text, replayed: 'true' });
+    expect(h.upstream.hits - hits).toBe(1);
   });
 
   it('does not keep an answer over 8 MiB: a repeat gets 410 with the first status, and nothing runs twice', async () => {

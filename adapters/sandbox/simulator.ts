@@ -63,7 +63,17 @@ export async function startSandboxUpstream(options: { host?: string; port?: numb
         }
         if ((req.method === 'POST' || req.method === 'PATCH') && path === '/echo') {
           res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/octet-stream' });
-          return res.end(body);
+          // ?dripMs=N: the body in eight pieces N ms apart, an answer that streams for a while.
+          const dripMs = Number(url.searchParams.get('dripMs') ?? 0);
+          if (!(dripMs > 0)) return res.end(body);
+          const bytes = Buffer.from(body);
+          const piece = Math.ceil(bytes.length / 8);
+          const drip = (from: number): void => {
+            if (from >= bytes.length) return void res.end();
+            res.write(bytes.subarray(from, from + piece));
+            setTimeout(drip, dripMs, from + piece);
+          };
+          return drip(0);
         }
         return answer(404, { message: 'not found' });
       };

@@ -11,8 +11,9 @@ export type Claim =
 interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean; abandoned: boolean }
 
 /**
- * A key still in flight after this long belongs to an exchange no gateway is running any more (it
- * was killed or crashed): `answer` is then kept as its outcome, so retries stop getting 409.
+ * A key in flight that its exchange has not kept alive (`keepAlive`) for this long belongs to an
+ * exchange no gateway is running any more (it was killed or crashed): `answer` is then kept as its
+ * outcome, so retries stop getting 409.
  */
 export interface Abandonment { afterSeconds: number; answer: () => StoredAnswer }
 
@@ -40,7 +41,7 @@ export class IdempotencyStore {
       if (inserted.length > 0) return { kind: 'claimed' };
       const [row] = await this.store.query<Row>(
         `select fingerprint, state, status, headers, body, expires_at < now() as expired,
-           state = 'in-flight' and created_at < now() - make_interval(secs => $3) as abandoned
+           state = 'in-flight' and alive_at < now() - make_interval(secs => $3) as abandoned
          from idempotency_keys where owner = $1 and key = $2`,
         [owner, key, abandonment.afterSeconds],
       );
@@ -59,6 +60,11 @@ export class IdempotencyStore {
       return { kind: 'replay', answer: { status: row.status ?? 500, headers, body: Buffer.from(row.body ?? '', 'base64') } };
     }
     return { kind: 'in-flight' };
+  }
+
+  /** Tells repeats that the exchange holding the key is still running (see `Abandonment`). */
+  async keepAlive(owner: string, key: string): Promise<void> {
+    await this.store.query("update idempotency_keys set alive_at = now() where owner = $1 and key = $2 and state = 'in-flight'", [owner, key]);
   }
 
   async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {

@@ -100,8 +100,8 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   }
   const owner = callerOf(ex);
   const fingerprint = requestFingerprint(ex.method, `${ex.pathname}${ex.search}`, ex.body);
-  // No exchange outlives its contract's timeout by more than the grace: a key in flight longer
-  // than that was left by a gateway that stopped mid-exchange.
+  // A running exchange keeps its key alive (below): a key not kept alive for the contract's
+  // timeout plus the grace was left by a gateway that stopped mid-exchange.
   const abandonment = {
     afterSeconds: ex.match!.route.contract.timeoutMs / 1000 + ctx.config.idempotency.inFlightGraceSeconds,
     answer: () => outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
@@ -114,7 +114,12 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     return;
   }
   const captured = capture(ex.res);
+  // Only an exchange that outlives a third of the bound (a long streamed answer) writes this.
+  const heartbeat = setInterval(() => {
+    ctx.idempotency.keepAlive(owner, key).catch((error: unknown) => ctx.log.warn({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not kept alive'));
+  }, (abandonment.afterSeconds * 1000) / 3).unref();
   ex.res.once('close', () => {
+    clearInterval(heartbeat);
     // An accepted async delivery counts as done: a retry must get the same delivery, not a second one.
     const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
     const settle = async () => {
