@@ -96,7 +96,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     }, 3_600_000);
     purge.unref();
     const outbox = new Outbox(store);
-    const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers }), config.delivery, log.child({ component: 'delivery' }));
+    const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }));
     const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations };
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;

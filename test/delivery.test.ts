@@ -60,6 +60,9 @@ describe('store-and-forward delivery', () => {
     dataDir = tempDir();
     // In order per subject.
     contracts = asyncSandboxContracts('orderKey: /perihal, maxAttempts: 4');
+    // One call at a time to the sandbox, shared by callers and the delivery worker.
+    const direktori = join(contracts, 'sandbox', 'direktori.yaml');
+    writeFileSync(direktori, readFileSync(direktori, 'utf8').replace('  name: sandbox\n', '  name: sandbox\n  maxConcurrent: 1\n'));
     // Version 2 of the same contract: another active prefix, which must not show version 1's deliveries.
     const v1 = join(contracts, 'sandbox', 'direktori.yaml');
     writeFileSync(join(contracts, 'sandbox', 'direktori-v2.yaml'), readFileSync(v1, 'utf8').replace('id: sandbox-direktori', 'id: sandbox-direktori-v2').replace('version: 1.0.0', 'version: 2.0.0'));
@@ -158,6 +161,27 @@ describe('store-and-forward delivery', () => {
     expect((await poll(delivered.location!)).body.code).toBe('DELIVERY_NOT_FOUND');
     // The exchange itself stays in the traffic log.
     expect(await trafficRows(h.gateway, delivered.requestId)).toHaveLength(1);
+  });
+
+  it('shares the upstream\'s concurrency cap with live calls: a delivery waits for the slot without using up an attempt, and holds it while it is sent', async () => {
+    const read = () => fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}` } }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
+    const hits = h.upstream.hits;
+    h.upstream.delayMs = 700;
+    // A live call holds the only slot: the worker finds the upstream busy and waits.
+    const live = read();
+    await new Promise((r) => setTimeout(r, 50));
+    const accepted = await submit({ ...letter, perihal: 'Antre' });
+    const waiting = await until(() => poll(accepted.location!), (p) => String(p.body.lastError ?? '').includes('UPSTREAM_BUSY'));
+    expect(waiting.body).toMatchObject({ status: 'pending', attempts: 0 });
+    expect((await live).status).toBe(200);
+    // Now the delivery holds it (the upstream still slow): a live call is refused at once.
+    await until(() => Promise.resolve(h.upstream.hits), (n) => n - hits === 2);
+    const refused = await read();
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 503, code: 'UPSTREAM_BUSY' });
+    h.upstream.delayMs = 0;
+    const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
+    expect(done.body.attempts).toBe(1);
+    expect(h.upstream.hits - hits).toBe(2);
   });
 
   it('keeps retrying while the upstream is down and delivers once it is back, in order per key', async () => {

@@ -5,7 +5,8 @@ import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamTi
 import { Problem } from '../errors/problem.ts';
 import type { AdapterHost } from '../pipeline/adapter-host.ts';
 import type { Route, RoutingTable } from '../registry/routing-table.ts';
-import { guardedCall, outcomeOfStatus, retryableStatuses, type Breakers } from '../resilience/index.ts';
+import type { Limits } from '../limits/limits.ts';
+import { guardedCall, outcomeOfStatus, retryableStatuses, takeUpstreamSlot, type Breakers } from '../resilience/index.ts';
 import type { Delivery } from './outbox.ts';
 
 export type Outcome =
@@ -17,7 +18,7 @@ export type Outcome =
   /** The upstream's final word (a refusal), or an outcome nobody can know (timeout): a person decides. */
   | { kind: 'park'; error: string; response?: { status: number; body: unknown } };
 
-export interface SenderDeps { table: RoutingTable; adapters: AdapterHost; breakers: Breakers; agents: DeliveryAgents }
+export interface SenderDeps { table: RoutingTable; adapters: AdapterHost; breakers: Breakers; limits: Limits; agents: DeliveryAgents }
 
 function bodyOf(text: string): unknown {
   try {
@@ -123,9 +124,22 @@ async function viaPassthrough(delivery: Delivery, route: Route, deps: SenderDeps
   }
 }
 
-/** One delivery attempt with the routing table in force: the contract's adapter or its passthrough upstream. */
-export function sendDelivery(delivery: Delivery, deps: SenderDeps): Promise<Outcome> {
+/**
+ * One delivery attempt with the routing table in force: the contract's adapter or its passthrough
+ * upstream, within the upstream's concurrency cap like any live exchange (at the cap it waits).
+ */
+export async function sendDelivery(delivery: Delivery, deps: SenderDeps): Promise<Outcome> {
   const route = deps.table.routes.find((r) => r.contract.id === delivery.contract && r.operation.id === delivery.operation);
-  if (!route) return Promise.resolve({ kind: 'park', error: `contract ${delivery.contract} (${delivery.operation}) is no longer active` });
-  return route.contract.forwarding === 'passthrough' ? viaPassthrough(delivery, route, deps) : viaAdapter(delivery, route, deps);
+  if (!route) return { kind: 'park', error: `contract ${delivery.contract} (${delivery.operation}) is no longer active` };
+  let release: (() => void) | undefined;
+  try {
+    release = takeUpstreamSlot(deps.limits, route.contract.upstream);
+  } catch (error) {
+    return classify(error, {}, delivery.request.requestId);
+  }
+  try {
+    return await (route.contract.forwarding === 'passthrough' ? viaPassthrough(delivery, route, deps) : viaAdapter(delivery, route, deps));
+  } finally {
+    release?.();
+  }
 }

@@ -1,19 +1,13 @@
-import { Problem } from '../errors/problem.ts';
-import { guardedCall, outcomeOfStatus, retryable } from '../resilience/index.ts';
+import { guardedCall, outcomeOfStatus, retryable, takeUpstreamSlot } from '../resilience/index.ts';
 import { callAdapter } from './adapter-call.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
 import { hasRequestBody } from './forward-headers.ts';
 
-/** The upstream's concurrency cap (`upstream.maxConcurrent`): a slot held until the answer is over. */
+/** The upstream's concurrency cap: a slot held until the answer is over. */
 function takeSlot(ex: Exchange, ctx: PipelineContext): void {
-  const upstream = ex.match!.route.contract.upstream;
-  if (!upstream?.maxConcurrent) return;
-  const release = ctx.limits.acquire(`upstream:${upstream.name}`, upstream.maxConcurrent);
-  if (!release) {
-    throw new Problem('UPSTREAM_BUSY', `${upstream.name} already has ${upstream.maxConcurrent} calls in flight from this gateway.`, {}, { 'retry-after': '1' });
-  }
-  ex.res.once('close', release);
+  const release = takeUpstreamSlot(ctx.limits, ex.match!.route.contract.upstream);
+  if (release) ex.res.once('close', release);
 }
 
 /**

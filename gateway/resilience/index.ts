@@ -27,3 +27,4 @@ export {
   type RetryPolicy,
   type WithRetriesOptions,
 } from './retry.ts';
+export { takeUpstreamSlot } from './upstream-slot.ts';
