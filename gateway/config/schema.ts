@@ -38,8 +38,9 @@ export interface GatewayConfig {
     callbacks: { allowedOrigins: string[]; maxAttempts: number; timeoutMs: number; baseDelayMs: number; maxDelayMs: number };
   };
   /**
-   * How long answers to requests with an Idempotency-Key are kept for replay; past its contract's
-   * timeout plus `inFlightGraceSeconds`, a key still in flight was left by a stopped gateway.
+   * How long answers to requests with an Idempotency-Key are kept for replay; a key in flight that
+   * its exchange has not kept alive for its contract's timeout plus `inFlightGraceSeconds` was left
+   * by a stopped gateway.
    */
   idempotency: { retentionHours: number; inFlightGraceSeconds: number };
   /** Reload interval for TLS files (certificates, CAs, CRLs). */
