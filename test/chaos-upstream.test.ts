@@ -258,6 +258,8 @@ describe('chaos: misbehaving upstreams', () => {
     const rows = await trafficOutcomes(h, ids);
     const blamingTheCaller = Object.entries(rows).filter(([, row]) => row.code === 'CLIENT_CLOSED' || row.code === null);
     expect(blamingTheCaller, 'traffic-log rows that file the upstream cutting its answer short as CLIENT_CLOSED (or as no fault)').toEqual([]);
+    expect(lateOrUnanswered(outcomes)).toEqual([]);
+    expect(await notLoggedOnce(h, ids)).toEqual([]);
   });
 
   // The breaker judges the whole answer, not its status line: a body cut short after a 200 is a
@@ -267,9 +269,11 @@ describe('chaos: misbehaving upstreams', () => {
     up.garbage.fault = 'truncated';
     const before = await breakerSnapshot(h, 'chaos-garbage');
     const ids = requestIds('truncated-breaker', 6);
-    await sendSpaced(h.url, ids.map((id) => ({ id, path: `/chaos-garbage/v1/items/${id}`, token: reader })), 10);
+    const outcomes = await sendSpaced(h.url, ids.map((id) => ({ id, path: `/chaos-garbage/v1/items/${id}`, token: reader })), 10);
     const after = await breakerSnapshot(h, 'chaos-garbage');
     expect({ failures: after!.window.failures - before!.window.failures, calls: after!.window.calls - before!.window.calls }).toEqual({ failures: 6, calls: 6 });
+    expect(lateOrUnanswered(outcomes)).toEqual([]);
+    expect(await notLoggedOnce(h, ids)).toEqual([]);
   });
 
   it('garbage behind an adapter (HTML as JSON, a truncated body, bytes that are not HTTP, a stalled body): a 502 or 504 problem for each, in time, one log row each', async () => {
