@@ -8,6 +8,8 @@ import type { GatewayConfig } from './config/schema.ts';
 import { renderErrorsDoc } from './errors/render-doc.ts';
 import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
 import { applyContracts, readSnapshot, upsertConsumers } from './registry/repository.ts';
+import { registerBackupCommands } from './registry/backup-cli.ts';
+import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from '../adapters/kit/model.ts';
 import { openStore } from './store/open.ts';
 import { startGateway } from './server.ts';
@@ -119,6 +121,8 @@ program.command('consumer')
     }
   });
 
+registerBackupCommands(program, configOption, configFrom);
+
 program.command('check-config')
   .description('validate the configuration file and print the effective configuration')
   .addOption(configOption)
@@ -194,7 +198,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof ContractLoadError) {
+  if (error instanceof ConfigError || error instanceof ContractLoadError || error instanceof BackupRefused) {
     process.stderr.write(`penghubung: ${error instanceof ContractLoadError ? 'contracts rejected:\n' : ''}${error.message}\n`);
     process.exit(2);
   }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Problem, asProblem, sendProblem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
+import { exportBackup } from '../registry/backup.ts';
 import type { Store } from '../store/store.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
 import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
@@ -84,6 +85,19 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
       if (contract.upstream && !upstreams.has(contract.upstream.name)) upstreams.set(contract.upstream.name, contract.resilience?.breaker ?? {});
     }
     res.json({ items: ctx.breakers.overview(upstreams) });
+  });
+
+  // The registry and the adapters' documents, as `penghubung backup` writes them: how a single
+  // server on the embedded store (which the CLI cannot open while it runs) is backed up.
+  app.get('/admin/v1/backup', requireRole(ctx, adminRoles), async (_req: AdminRequest, res, next) => {
+    try {
+      const backup = await exportBackup(store);
+      res.setHeader('content-disposition', `attachment; filename="penghubung-backup-${backup.createdAt.slice(0, 19).replace(/:/g, '')}.json"`);
+      res.setHeader('cache-control', 'no-store');
+      res.json(backup);
+    } catch (error) {
+      next(error);
+    }
   });
 
   // Store-and-forward: what is pending, delivered or parked; ops retry or cancel parked ones.

@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackupRefused, checkBackup, exportBackup, restoreBackup, type Backup } from '../gateway/registry/backup.ts';
+import { registerCertificate, upsertAgreement, upsertPartner, type Agreement } from '../gateway/registry/partners.ts';
+import { upsertConsumers } from '../gateway/registry/repository.ts';
+import { adminClient } from './support/async-sandbox.ts';
+import { startHarness, tempDir, type Harness } from './support/harness.ts';
+import { startPki } from './support/pki.ts';
+import { until } from './support/until.ts';
+
+const penghubung = (...args: string[]) => {
+  const run = spawnSync(process.execPath, ['bin/penghubung.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr.replace(/.*nodedir.*\n?/g, '') };
+};
+
+/** A cooperation agreement with a partner, as the Dinas registers it. */
+const agreement: Agreement = { number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active' };
+
+describe('backup and restore of the registry', () => {
+  let h: Harness;
+  const read = async (clientId: string) => (await fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${await h.token(clientId)}` } })).status;
+
+  beforeAll(async () => {
+    h = await startHarness({ clients: [adminClient] });
+    const { store } = h.gateway;
+    await upsertPartner(store, { id: 'bank-sumsel', legalName: 'PT Bank Sumsel Babel', type: 'bank', contact: { email: 'it@banksumselbabel.example' }, status: 'active' });
+    await registerCertificate(store, 'partner', 'bank-sumsel', (await (await startPki()).client('bank-sumsel')).cert);
+    await upsertAgreement(store, agreement);
+    // A legal document JDIHN harvests from the gateway: kept nowhere else.
+    await store.query(`insert into adapter_documents (adapter, collection, key, body) values ('jdihn', 'dokumen', 'perbup-22-2021', '{"judul": "Perbup Bangka Selatan 22/2021 tentang SPBE"}')`);
+    await store.query(`insert into adapter_collections (adapter, collection, revision) values ('jdihn', 'dokumen', 3)`);
+  }, 60_000);
+  afterAll(() => h?.close());
+
+  it('serves a consistent backup at GET /admin/v1/backup to admins only, with every registry table and the adapters\' documents', async () => {
+    const get = async (clientId: string) => fetch(`${h.adminUrl}/admin/v1/backup`, { headers: { authorization: `Bearer ${await h.token(clientId)}` } });
+    expect((await get('ops-console')).status).toBe(403);
+    const res = await get('admin-console');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="penghubung-backup-\d{4}-\d{2}-\d{2}T\d{6}\.json"$/);
+    const backup = checkBackup(await res.json());
+    expect(backup.schemaVersion).toBe(8);
+    const ids = (table: keyof Backup['tables'], column: string) => backup.tables[table].map((row) => row[column]);
+    expect(ids('consumers', 'client_id')).toEqual(['app-reader', 'app-writer']);
+    expect(ids('partners', 'id')).toEqual(['bank-sumsel']);
+    expect(ids('agreements', 'number')).toEqual(['PKS/001/DKISP/2026']);
+    expect(ids('client_certificates', 'owner_id')).toEqual(['bank-sumsel']);
+    expect(ids('contracts', 'id')).toContain('sandbox-direktori');
+    expect(backup.tables.adapter_documents).toMatchObject([{ adapter: 'jdihn', key: 'perbup-22-2021', body: { judul: 'Perbup Bangka Selatan 22/2021 tentang SPBE' } }]);
+  });
+
+  it('restores the registry as it was, all of it, and running gateways apply it; document feeds move on', async () => {
+    const { store } = h.gateway;
+    const backup = await exportBackup(store);
+    // After the backup: an application suspended, another registered, the agreement ended, a document edited.
+    await upsertConsumers(store, [{ clientId: 'app-reader', name: 'Reader', department: 'Dinkes', status: 'suspended' }, { clientId: 'app-later', name: 'Later' }]);
+    await upsertAgreement(store, { ...agreement, status: 'terminated' });
+    await store.query(`update adapter_documents set body = '{"judul": "diubah"}'`);
+    expect(await until(() => read('app-reader'), (status) => status === 403)).toBe(403);
+
+    const { revision, counts } = await restoreBackup(store, backup);
+    expect(revision).toBeGreaterThan(backup.registryRevision);
+    expect(counts.consumers).toEqual({ now: 3, backup: 2 });
+    const after = await exportBackup(store);
+    const { adapter_collections: restoredFeeds, ...restored } = after.tables;
+    const { adapter_collections: backedUpFeeds, ...original } = backup.tables;
+    expect(restored).toEqual(original);
+    // Same collections, each at a revision above any it had, so no feed's ETag can match by accident.
+    expect(restoredFeeds.map((row) => [row.adapter, row.collection])).toEqual(backedUpFeeds.map((row) => [row.adapter, row.collection]));
+    expect(Number(restoredFeeds[0]!.revision)).toBeGreaterThan(3);
+    expect(await until(() => read('app-reader'), (status) => status === 200)).toBe(200);
+  });
+
+  it('refuses a damaged, edited, foreign or newer backup with a reason, and changes nothing', async () => {
+    const { store } = h.gateway;
+    const backup = await exportBackup(store);
+    const edited = structuredClone(backup);
+    edited.tables.consumers[0]!.clearance = 'rahasia';
+    expect(() => checkBackup(edited)).toThrow(/SHA-256 does not match its tables: the file was damaged or edited/);
+    expect(() => checkBackup({ tables: {} })).toThrow(/not a Penghubung backup/);
+    expect(() => checkBackup({ ...backup, formatVersion: 2 })).toThrow(/format version 2 is not supported/);
+    await expect(restoreBackup(store, { ...backup, schemaVersion: 99 })).rejects.toThrow(/newer gateway \(store schema 99, this store has 8\)/);
+    // Rows the store has no column for: refused inside the transaction, after the deletes, which are undone.
+    const foreign = structuredClone(backup);
+    foreign.tables.partners[0]!.rating = 'AAA';
+    await expect(restoreBackup(store, foreign)).rejects.toBeInstanceOf(BackupRefused);
+    await expect(restoreBackup(store, foreign)).rejects.toThrow(/table partners of the backup has columns this store does not: rating/);
+    const { adapter_collections: _feeds, ...now } = (await exportBackup(store)).tables;
+    const { adapter_collections: _before, ...before } = backup.tables;
+    expect(now).toEqual(before);
+  });
+
+  it('penghubung backup writes a file only its owner reads and never overwrites one; restore shows the change first and replaces with --replace', () => {
+    const dir = tempDir('backup-cli-');
+    const config = join(dir, 'penghubung.yaml');
+    writeFileSync(config, `dataDir: ${join(dir, 'data')}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
+    const file = join(dir, 'registry.json');
+    expect(penghubung('apply', 'contracts/sandbox', '--config', config).status).toBe(0);
+    expect(penghubung('consumer', 'app-x', '--name', 'App X', '--config', config).status).toBe(0);
+    const written = penghubung('backup', '--out', file, '--config', config);
+    expect({ status: written.status, stderr: written.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(written.stdout).toMatch(/^backup written to .*registry\.json: contracts 1, consumers 1, partners 0/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const first = readFileSync(file, 'utf8');
+    const again = penghubung('backup', '--out', file, '--config', config);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/EEXIST/);
+    expect(readFileSync(file, 'utf8')).toBe(first);
+
+    expect(penghubung('consumer', 'app-y', '--name', 'App Y', '--config', config).status).toBe(0);
+    const preview = penghubung('restore', file, '--config', config);
+    expect(preview.status).toBe(0);
+    expect(preview.stdout).toMatch(/consumers\s+2 now ->\s+1 in the backup/);
+    expect(preview.stdout).toMatch(/nothing changed; add --replace to restore/);
+    const restored = penghubung('restore', file, '--replace', '--config', config);
+    expect({ status: restored.status, stderr: restored.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(restored.stdout).toMatch(/registry revision \d+: running gateways on this store apply it/);
+    const check = join(dir, 'check.json');
+    expect(penghubung('backup', '--out', check, '--config', config).status).toBe(0);
+    expect(JSON.parse(readFileSync(check, 'utf8')).tables.consumers.map((c: { client_id: string }) => c.client_id)).toEqual(['app-x']);
+
+    writeFileSync(file, first.replace('"App X"', '"App Z"'));
+    const tampered = penghubung('restore', file, '--replace', '--config', config);
+    expect({ status: tampered.status, stderr: tampered.stderr }).toEqual({ status: 2, stderr: `penghubung: ${file}: the backup's SHA-256 does not match its tables: the file was damaged or edited\n` });
+  }, 120_000);
+
+  it('penghubung backup on an embedded store a running gateway holds points to GET /admin/v1/backup', () => {
+    const config = join(tempDir('backup-held-'), 'penghubung.yaml');
+    writeFileSync(config, `dataDir: ${h.dataDir}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
+    const held = penghubung('backup', '--out', join(tempDir('backup-held-out-'), 'b.json'), '--config', config);
+    expect(held.status).toBe(1);
+    expect(held.stderr).toMatch(/in use by process \d+[\s\S]*GET \/admin\/v1\/backup/);
+  }, 60_000);
+});
