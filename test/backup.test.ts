@@ -8,6 +8,8 @@ import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { adminClient } from './support/async-sandbox.ts';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
 import { startPki } from './support/pki.ts';
+import { startPostgres } from './support/postgres.ts';
+import { openStore } from '../gateway/store/open.ts';
 import { until } from './support/until.ts';
 
 const penghubung = (...args: string[]) => {
@@ -91,6 +93,29 @@ describe('backup and restore of the registry', () => {
     const { adapter_collections: _before, ...before } = backup.tables;
     expect(now).toEqual(before);
   });
+
+  it('moves a single server\'s registry from the embedded store to PostgreSQL (scale-out): the same rows, the revision moved on', async () => {
+    const backup = await exportBackup(h.gateway.store);
+    const pg = await startPostgres();
+    try {
+      const store = await openStore({ dataDir: tempDir('backup-pg-'), store: { url: pg.url } });
+      try {
+        await upsertConsumers(store, [{ clientId: 'app-only-in-postgres', name: 'Only here' }]);
+        const { revision, counts } = await restoreBackup(store, backup);
+        expect(counts.consumers).toEqual({ now: 1, backup: backup.tables.consumers.length });
+        const copied = await exportBackup(store);
+        expect(copied.schemaVersion).toBe(backup.schemaVersion);
+        expect(copied.registryRevision).toBe(revision);
+        const { adapter_collections: _copiedFeeds, ...rows } = copied.tables;
+        const { adapter_collections: _feeds, ...original } = backup.tables;
+        expect(rows).toEqual(original);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pg.destroy();
+    }
+  }, 90_000);
 
   it('penghubung backup writes a file only its owner reads and never overwrites one; restore shows the change first and replaces with --replace', () => {
     const dir = tempDir('backup-cli-');

@@ -63,6 +63,8 @@ export async function exportBackup(store: Store): Promise<Backup> {
   return store.transaction(async (tx) => {
     // Repeatable read: all tables as of one moment, though the gateway keeps serving meanwhile.
     await tx.query('set transaction isolation level repeatable read');
+    // Times in UTC whatever the server's zone, so the same registry gives the same file.
+    await tx.query("set local timezone to 'UTC'");
     const tables = await readTables(tx);
     return {
       format: backupFormat,
