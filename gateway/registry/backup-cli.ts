@@ -11,6 +11,7 @@ async function withStore<T>(config: GatewayConfig, work: (store: Store) => Promi
     store = await openStore(config);
   } catch (error) {
     // The embedded store is one process's: a running gateway holds it.
+    if (config.store.url) throw error;
     throw new Error(`${(error as Error).message}\n(a running gateway serves the same backup at GET /admin/v1/backup)`);
   }
   try {
