@@ -9,6 +9,8 @@ export interface Report {
   measurements: Measurement[];
   /** Gateway scenarios paced at half of their peak, beside the upstream alone at that pace. */
   halfLoad: HalfLoad[];
+  /** `--split-cores`: the proxy under test had CPUs of its own. */
+  splitCores?: boolean;
   /** Scenarios that could not run, with the reason. */
   skipped: { label: string; reason: string }[];
 }
@@ -204,7 +206,7 @@ its latency counted from then), not autocannon's \`overallRate\`, which sends ea
 back to back from the start of the second and so measures a saturated target half of the time.
 "Generator late" is how late the generator itself sent its requests, p99 (its timer woke late: its
 own garbage collection, or no core free for it): every latency includes it, so it is the share of
-the instrument, on this machine where the generator, the upstream and the gateway share two cores.
+the instrument, on this machine where the generator, the upstream and the gateway ${report.splitCores ? 'run side by side' : 'share two cores'}.
 
 ${halfLoadTable(report.halfLoad)}
 ${referenceTable(report.halfLoad) ? `
@@ -229,7 +231,7 @@ ${references.map((r) => `| ${r.what} | ${r.cpuUs} |`).join('\n')}
 ## How to read this
 
 On a machine with ${report.machine.cpus} CPUs the load generator (autocannon, itself Node), the upstream
-and the proxy run at once and compete for the same cores, so **req/s and latency say more about
+and the proxy run at once and ${report.splitCores ? 'share the machine (with `--split-cores`, the proxy on cores of its own, the generator and the upstream on the others: each side still waits for its own cores, and the machine\'s caches, memory and host are shared)' : 'compete for the same cores'}, so **req/s and latency say more about
 the machine than about the proxy**: a proxy that is faster per request mostly frees CPU for the
 load generator and the upstream. The fair figure is the **CPU time of the proxy process per
 completed request** (utime + stime of that one process, all its threads, from /proc/<pid>/stat,

@@ -123,6 +123,7 @@ async function main(): Promise<void> {
   const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], halfLoad: [], skipped: [] };
   console.log(`bench: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.nginx}; work dir ${work}`);
   if (cores) {
+    report.splitCores = true;
     pinToCpus(process.pid, cores.load);
     report.notes.push(`cores split (\`--split-cores\`): the proxy under test (nginx, express+hpm, the gateway with every thread of it) bound to CPU ${cores.proxy.join(',')}; the load generator, the SSO and the upstreams to CPU ${cores.load.join(',')} (\`taskset\`), as if the callers and the national systems were on another machine; the "direct" row is the upstream on the load half`);
     console.log(`bench: proxies on CPU ${cores.proxy.join(',')}, load generator and upstreams on CPU ${cores.load.join(',')}`);
