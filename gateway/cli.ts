@@ -11,7 +11,7 @@ import { applyContracts, readSnapshot, upsertConsumers } from './registry/reposi
 import { registerBackupCommands } from './registry/backup-cli.ts';
 import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from '../adapters/kit/model.ts';
-import { openStore } from './store/open.ts';
+import { withStore } from './store/open.ts';
 import { startGateway } from './server.ts';
 import { startDemo } from './demo/profile.ts';
 import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
@@ -86,13 +86,8 @@ program.command('apply')
   .action(async (dirs: string[], options: { config?: string }) => {
     const config = configFrom(options.config);
     const loaded = loadContracts(dirs, describeAdapters(await discoverAdapters(config.adapters.directories)));
-    const store = await openStore(config);
-    try {
-      const summary = await applyContracts(store, loaded);
-      process.stdout.write(`applied ${loaded.length} contracts: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged (registry revision ${summary.revision})\n`);
-    } finally {
-      await store.close();
-    }
+    const summary = await withStore(config, (store) => applyContracts(store, loaded));
+    process.stdout.write(`applied ${loaded.length} contracts: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged (registry revision ${summary.revision})\n`);
   });
 
 /** `--rate bkn-siasn=5/10` -> { 'bkn-siasn': { rps: 5, burst: 10 } } */
@@ -112,13 +107,9 @@ program.command('consumer')
   .option('--rate <contract=rps/burst...>', 'rate override for a contract, e.g. bkn-siasn=5/10 (repeatable)', collectRate, {})
   .addOption(configOption)
   .action(async (clientId: string, options: { name: string; department: string; clearance: 'publik'; status: 'active'; rate: Record<string, RateRule>; config?: string }) => {
-    const store = await openStore(configFrom(options.config));
-    try {
-      const revision = await upsertConsumers(store, [{ clientId, name: options.name, department: options.department, clearance: options.clearance, status: options.status, limits: options.rate }]);
-      process.stdout.write(`consumer ${clientId} saved (registry revision ${revision})\n`);
-    } finally {
-      await store.close();
-    }
+    const consumer = { clientId, name: options.name, department: options.department, clearance: options.clearance, status: options.status, limits: options.rate };
+    const revision = await withStore(configFrom(options.config), (store) => upsertConsumers(store, [consumer]));
+    process.stdout.write(`consumer ${clientId} saved (registry revision ${revision})\n`);
   });
 
 registerBackupCommands(program, configOption, configFrom);
@@ -159,12 +150,7 @@ async function gatewayCertificatesInUse(file: string | undefined): Promise<Certi
     if (upstream.tls) found.push(...describePemBundle(readFileSync(upstream.tls.cert, 'utf8')).map((c) => ({ ...c, source: `client certificate towards upstream ${name} (${upstream.tls!.cert})` })));
   }
   try {
-    const store = await openStore(config);
-    try {
-      for (const { ownerKind, ownerId, pem } of await registeredCertificatePems(store)) found.push({ ...describeCertificate(pem), source: `${ownerKind} ${ownerId} (registry)` });
-    } finally {
-      await store.close();
-    }
+    for (const { ownerKind, ownerId, pem } of await withStore(config, registeredCertificatePems)) found.push({ ...describeCertificate(pem), source: `${ownerKind} ${ownerId} (registry)` });
   } catch (error) {
     process.stderr.write(`note: registered client certificates not checked (${(error as Error).message}); GET /admin/v1/certificates?within=N on the running gateway lists them\n`);
   }
@@ -181,12 +167,7 @@ const services: CliServices = {
       const loaded = loadContracts(directories, describeAdapters(await discoverAdapters(extra)));
       return loaded.map((c) => c.definition).filter((c) => c.state === 'active');
     }
-    const store = await openStore(configFrom(file));
-    try {
-      return (await readSnapshot(store)).contracts;
-    } finally {
-      await store.close();
-    }
+    return (await withStore(configFrom(file), readSnapshot)).contracts;
   },
 };
 for (const { module } of (await discoverAdapters()).values()) module.cli?.(program, services);

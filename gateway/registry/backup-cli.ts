@@ -1,23 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import type { GatewayConfig } from '../config/schema.ts';
-import { openStore } from '../store/open.ts';
+import { EmbeddedStoreInUse } from '../store/lock.ts';
+import { withStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { BackupRefused, checkBackup, compareWithStore, exportBackup, restoreBackup, type TableCounts } from './backup.ts';
 
-async function withStore<T>(config: GatewayConfig, work: (store: Store) => Promise<T>): Promise<T> {
-  let store: Store;
+/** The store for a backup or a restore; a running gateway holding the embedded store offers the backup itself. */
+async function withBackupStore<T>(config: GatewayConfig, work: (store: Store) => Promise<T>): Promise<T> {
   try {
-    store = await openStore(config);
+    return await withStore(config, work);
   } catch (error) {
-    // The embedded store is one process's: a running gateway holds it.
-    if (config.store.url) throw error;
-    throw new Error(`${(error as Error).message}\n(a running gateway serves the same backup at GET /admin/v1/backup)`);
-  }
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
+    if (error instanceof EmbeddedStoreInUse) throw new Error(`${error.message}\n(a running gateway serves the same backup at GET /admin/v1/backup)`);
+    throw error;
   }
 }
 
@@ -30,7 +25,7 @@ export function registerBackupCommands(program: Command, configOption: Option, c
     .requiredOption('-o, --out <file>', 'file to create (never overwritten)')
     .addOption(configOption)
     .action(async (options: { out: string; config?: string }) => {
-      const backup = await withStore(configFrom(options.config), exportBackup);
+      const backup = await withBackupStore(configFrom(options.config), exportBackup);
       // The registry names every partner and application: readable by its owner only.
       writeFileSync(options.out, `${JSON.stringify(backup, null, 1)}\n`, { flag: 'wx', mode: 0o600 });
       const rows = Object.entries(backup.tables).map(([table, list]) => `${table} ${list.length}`).join(', ');
@@ -49,7 +44,7 @@ export function registerBackupCommands(program: Command, configOption: Option, c
       } catch (error) {
         throw new BackupRefused(`${file}: ${(error as Error).message}`);
       }
-      await withStore(configFrom(options.config), async (store) => {
+      await withBackupStore(configFrom(options.config), async (store) => {
         if (!options.replace) {
           process.stdout.write(`${file} (taken ${backup.createdAt}, registry revision ${backup.registryRevision}) would replace:\n${countsTable(await compareWithStore(store, backup))}\nnothing changed; add --replace to restore\n`);
           return;

@@ -10,6 +10,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The embedded store is held by another live process (a running gateway). */
+export class EmbeddedStoreInUse extends Error {}
+
 /**
  * PGlite is one process's database: a second process opening the same directory would corrupt it.
  * A pid file guards the embedded store; a stale one (dead pid) is taken over.
@@ -23,7 +26,7 @@ export function lockEmbeddedStore(lockFile: string): () => void {
     holder = undefined;
   }
   if (holder && holder !== process.pid && alive(holder)) {
-    throw new Error(`the embedded store is in use by process ${holder} (lock ${lockFile}); stop that gateway first, or use PostgreSQL (DATABASE_URL) to share the registry between processes`);
+    throw new EmbeddedStoreInUse(`the embedded store is in use by process ${holder} (lock ${lockFile}); stop that gateway first, or use PostgreSQL (DATABASE_URL) to share the registry between processes`);
   }
   writeFileSync(lockFile, String(process.pid));
   return () => rmSync(lockFile, { force: true });

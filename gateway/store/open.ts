@@ -24,3 +24,13 @@ export async function openStore(config: { dataDir: string; store: Pick<GatewayCo
     throw error;
   }
 }
+
+/** Opens the store, runs `work` with it and closes it, also when `work` fails (the CLI's commands). */
+export async function withStore<T>(config: Parameters<typeof openStore>[0], work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
