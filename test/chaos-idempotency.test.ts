@@ -8,7 +8,8 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
-import { oneEach, send, startChaosUpstream, trafficCounts, writeChaosContract, type ChaosUpstream, type Outcome } from './support/chaos.ts';
+import { oneEach, send, trafficCounts, writeChaosContract, type Outcome } from './support/chaos.ts';
+import { startChaosUpstream, type ChaosUpstream } from './support/chaos-upstreams.ts';
 
 const timeoutMs = 600;
 const marginMs = 500;

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
 import { startRedis, type RedisServer } from './support/redis.ts';
 import { until } from './support/until.ts';
-import { oneEach, requestIds, sendSpaced, startChaosUpstream, trafficCounts, writeChaosContract, type ChaosUpstream, type Outcome } from './support/chaos.ts';
+import { oneEach, requestIds, sendSpaced, trafficCounts, writeChaosContract, type Outcome } from './support/chaos.ts';
+import { startChaosUpstream, type ChaosUpstream } from './support/chaos-upstreams.ts';
 
 const timeoutMs = 1000;
 const marginMs = 500;

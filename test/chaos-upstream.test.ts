@@ -12,10 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
-import {
-  breakerSnapshot, breakerState, requestIds, send, sendSpaced, startChaosUpstream, startUnreachableUpstream, trafficCounts, trafficOutcomes, writeChaosContract,
-  type ChaosUpstream, type Outcome, type UnreachableUpstream,
-} from './support/chaos.ts';
+import { breakerSnapshot, breakerState, requestIds, send, sendSpaced, trafficCounts, trafficOutcomes, writeChaosContract, type Outcome } from './support/chaos.ts';
+import { startChaosUpstream, startUnreachableUpstream, type ChaosUpstream, type UnreachableUpstream } from './support/chaos-upstreams.ts';
 
 /** Every chaos contract's timeout, and what an answer may take beyond it (generous, for busy CI machines). */
 const timeoutMs = 1000;

@@ -10,7 +10,8 @@ import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
-import { startChaosUpstream, writeChaosContract, type ChaosUpstream } from './support/chaos.ts';
+import { writeChaosContract } from './support/chaos.ts';
+import { startChaosUpstream, type ChaosUpstream } from './support/chaos-upstreams.ts';
 
 const contract = 'load-items';
 /** Per consumer: its rate for the contract and the requests it sends. */

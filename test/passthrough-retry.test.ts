@@ -6,7 +6,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, tempDir, type Harness } from './support/harness.ts';
-import { oneEach, requestIds, send, startChaosUpstream, trafficCounts, writeChaosContract, type ChaosUpstream } from './support/chaos.ts';
+import { oneEach, requestIds, send, trafficCounts, writeChaosContract } from './support/chaos.ts';
+import { startChaosUpstream, type ChaosUpstream } from './support/chaos-upstreams.ts';
 
 const timeoutMs = 2000;
 const unlimited = { rps: 10_000, burst: 10_000 };

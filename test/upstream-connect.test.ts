@@ -14,7 +14,7 @@ import type { UpstreamTiming } from '../adapters/kit/model.ts';
 import { UpstreamClient } from '../adapters/kit/upstream-client.ts';
 import { Problem } from '../gateway/errors/problem.ts';
 import { DeliveryAgents } from '../gateway/delivery/sender.ts';
-import { startUnreachableUpstream, type UnreachableUpstream } from './support/chaos.ts';
+import { startUnreachableUpstream, type UnreachableUpstream } from './support/chaos-upstreams.ts';
 
 /** The request timeout of every call here: connections are given up on after half of it. */
 const timeoutMs = 1200;
