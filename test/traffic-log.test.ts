@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,86 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(sent));
     } finally {
       await second.close();
+    }
+  });
+
+  /** Every write under the spool directory fails from now on (ENOTDIR), as on a full disk; root ignores file modes. */
+  function breakSpool(dataDir: string): () => void {
+    const spoolDir = join(dataDir, 'spool', 'traffic');
+    rmSync(spoolDir, { recursive: true, force: true });
+    writeFileSync(spoolDir, 'not a directory');
+    return () => {
+      rmSync(spoolDir, { force: true });
+      mkdirSync(spoolDir);
+    };
+  }
+
+  const smallQueue = { trafficLog: { flushMs: 20, replaySeconds: 0.2, maxQueue: 10, batchSize: 5 } };
+
+  it('store down and spool unwritable: served exchanges stay queued, new ones are refused once the queue is full (503, not ready), and all are recorded once the store is back', async () => {
+    const h = await startHarness({ sso, config: { store: { url: pg.url }, ...smallQueue } });
+    try {
+      const token = await h.token('app-reader');
+      const repairSpool = breakSpool(h.dataDir);
+      await pg.stop();
+      const served: string[] = [];
+      let refusal: request.Response | undefined;
+      for (let i = 0; i < 40 && !refusal; i++) {
+        const response = await request(h.url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', `full-${i}`);
+        if (response.status === 200) served.push(`full-${i}`);
+        else refusal = response;
+      }
+      expect(refusal?.status).toBe(503);
+      expect(refusal?.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refusal?.body.code).toBe('TRAFFIC_LOG_UNAVAILABLE');
+      expect(refusal?.headers['retry-after']).toBe('5');
+      // Refused once the queue's limit (10) was reached, and not before (one more may have been let in
+      // while the tenth exchange's row was still on its way to the queue).
+      expect(served.length).toBeGreaterThanOrEqual(10);
+      expect(served.length).toBeLessThanOrEqual(11);
+      expect(h.upstream.hits).toBe(served.length);
+      expect(h.gateway.traffic.stats.queued).toBe(served.length);
+      const ready = await request(h.url).get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.trafficLog.ok).toBe(false);
+      expect(ready.body.checks.trafficLog.detail).toMatch(/^1[01] queued, 0 spool files; spool unwritable since .*; 1 exchanges refused$/);
+      expect(h.logs.text).toContain('traffic log spool unwritable');
+
+      // The store comes back first: the queue goes straight to it and exchanges are taken again.
+      await pg.start();
+      await until(() => h.gateway.traffic.accepting, Boolean, { what: 'the queue to reach the store', timeoutMs: 15_000 });
+      const after = await request(h.url).get(route).set('authorization', `Bearer ${token}`).set('x-request-id', 'full-after');
+      expect(after.status).toBe(200);
+      served.push('full-after');
+      await h.flushTraffic();
+      const rows = await h.gateway.store.query<{ request_id: string; n: number }>("select request_id, count(*)::int as n from traffic_log where request_id like 'full-%' group by request_id");
+      expect(Object.fromEntries(rows.map((r) => [r.request_id, r.n]))).toEqual(Object.fromEntries(served.map((id) => [id, 1])));
+
+      // The disk is repaired: the next probe finds it writable, and readiness says so.
+      expect((await request(h.url).get('/readyz')).body.checks.trafficLog.detail).toMatch(/spool unwritable/);
+      repairSpool();
+      await until(async () => (await request(h.url).get('/readyz')).body.checks.trafficLog.detail as string, (detail) => !detail.includes('unwritable'), { what: 'the spool probe', timeoutMs: 15_000 });
+      expect(h.logs.text).toContain('traffic log spool writable again');
+    } finally {
+      await pg.start();
+      await h.close();
+    }
+  });
+
+  it('store down and spool unwritable at shutdown: the rows still queued go to the process log, each whole', async () => {
+    const h = await startHarness({ sso, config: { store: { url: pg.url }, ...smallQueue } });
+    const token = await h.token('app-reader');
+    breakSpool(h.dataDir);
+    await pg.stop();
+    try {
+      const sent = ids('last', 3);
+      await send(h.url, token, sent);
+      await h.close();
+      const unsaved = h.logs.lines.map((line) => JSON.parse(line) as { msg: string; trafficRow?: { requestId: string; status: number } }).filter((line) => line.msg === 'traffic log row not saved (store and spool unavailable)');
+      expect(unsaved.map((line) => line.trafficRow?.requestId).sort()).toEqual(sent);
+      expect(unsaved.every((line) => line.trafficRow?.status === 200)).toBe(true);
+    } finally {
+      await pg.start();
     }
   });
 });

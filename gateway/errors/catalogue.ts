@@ -251,6 +251,11 @@ export const problemCatalogue = {
     title: 'Gateway shutting down',
     description: 'The gateway is draining before a restart and takes no new exchanges. Retry against another instance or shortly.',
   },
+  TRAFFIC_LOG_UNAVAILABLE: {
+    status: 503,
+    title: 'Gateway cannot record exchanges',
+    description: 'Every exchange must be in the traffic log, and neither the gateway\'s store nor its spool on disk takes rows at the moment (for example the store is down and the disk is full), so the gateway takes no new exchanges: nothing was sent upstream. The Dinas is alerted by the gateway\'s log and `/readyz`. Retry after `Retry-After` seconds or against another instance.',
+  },
   INTERNAL_ERROR: {
     status: 500,
     title: 'Internal gateway error',

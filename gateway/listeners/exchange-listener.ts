@@ -22,7 +22,8 @@ export interface ExchangeListenerOptions {
 
 /**
  * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, an
- * Exchange for everything else, refused while draining, then the listener's stages.
+ * Exchange for everything else, refused while draining or while it could not be recorded, then the
+ * listener's stages.
  */
 export function exchangeListener(ctx: PipelineContext, health: Health, options: ExchangeListenerOptions): RequestListener {
   return (req, res) => {
@@ -34,6 +35,12 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
     const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
     if (options.isDraining()) {
       ex.problem = new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' });
+      sendProblem(res, ex.problem, ex.id);
+      return;
+    }
+    if (!ctx.traffic.accepting) {
+      ex.problem = new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' });
+      ctx.traffic.countRefused();
       sendProblem(res, ex.problem, ex.id);
       return;
     }

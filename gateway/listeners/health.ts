@@ -12,7 +12,8 @@ export interface ReadinessCheck { ok: boolean; detail?: string }
 /**
  * `/healthz`: the process answers. `/readyz`: it can serve exchanges: SSO keys loaded, store
  * reachable, routing table loaded. A store outage is reported but traffic still flows (the
- * traffic log spools), so load balancers may choose to keep the instance.
+ * traffic log spools), so load balancers may choose to keep the instance; an instance that
+ * cannot record exchanges at all (store and spool both failing) is not ready.
  */
 export class Health {
   private readonly store: Store;
@@ -46,7 +47,8 @@ export class Health {
       sso: this.verifier.ready ? { ok: true } : { ok: false, detail: 'SSO signing keys not loaded yet' },
       store,
       registry: { ok: true, detail: `revision ${this.registry.current.revision}, ${this.registry.current.routes.length} routes` },
-      trafficLog: { ok: true, detail: `${this.traffic.stats.queued} queued, ${this.traffic.stats.spoolFiles} spool files` },
+      // Not ok only while exchanges are refused: a store outage alone is absorbed by the spool.
+      trafficLog: { ok: this.traffic.accepting, detail: this.traffic.describe() },
       // Redis down is not unready: limits carry on in memory (the insurance limiter).
       ...(this.limits ? { limits: { ok: true, detail: this.limits.backend() } } : {}),
       // An upstream down is detail, not unreadiness: this instance's other routes still work.
@@ -60,7 +62,7 @@ export class Health {
     let body: unknown = { status: 'ok' };
     if (path === '/readyz') {
       const checks = await this.checks();
-      const ready = checks.sso!.ok && checks.draining!.ok;
+      const ready = checks.sso!.ok && checks.draining!.ok && checks.trafficLog!.ok;
       status = ready ? 200 : 503;
       body = { status: ready ? 'ready' : 'not-ready', checks };
     }

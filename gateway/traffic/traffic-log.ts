@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -14,13 +14,20 @@ export async function insertTrafficRows(db: Queryable, rows: readonly TrafficRow
   await db.query(insertSql, columnArrays(columns, rows.map(valuesOf)));
 }
 
-export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number }
+export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number; spoolFailures: number; refused: number }
+
+/** How often a spool that failed (a full disk, a broken directory) is tried again. */
+const spoolRetryMs = 1000;
 
 /**
  * The traffic log writer. Exchanges enqueue a row and move on; batches are written off the hot
  * path. A batch the store refuses goes to a spool file under the data dir (written whole, then
  * renamed, so a crash leaves no half file) and is replayed until the store takes it. Replays are
  * idempotent on `log_id`, so a batch written twice is still one row per exchange.
+ *
+ * Should the spool fail too (a full disk with the store down), rows stay queued in memory, and
+ * once the queue is at `maxQueue` the gateway takes no new exchanges (`accepting`): every exchange
+ * it served is recorded, and memory stays bounded by the exchanges in flight.
  */
 export class TrafficLog {
   private queue: TrafficRow[] = [];
@@ -33,7 +40,9 @@ export class TrafficLog {
   private readonly options: GatewayConfig['trafficLog'];
   private readonly store: Store;
   private readonly log: Logger;
-  readonly stats: TrafficLogStats = { queued: 0, written: 0, spooled: 0, replayed: 0, spoolFiles: 0 };
+  readonly stats: TrafficLogStats = { queued: 0, written: 0, spooled: 0, replayed: 0, spoolFiles: 0, spoolFailures: 0, refused: 0 };
+  /** Why the spool last failed, while it does; undefined once a spool file is written again. */
+  private spoolError: { message: string; since: number; triedAt: number } | undefined;
 
   constructor(store: Store, options: GatewayConfig['trafficLog'], dataDir: string, log: Logger) {
     this.store = store;
@@ -56,10 +65,34 @@ export class TrafficLog {
     this.stats.queued = this.queue.length;
     if (this.queue.length >= this.options.maxQueue) {
       // The store cannot keep up: park the backlog on disk rather than grow without bound.
-      this.spool(this.queue.splice(0));
+      if (this.mayTrySpool()) this.spool(this.queue.splice(0));
     } else if (this.queue.length >= this.options.batchSize) {
       void this.flush();
     }
+  }
+
+  /**
+   * False while neither the store nor the spool takes rows and the queue is full: an exchange
+   * served now could not be recorded, so the listeners refuse new ones (TRAFFIC_LOG_UNAVAILABLE).
+   */
+  get accepting(): boolean {
+    return this.spoolError === undefined || this.queue.length < this.options.maxQueue;
+  }
+
+  /** An exchange refused because it could not have been recorded (not itself a row: it never started). */
+  countRefused(): void {
+    this.stats.refused += 1;
+  }
+
+  /** For `/readyz`: what is queued and spooled, and why the spool fails while it does. */
+  describe(): string {
+    const state = `${this.stats.queued} queued, ${this.stats.spoolFiles} spool files`;
+    if (!this.spoolError) return state;
+    return `${state}; spool unwritable since ${new Date(this.spoolError.since).toISOString()} (${this.spoolError.message}); ${this.stats.refused} exchanges refused`;
+  }
+
+  private mayTrySpool(): boolean {
+    return this.spoolError === undefined || Date.now() - this.spoolError.triedAt >= spoolRetryMs;
   }
 
   /** Writes queued rows in batches; one flush at a time. */
@@ -78,8 +111,8 @@ export class TrafficLog {
         await this.append(batch);
         this.stats.written += batch.length;
       } catch (error) {
-        this.log.warn({ err: (error as Error).message, rows: batch.length }, 'traffic log store unavailable; batch spooled to disk');
-        this.spool(batch);
+        if (!this.mayTrySpool()) this.requeue(batch);
+        else if (this.spool(batch)) this.log.warn({ err: (error as Error).message, rows: batch.length }, 'traffic log store unavailable; batch spooled to disk');
         break;
       }
     }
@@ -98,24 +131,78 @@ export class TrafficLog {
     }
   }
 
-  private spool(rows: TrafficRow[]): void {
-    if (rows.length === 0) return;
+  /** Writes rows to a new spool file; when that fails, they go back to the head of the queue. */
+  private spool(rows: TrafficRow[]): boolean {
+    if (rows.length === 0) return true;
     this.stats.queued = this.queue.length;
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.spoolSeq++).toString().padStart(6, '0')}.ndjson`;
     const temporary = join(this.spoolDir, `.${name}.tmp`);
-    writeFileSync(temporary, rows.map((row) => JSON.stringify(row)).join('\n') + '\n', { flush: true });
-    renameSync(temporary, join(this.spoolDir, name));
+    try {
+      writeFileSync(temporary, rows.map((row) => JSON.stringify(row)).join('\n') + '\n', { flush: true });
+      renameSync(temporary, join(this.spoolDir, name));
+    } catch (error) {
+      removeQuietly(temporary); // a half file would only take space
+      this.stats.spoolFailures += 1;
+      this.requeue(rows);
+      this.spoolFailed(error as Error);
+      return false;
+    }
+    this.spoolWritable();
     this.stats.spooled += rows.length;
     this.stats.spoolFiles = this.spoolFiles().length;
+    return true;
   }
 
+  /**
+   * While the spool is failing, a small file written and removed tells whether the disk took it
+   * again, so the state shown stays true even when the store comes back first and nothing spools.
+   */
+  private probeSpool(): void {
+    if (!this.spoolError || !this.mayTrySpool()) return;
+    const probe = join(this.spoolDir, '.probe');
+    try {
+      writeFileSync(probe, 'probe', { flush: true });
+      rmSync(probe);
+    } catch (error) {
+      this.spoolFailed(error as Error);
+      return;
+    }
+    this.spoolWritable();
+  }
+
+  private spoolFailed(error: Error): void {
+    if (!this.spoolError) this.log.error({ err: error.message, queued: this.queue.length }, 'traffic log spool unwritable; rows kept in memory, new exchanges refused once the queue is full');
+    const now = Date.now();
+    this.spoolError = { message: error.message, since: this.spoolError?.since ?? now, triedAt: now };
+  }
+
+  private spoolWritable(): void {
+    if (this.spoolError) this.log.info({ since: new Date(this.spoolError.since).toISOString() }, 'traffic log spool writable again');
+    this.spoolError = undefined;
+  }
+
+  /** Rows taken from the head of the queue go back there, in order. */
+  private requeue(rows: TrafficRow[]): void {
+    this.queue = rows.concat(this.queue);
+    this.stats.queued = this.queue.length;
+  }
+
+  /** The spool files waiting for replay, oldest first (none when the directory cannot be read). */
   private spoolFiles(): string[] {
-    return readdirSync(this.spoolDir).filter((file) => file.endsWith('.ndjson')).sort();
+    try {
+      return readdirSync(this.spoolDir).filter((file) => file.endsWith('.ndjson')).sort();
+    } catch {
+      return [];
+    }
   }
 
   /** Moves spooled batches into the store, oldest first; stops at the first failure. */
   replay(): Promise<void> {
-    this.replaying ??= this.replaySpool().finally(() => {
+    this.probeSpool();
+    this.replaying ??= this.replaySpool().catch((error: unknown) => {
+      // A spool directory gone bad: the files stay where they are for the next round, or for ops.
+      this.log.error({ err: (error as Error).message }, 'traffic log spool replay failed');
+    }).finally(() => {
       this.stats.spoolFiles = this.spoolFiles().length;
       this.replaying = undefined;
     });
@@ -152,7 +239,19 @@ export class TrafficLog {
     clearInterval(this.replayTimer);
     await this.flushing;
     await this.flush();
-    if (this.queue.length > 0) this.spool(this.queue.splice(0));
+    if (this.queue.length > 0 && !this.spool(this.queue.splice(0))) {
+      // Neither the store nor the disk takes them: the process log is the last place they can go.
+      for (const row of this.queue.splice(0)) this.log.error({ trafficRow: row }, 'traffic log row not saved (store and spool unavailable)');
+      this.stats.queued = 0;
+    }
     await this.replay();
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Under a broken directory there is nothing to remove either.
   }
 }
