@@ -251,6 +251,11 @@ export const problemCatalogue = {
     title: 'Gateway shutting down',
     description: 'The gateway is draining before a restart and takes no new exchanges. Retry against another instance or shortly.',
   },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    title: 'Gateway store unavailable',
+    description: 'The gateway\'s own database did not answer or could not write (restarting, out of disk), and this request needs it: an `Idempotency-Key` (its claim is kept there), an asynchronous delivery (its outbox) or its status, documents kept at the gateway, the admin API. The request was not taken: a keyed or asynchronous request was not sent upstream. Requests that need no store are still served. Retry after `Retry-After` seconds.',
+  },
   TRAFFIC_LOG_UNAVAILABLE: {
     status: 503,
     title: 'Gateway cannot record exchanges',

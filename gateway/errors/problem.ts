@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { problemCatalogue, problemType, type ProblemCode } from './catalogue.ts';
+import { StoreUnavailable } from '../store/unavailable.ts';
 
 /** RFC 9457 problem details, with the gateway's stable `code` and any extension members. */
 export interface ProblemDocument {
@@ -44,6 +45,7 @@ export class Problem extends Error {
 /** Any thrown value as a Problem; unknown faults become INTERNAL_ERROR without leaking their message. */
 export function asProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
+  if (error instanceof StoreUnavailable) return new Problem('STORE_UNAVAILABLE', 'The gateway\'s store is unavailable and this request needs it; it was not taken. Retry shortly.', {}, { 'retry-after': '5' });
   return new Problem('INTERNAL_ERROR', 'The gateway could not complete the request.');
 }
 

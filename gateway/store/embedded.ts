@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Queryable, Store } from './store.ts';
+import { StoreUnavailable, storeFailure } from './unavailable.ts';
 
 export type StoreRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[]; tx?: number }
@@ -79,15 +80,15 @@ export async function openEmbeddedStore(directory: string, options: { workerNice
     if (!waiter) return;
     settled(response.id);
     if (response.ok) waiter.resolve(response);
-    else waiter.reject(new StoreError(response.error.message, response.error.code));
+    else waiter.reject(storeFailure(new StoreError(response.error.message, response.error.code)));
   });
   const failAll = (error: Error) => {
     exited = error;
     for (const waiter of pending.values()) waiter.reject(error);
     pending.clear();
   };
-  worker.on('error', failAll);
-  worker.on('exit', (code) => failAll(new Error(`embedded store worker exited (${code})`)));
+  worker.on('error', (error) => failAll(new StoreUnavailable(error)));
+  worker.on('exit', (code) => failAll(new StoreUnavailable(new Error(`embedded store worker exited (${code})`))));
   await ready;
 
   const call = (request: Unsent<StoreRequest>, id = nextId++): Promise<StoreResponse & { ok: true }> => {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { columnArrays, unnestInsert } from './bulk.ts';
 import type { Queryable, Store } from './store.ts';
+import { storeFailure } from './unavailable.ts';
 
 // int8 columns (counts, sequence numbers) fit in a double for this data; parse them as numbers
 // so PGlite and pg hand callers the same types.
@@ -10,9 +11,17 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
+  // A server out of reach surfaces as StoreUnavailable (503 to a caller), whatever the call.
+  const reported = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw storeFailure(error);
+    }
+  };
   const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
     async query<Row>(sql: string, params: unknown[] = []) {
-      return (await target.query(sql, params)).rows as Row[];
+      return (await reported(() => target.query(sql, params))).rows as Row[];
     },
   });
   await pool.query('select 1');
@@ -20,7 +29,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     kind: 'postgres',
     ...wrap(pool),
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await reported(() => pool.connect());
       try {
         await client.query('begin');
         const result = await work(wrap(client));
@@ -28,16 +37,16 @@ export async function openPostgresStore(url: string): Promise<Store> {
         return result;
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
-        throw error;
+        throw storeFailure(error);
       } finally {
         client.release();
       }
     },
     async appendRows(table, columns, rows) {
-      await pool.query(unnestInsert(table, columns), columnArrays(columns, rows));
+      await reported(() => pool.query(unnestInsert(table, columns), columnArrays(columns, rows)));
     },
     async exec(script) {
-      await pool.query(script);
+      await reported(() => pool.query(script));
     },
     close: () => pool.end(),
   };

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
+import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import { startHarness, type Harness } from './support/harness.ts';
+import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { until } from './support/until.ts';
+
+describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, the rest is served', () => {
+  let pg: PostgresServer;
+  let h: Harness;
+  let writer: string;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    // The sandbox letter is delivered asynchronously: its acceptance writes the outbox.
+    h = await startHarness({ contractDirs: [asyncSandboxContracts('maxAttempts: 3')], clients: [adminClient], config: { store: { url: pg.url } } });
+    writer = await h.token('app-writer');
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await pg?.destroy();
+  });
+
+  const call = async (method: 'GET' | 'POST', path: string, id: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${h.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${writer}`, 'x-request-id': id, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(method === 'POST' ? { body: JSON.stringify(exampleLetter) } : {}),
+    });
+    return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('a keyed request, an async delivery and the admin API get 503 with Retry-After and reach no upstream; a plain GET is served; all work again once the store is back', async () => {
+    const hitsBefore = h.upstream.hits;
+    await pg.stop();
+
+    const keyed = await call('POST', '/sandbox/v1/surat', 'outage-keyed', { 'idempotency-key': 'outage-1' });
+    const unkeyed = await call('POST', '/sandbox/v1/surat', 'outage-async');
+    for (const refused of [keyed, unkeyed]) {
+      expect(refused).toMatchObject({ status: 503, type: 'application/problem+json', retryAfter: '5' });
+      expect(refused.body).toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503 });
+    }
+    const admin = await fetch(`${h.adminUrl}/admin/v1/deliveries`, { headers: { authorization: `Bearer ${await h.token(adminClient.clientId)}` } });
+    expect(admin.status).toBe(503);
+    expect(((await admin.json()) as { code: string }).code).toBe('STORE_UNAVAILABLE');
+
+    const plain = await call('GET', '/sandbox/v1/perangkat-daerah/2.16', 'outage-get');
+    expect(plain.status).toBe(200);
+    expect(h.upstream.hits).toBe(hitsBefore + 1);
+    // A database outage is not a gateway fault: no "pipeline fault" error line for it.
+    expect(h.logs.text).not.toContain('pipeline fault');
+
+    await pg.start();
+    const accepted = await until(() => call('POST', '/sandbox/v1/surat', 'outage-after', { 'idempotency-key': 'outage-1' }), (r) => r.status !== 503, { what: 'the store to be back', timeoutMs: 15_000 });
+    expect(accepted.status).toBe(202);
+    // The refusals were spooled and replayed: each is in the traffic log with its code.
+    const rows = await until(
+      () => h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>("select request_id, status, error_code from traffic_log where request_id like 'outage-%' order by request_id"),
+      (found) => found.length >= 4,
+      { what: 'the spooled rows to be replayed', timeoutMs: 15_000 },
+    );
+    expect(rows).toEqual([
+      { request_id: 'outage-after', status: 202, error_code: null },
+      { request_id: 'outage-async', status: 503, error_code: 'STORE_UNAVAILABLE' },
+      { request_id: 'outage-get', status: 200, error_code: null },
+      { request_id: 'outage-keyed', status: 503, error_code: 'STORE_UNAVAILABLE' },
+    ]);
+  });
+});
+
+describe('which store errors mean "unavailable"', () => {
+  const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+  it('connection, resource, operator and system SQLSTATE classes, socket errors and a lost connection; not a refused statement', () => {
+    for (const unavailable of [coded('08006'), coded('53100', 'could not extend file: No space left on device'), coded('57P01'), coded('58030'), coded('ECONNREFUSED'), new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect')]) {
+      expect(storeFailure(unavailable)).toBeInstanceOf(StoreUnavailable);
+    }
+    for (const refused of [coded('23505'), coded('22P02'), coded('42P01'), new Error('bind message supplies 1 parameters, but prepared statement requires 2'), new TypeError('x is not a function')]) {
+      expect(storeFailure(refused)).toBe(refused);
+    }
+    const wrapped = storeFailure(coded('53100')) as StoreUnavailable;
+    expect(wrapped.code).toBe('53100');
+    expect(storeFailure(wrapped)).toBe(wrapped);
+  });
+});
