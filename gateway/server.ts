@@ -106,7 +106,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const internal = await listen(createInternalServer(ctx, health, () => draining, internalTls), config.internal.host, config.internal.port);
     const external = externalTls ? await listen(createExternalServer(ctx, externalTls, health, () => draining), config.external.host, config.external.port) : null;
     const admin = await listen(createServer(createAdminApp(ctx, store, health, { internal: internalTls, external: externalTls })), config.admin.host, config.admin.port);
-    const publicFeeds = config.public.enabled ? await listen(createPublicServer(ctx, health), config.public.host, config.public.port) : null;
+    const publicFeeds = config.public.enabled ? await listen(createPublicServer(ctx, health, () => draining), config.public.host, config.public.port) : null;
     log.info({ internal: internal.url, external: external?.url, admin: admin.url, public: publicFeeds?.url, store: store.kind, routes: registry.current.routes.length, adapters: [...discovered.keys()] }, 'penghubung ready');
 
     let closing: Promise<void> | undefined;

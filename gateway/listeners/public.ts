@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
-import { createExchange, type Exchange } from '../pipeline/exchange.ts';
-import { runExchange } from '../pipeline/index.ts';
+import type { Exchange } from '../pipeline/exchange.ts';
+import { exchangeListener } from './exchange-listener.ts';
 import type { Health } from './health.ts';
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -48,14 +48,7 @@ async function servePublic(ex: Exchange, ctx: PipelineContext): Promise<void> {
  * The public listener: unauthenticated, read-only feeds published by adapters (the JDIHN harvest
  * feed), each call in the traffic log like any other exchange. Off unless `public.enabled`.
  */
-export function createPublicServer(ctx: PipelineContext, health: Health): Server {
-  return createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (req, res) => {
-    const url = req.url ?? '/';
-    if (req.method === 'GET' && (url === '/healthz' || url === '/readyz')) {
-      void health.respond(url, res);
-      return;
-    }
-    const ex = createExchange(req, res, 'public', req.socket.remoteAddress ?? '', ctx.registry.current);
-    void runExchange(ex, ctx, [servePublic]);
-  });
+export function createPublicServer(ctx: PipelineContext, health: Health, isDraining: () => boolean): Server {
+  const stages = [servePublic];
+  return createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, exchangeListener(ctx, health, { listener: 'public', trustProxy: false, isDraining, stagesFor: () => stages }));
 }
