@@ -67,6 +67,46 @@ describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, t
   });
 });
 
+describe('the store down while a keyed request is at the upstream', () => {
+  let pg: PostgresServer;
+  let h: Harness;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    h = await startHarness({ config: { store: { url: pg.url } } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await pg?.destroy();
+  });
+
+  it('keeps the answer in memory and stores it once the store is back: a repeat gets it replayed, the upstream acted once', async () => {
+    const writer = await h.token('app-writer');
+    const post = () => fetch(`${h.url}/sandbox/v1/surat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': 'held-answer' },
+      body: JSON.stringify(exampleLetter),
+    });
+    h.upstream.delayMs = 1000;
+    const hitsBefore = h.upstream.hits;
+    const first = post();
+    await until(() => h.upstream.hits, (hits) => hits === hitsBefore + 1, { what: 'the upstream to get the letter' });
+    await pg.stop(); // the key was claimed; its answer comes back to a gateway whose store is down
+    const answered = await first;
+    const firstBody = await answered.text();
+    expect(answered.status).toBe(201);
+    await until(() => h.logs.text, (text) => text.includes('idempotency key not settled yet'), { what: 'the answer to wait for the store' });
+
+    await pg.start();
+    await until(() => h.logs.text, (text) => text.includes('idempotency key settled once the store was back'), { what: 'the answer to be stored', timeoutMs: 15_000 });
+    h.upstream.delayMs = 0;
+    const repeat = await post();
+    expect(repeat.status).toBe(201);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    expect(await repeat.text()).toBe(firstBody);
+    expect(h.upstream.hits).toBe(hitsBefore + 1);
+  });
+});
+
 describe('which store errors mean "unavailable"', () => {
   const coded = (code: string, message = 'x') => Object.assign(new Error(message), { code });
   it('connection, resource, operator and system SQLSTATE classes, socket errors and a lost connection; not a refused statement', () => {

@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
+import { StoreUnavailable } from '../store/unavailable.ts';
 
 export interface StoredAnswer { status: number; headers: Record<string, string>; body: Buffer }
 
@@ -17,6 +19,18 @@ interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number
  */
 export interface Abandonment { afterSeconds: number; answer: () => StoredAnswer }
 
+/** How a finished exchange leaves its key: its answer kept, or the key given back (nothing reached the upstream). */
+export type Outcome = { answer: StoredAnswer } | 'release';
+
+/**
+ * An outcome the store could not take (restarting, out of disk) is offered again every second for
+ * this long, so a repeat after a short outage still gets the real answer, not 409 and then
+ * IDEMPOTENCY_OUTCOME_UNKNOWN. The answers waiting are held in memory, within `maxWaitingBytes`.
+ */
+const retryForMs = 10 * 60_000;
+const retryEveryMs = 1000;
+const maxWaitingBytes = 64 * 1024 * 1024;
+
 /**
  * Idempotency keys in the store, so every gateway instance sees them: the first request with a
  * key claims it (one row, primary key per caller and key), later ones get its stored answer.
@@ -24,6 +38,8 @@ export interface Abandonment { afterSeconds: number; answer: () => StoredAnswer 
 export class IdempotencyStore {
   private readonly store: Store;
   private readonly retentionHours: number;
+  /** Bytes of the answers waiting for the store to take them. */
+  private waitingBytes = 0;
 
   constructor(store: Store, retentionHours: number) {
     this.store = store;
@@ -69,6 +85,37 @@ export class IdempotencyStore {
 
   async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {
     await this.settle(owner, key, answer);
+  }
+
+  /**
+   * Keeps a finished exchange's outcome; while the store is unavailable, tries again (see
+   * `retryForMs`). Resolves once kept or given up; never rejects (the caller has answered already).
+   */
+  async finish(owner: string, key: string, outcome: Outcome, log: Logger, reqId: string): Promise<void> {
+    const keep = () => (outcome === 'release' ? this.release(owner, key) : this.complete(owner, key, outcome.answer));
+    const bytes = outcome === 'release' ? 0 : outcome.answer.body.length;
+    const deadline = Date.now() + retryForMs;
+    let waiting = false;
+    for (;;) {
+      try {
+        await keep();
+        if (waiting) log.info({ reqId }, 'idempotency key settled once the store was back');
+        break;
+      } catch (error) {
+        const retry = error instanceof StoreUnavailable && Date.now() < deadline && (waiting || this.waitingBytes + bytes <= maxWaitingBytes);
+        if (!retry) {
+          log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
+          break;
+        }
+        if (!waiting) {
+          waiting = true;
+          this.waitingBytes += bytes;
+          log.warn({ reqId, err: error.message }, 'idempotency key not settled yet: kept in memory until the store is back');
+        }
+        await new Promise((resolve) => setTimeout(resolve, retryEveryMs).unref());
+      }
+    }
+    if (waiting) this.waitingBytes -= bytes;
   }
 
   /** Keeps `answer` as the key's outcome (only over an in-flight claim, when another may have settled it first). */

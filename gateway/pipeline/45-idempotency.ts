@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Problem } from '../errors/problem.ts';
-import type { StoredAnswer } from '../idempotency/store.ts';
+import type { Outcome, StoredAnswer } from '../idempotency/store.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import { callerOf, type Exchange } from './exchange.ts';
@@ -122,15 +122,15 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     clearInterval(heartbeat);
     // An accepted async delivery counts as done: a retry must get the same delivery, not a second one.
     const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
-    const settle = async () => {
-      if (!reachedUpstream) return ctx.idempotency.release(owner, key);
+    const outcome = (): Outcome => {
+      if (!reachedUpstream) return 'release';
       // Cut off after the upstream was called: its outcome is unknown, so a retry must not run it again.
-      if (!ex.res.writableFinished) return ctx.idempotency.complete(owner, key, outcomeUnknown(ex.id, 'its answer was cut off'));
+      if (!ex.res.writableFinished) return { answer: outcomeUnknown(ex.id, 'its answer was cut off') };
       const body = captured();
-      if (body) return ctx.idempotency.complete(owner, key, { status: ex.res.statusCode, headers: storedHeaders(ex.res), body });
+      if (body) return { answer: { status: ex.res.statusCode, headers: storedHeaders(ex.res), body } };
       const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.res.statusCode}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.res.statusCode });
-      return ctx.idempotency.complete(owner, key, problemAnswer(tooLarge, ex.id));
+      return { answer: problemAnswer(tooLarge, ex.id) };
     };
-    settle().catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not settled'));
+    void ctx.idempotency.finish(owner, key, outcome(), ctx.log, ex.id);
   });
 }
