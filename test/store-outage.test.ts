@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
@@ -64,6 +66,48 @@ describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, t
       { request_id: 'outage-get', status: 200, error_code: null },
       { request_id: 'outage-keyed', status: 503, error_code: 'STORE_UNAVAILABLE' },
     ]);
+  });
+});
+
+describe('the store down while a delivery is at the upstream', () => {
+  let pg: PostgresServer;
+  let h: Harness;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    // The upstream takes 1.5 s here, within the contract's timeout (5 s instead of the copy's 1 s).
+    const contracts = asyncSandboxContracts('maxAttempts: 3');
+    const contract = join(contracts, 'sandbox', 'direktori.yaml');
+    writeFileSync(contract, readFileSync(contract, 'utf8').replace('timeoutMs: 1000', 'timeoutMs: 5000'));
+    h = await startHarness({ contractDirs: [contracts], config: { store: { url: pg.url }, delivery: { pollMs: 50 } } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+    await pg?.destroy();
+  });
+
+  it('records its receipt once the store is back: delivered once, with the upstream\'s answer, never parked as "outcome unknown"', async () => {
+    const writer = await h.token('app-writer');
+    h.upstream.delayMs = 1500;
+    const hitsBefore = h.upstream.hits;
+    const accepted = await fetch(`${h.url}/sandbox/v1/surat`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: JSON.stringify(exampleLetter) });
+    expect(accepted.status).toBe(202);
+    const location = new URL(accepted.headers.get('location')!, `${h.url}/sandbox/v1/surat`);
+    await until(() => h.upstream.hits, (hits) => hits === hitsBefore + 1, { what: 'the worker to send the letter' });
+    await pg.stop();
+    await until(() => h.logs.text, (text) => text.includes('delivery outcome not recorded yet'), { what: 'the receipt to wait for the store' });
+    await pg.start();
+    const polled = await until(
+      async () => (await fetch(location, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>,
+      (body) => body.status !== 'delivering' && body.status !== undefined,
+      { what: 'the delivery to end', timeoutMs: 15_000 },
+    );
+    expect(polled).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: exampleLetter.perihal, nomorAgenda: expect.any(String) } } });
+    expect(h.upstream.hits).toBe(hitsBefore + 1);
+    // The callbacks' passes failed every 50 ms while the store was down: a line when they started
+    // failing (one more if the error changed), one when they worked again, not one a pass.
+    await until(() => h.logs.text, (text) => text.includes('callback pass works again'), { what: 'the callback passes to work again' });
+    expect(h.logs.lines.filter((line) => line.includes('callback pass failed')).length).toBeGreaterThanOrEqual(1);
+    expect(h.logs.lines.filter((line) => line.includes('callback pass failed')).length).toBeLessThanOrEqual(3);
   });
 });
 

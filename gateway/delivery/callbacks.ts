@@ -3,6 +3,7 @@ import { Agent, request } from 'undici';
 import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
 import type { CallbackDue, DeliveryState, Outbox } from './outbox.ts';
+import { PassFailures } from './pass-failures.ts';
 
 type CallbackSettings = GatewayConfig['delivery']['callbacks'];
 
@@ -88,6 +89,7 @@ export class CallbackNotifier {
   private readonly outbox: Outbox;
   private readonly settings: GatewayConfig['delivery'];
   private readonly log: Logger;
+  private readonly passes: PassFailures;
   private readonly agent: Agent;
   /** Counters for tests and the admin view. */
   readonly stats = { sent: 0, retried: 0, failed: 0 };
@@ -96,6 +98,7 @@ export class CallbackNotifier {
     this.outbox = outbox;
     this.settings = settings;
     this.log = log;
+    this.passes = new PassFailures(log, 'callback pass');
     allowedOriginsOf(settings.callbacks.allowedOrigins);
     const { timeoutMs } = settings.callbacks;
     this.agent = new Agent({ connect: { timeout: timeoutMs }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
@@ -109,7 +112,7 @@ export class CallbackNotifier {
 
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.running ??= this.pass().catch((error: Error) => this.log.warn({ err: error.message }, 'callback pass failed; next pass retries')).finally(() => {
+    this.running ??= this.pass().then(() => this.passes.succeeded(), (error: Error) => this.passes.failed(error)).finally(() => {
       this.running = undefined;
     });
     return this.running;

@@ -3,6 +3,8 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { CallbackNotifier } from './callbacks.ts';
 import type { Delivery, Outbox } from './outbox.ts';
 import { DeliveryAgents, sendDelivery, type SenderDeps } from './sender.ts';
+import { whenStoreIsBack } from '../store/unavailable.ts';
+import { PassFailures } from './pass-failures.ts';
 
 /**
  * Delivers what the outbox holds: due deliveries in creation order, one at a time per instance
@@ -19,6 +21,7 @@ export class DeliveryWorker {
   private readonly agents = new DeliveryAgents();
   private readonly settings: GatewayConfig['delivery'];
   private readonly log: Logger;
+  private readonly passes: PassFailures;
   /** Counters for tests and the admin view. */
   readonly stats = { delivered: 0, retried: 0, parked: 0 };
   readonly callbacks: CallbackNotifier;
@@ -30,6 +33,7 @@ export class DeliveryWorker {
     this.deps = deps;
     this.settings = settings;
     this.log = log;
+    this.passes = new PassFailures(log, 'delivery pass');
     this.callbacks = new CallbackNotifier(outbox, settings, log);
   }
 
@@ -43,7 +47,7 @@ export class DeliveryWorker {
   /** One pass now (also used by tests, right after an acceptance and after an ops retry); then the callbacks it made due. */
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.running ??= this.pass().catch((error: Error) => this.log.warn({ err: error.message }, 'delivery pass failed; next pass retries')).finally(() => {
+    this.running ??= this.pass().then(() => this.passes.succeeded(), (error: Error) => this.passes.failed(error)).finally(() => {
       this.running = undefined;
       if (this.endedAny) {
         this.endedAny = false;
@@ -93,28 +97,42 @@ export class DeliveryWorker {
     if (attemptSeconds > this.settings.leaseSeconds) await this.outbox.extendLease(delivery.id, attemptSeconds);
     const outcome = await sendDelivery(delivery, deps);
     if (outcome.kind === 'wait') {
-      await this.outbox.retryLater(delivery.id, delivery.attempts, outcome.delayMs, outcome.error);
+      await this.record(delivery, () => this.outbox.retryLater(delivery.id, delivery.attempts, outcome.delayMs, outcome.error));
       return;
     }
     const attempts = delivery.attempts + 1;
     const fields = { deliveryId: delivery.id, contract: delivery.contract, attempts };
     if (outcome.kind === 'delivered') {
-      await this.outbox.delivered(delivery.id, outcome.response, attempts);
+      await this.record(delivery, () => this.outbox.delivered(delivery.id, outcome.response, attempts));
       this.endedAny = true;
       this.stats.delivered++;
       this.log.info(fields, 'delivered');
     } else if (outcome.kind === 'retry' && attempts < delivery.maxAttempts) {
       const delayMs = this.backoff(attempts);
-      await this.outbox.retryLater(delivery.id, attempts, delayMs, outcome.error);
+      await this.record(delivery, () => this.outbox.retryLater(delivery.id, attempts, delayMs, outcome.error));
       this.stats.retried++;
       this.log.info({ ...fields, delayMs, error: outcome.error }, 'delivery will be retried');
     } else {
       const error = outcome.kind === 'retry' ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
-      await this.outbox.park(delivery.id, attempts, error, outcome.kind === 'park' ? outcome.response ?? null : null);
+      await this.record(delivery, () => this.outbox.park(delivery.id, attempts, error, outcome.kind === 'park' ? outcome.response ?? null : null));
       this.endedAny = true;
       this.stats.parked++;
       this.log.warn({ ...fields, error }, 'delivery parked for the Dinas (retry or cancel in /admin/v1/deliveries)');
     }
+  }
+
+  /**
+   * Writes an attempt's outcome. Once the upstream has answered, the outcome (a LAPOR! tracking id)
+   * exists only here: with the store unavailable it waits for it, rather than leave the delivery
+   * to be parked later as "outcome unknown", which ops could retry into a duplicate. A stop gives
+   * up: the lease then parks it as unknown, as it would after a crash.
+   */
+  private async record(delivery: Delivery, write: () => Promise<void>): Promise<void> {
+    const kept = await whenStoreIsBack(write, {
+      giveUp: () => this.stopped,
+      onWait: (error) => this.log.warn({ deliveryId: delivery.id, err: error.message }, 'delivery outcome not recorded yet: kept in memory until the store is back'),
+    });
+    if (!kept) throw new Error(`the gateway stopped before the store took the outcome of delivery ${delivery.id}`);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
-import { StoreUnavailable } from '../store/unavailable.ts';
+import { whenStoreIsBack } from '../store/unavailable.ts';
 
 export interface StoredAnswer { status: number; headers: Record<string, string>; body: Buffer }
 
@@ -28,7 +28,6 @@ export type Outcome = { answer: StoredAnswer } | 'release';
  * IDEMPOTENCY_OUTCOME_UNKNOWN. The answers waiting are held in memory, within `maxWaitingBytes`.
  */
 const retryForMs = 10 * 60_000;
-const retryEveryMs = 1000;
 const maxWaitingBytes = 64 * 1024 * 1024;
 
 /**
@@ -92,30 +91,25 @@ export class IdempotencyStore {
    * `retryForMs`). Resolves once kept or given up; never rejects (the caller has answered already).
    */
   async finish(owner: string, key: string, outcome: Outcome, log: Logger, reqId: string): Promise<void> {
-    const keep = () => (outcome === 'release' ? this.release(owner, key) : this.complete(owner, key, outcome.answer));
     const bytes = outcome === 'release' ? 0 : outcome.answer.body.length;
     const deadline = Date.now() + retryForMs;
-    let waiting = false;
-    for (;;) {
-      try {
-        await keep();
-        if (waiting) log.info({ reqId }, 'idempotency key settled once the store was back');
-        break;
-      } catch (error) {
-        const retry = error instanceof StoreUnavailable && Date.now() < deadline && (waiting || this.waitingBytes + bytes <= maxWaitingBytes);
-        if (!retry) {
-          log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
-          break;
-        }
-        if (!waiting) {
-          waiting = true;
+    let held = false;
+    try {
+      const kept = await whenStoreIsBack(() => (outcome === 'release' ? this.release(owner, key) : this.complete(owner, key, outcome.answer)), {
+        giveUp: () => Date.now() >= deadline || (!held && this.waitingBytes + bytes > maxWaitingBytes),
+        onWait: (error) => {
+          held = true;
           this.waitingBytes += bytes;
           log.warn({ reqId, err: error.message }, 'idempotency key not settled yet: kept in memory until the store is back');
-        }
-        await new Promise((resolve) => setTimeout(resolve, retryEveryMs).unref());
-      }
+        },
+      });
+      if (kept && held) log.info({ reqId }, 'idempotency key settled once the store was back');
+      if (!kept) log.error({ reqId }, 'idempotency key not settled: the store stayed unavailable');
+    } catch (error) {
+      log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
+    } finally {
+      if (held) this.waitingBytes -= bytes;
     }
-    if (waiting) this.waitingBytes -= bytes;
   }
 
   /** Keeps `answer` as the key's outcome (only over an in-flight claim, when another may have settled it first). */
