@@ -3,7 +3,7 @@ import { Agent, request } from 'undici';
 import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
 import type { CallbackDue, DeliveryState, Outbox } from './outbox.ts';
-import { PassFailures } from './pass-failures.ts';
+import { PassFailures } from '../store/pass-failures.ts';
 
 type CallbackSettings = GatewayConfig['delivery']['callbacks'];
 

@@ -3,8 +3,8 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { CallbackNotifier } from './callbacks.ts';
 import type { Delivery, Outbox } from './outbox.ts';
 import { DeliveryAgents, sendDelivery, type SenderDeps } from './sender.ts';
+import { PassFailures } from '../store/pass-failures.ts';
 import { whenStoreIsBack } from '../store/unavailable.ts';
-import { PassFailures } from './pass-failures.ts';
 
 /**
  * Delivers what the outbox holds: due deliveries in creation order, one at a time per instance

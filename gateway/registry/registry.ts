@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { readRevision, readSnapshot } from './repository.ts';
 import { RoutingTable } from './routing-table.ts';
+import { PassFailures } from '../store/pass-failures.ts';
 
 /**
  * Holds the routing table in force and replaces it whole when the registry revision in the store
@@ -49,8 +50,9 @@ export class Registry {
   }
 
   watch(intervalSeconds: number): void {
+    const passes = new PassFailures(this.log, 'registry refresh', 'the current routing table is kept meanwhile');
     this.timer = setInterval(() => {
-      this.refresh().catch((error: Error) => this.log.warn({ err: error.message }, 'registry refresh failed; keeping the current routing table'));
+      this.refresh().then(() => passes.succeeded(), (error: Error) => passes.failed(error));
     }, intervalSeconds * 1000);
     this.timer.unref();
   }
