@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,13 +59,18 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
     sent.push(...atShutdown);
     await first.close();
     const spoolDir = join(dataDir, 'spool', 'traffic');
-    expect(readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length).toBeGreaterThan(0);
+    const spoolFiles = readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson'));
+    expect(spoolFiles.length).toBeGreaterThan(0);
+    const spooledRows = spoolFiles.reduce((sum, file) => sum + readFileSync(join(spoolDir, file), 'utf8').trim().split('\n').length, 0);
 
     // Database back, a new gateway on the same data dir replays everything.
     await pg.start();
     const second = await startHarness({ sso, dataDir, config });
     try {
       await until(() => readdirSync(spoolDir).filter((f) => f.endsWith('.ndjson')).length, (files) => files === 0, { what: 'the spool to drain', timeoutMs: 15_000 });
+      // One line for the round that replayed every file, not one a file.
+      const replayed = second.logs.lines.filter((line) => line.includes('spooled traffic log rows replayed')).map((line) => JSON.parse(line) as { rows: number; files: number });
+      expect(replayed).toEqual([expect.objectContaining({ rows: spooledRows, files: spoolFiles.length })]);
       const rows = await second.gateway.store.query<{ request_id: string; n: number }>(
         "select request_id, count(*)::int as n from traffic_log where request_id like 'up-%' or request_id like 'down-%' or request_id like 'shutdown-%' group by request_id",
       );
@@ -128,6 +133,10 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       await h.flushTraffic();
       const rows = await h.gateway.store.query<{ request_id: string; n: number }>("select request_id, count(*)::int as n from traffic_log where request_id like 'full-%' group by request_id");
       expect(Object.fromEntries(rows.map((r) => [r.request_id, r.n]))).toEqual(Object.fromEntries(served.map((id) => [id, 1])));
+      // The writer failed every 20 ms while the store was down: one line then, one at the end.
+      expect(h.logs.lines.filter((line) => line.includes('traffic log writing failed')).length).toBeGreaterThanOrEqual(1);
+      expect(h.logs.lines.filter((line) => line.includes('traffic log writing failed')).length).toBeLessThanOrEqual(3);
+      expect(h.logs.text).toContain('traffic log writing works again');
 
       // The disk is repaired: the next probe finds it writable, and readiness says so.
       expect((await request(h.url).get('/readyz')).body.checks.trafficLog.detail).toMatch(/spool unwritable/);

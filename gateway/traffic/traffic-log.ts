@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { columnArrays, unnestInsert } from '../store/bulk.ts';
+import { PassFailures } from '../store/pass-failures.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { trafficBulkColumns as columns, trafficValues as valuesOf, type TrafficRow } from './row.ts';
 
@@ -43,11 +44,14 @@ export class TrafficLog {
   readonly stats: TrafficLogStats = { queued: 0, written: 0, spooled: 0, replayed: 0, spoolFiles: 0, spoolFailures: 0, refused: 0 };
   /** Why the spool last failed, while it does; undefined once a spool file is written again. */
   private spoolError: { message: string; since: number; triedAt: number } | undefined;
+  /** Batches the store refuses while it is down, logged once per outage rather than each. */
+  private readonly storeWrites: PassFailures;
 
   constructor(store: Store, options: GatewayConfig['trafficLog'], dataDir: string, log: Logger) {
     this.store = store;
     this.options = options;
     this.log = log;
+    this.storeWrites = new PassFailures(log, 'traffic log writing', 'batches are spooled to disk meanwhile');
     this.spoolDir = join(dataDir, 'spool', 'traffic');
     mkdirSync(this.spoolDir, { recursive: true });
   }
@@ -110,9 +114,11 @@ export class TrafficLog {
       try {
         await this.append(batch);
         this.stats.written += batch.length;
+        this.storeWrites.succeeded();
       } catch (error) {
-        if (!this.mayTrySpool()) this.requeue(batch);
-        else if (this.spool(batch)) this.log.warn({ err: (error as Error).message, rows: batch.length }, 'traffic log store unavailable; batch spooled to disk');
+        this.storeWrites.failed(error as Error);
+        if (this.mayTrySpool()) this.spool(batch);
+        else this.requeue(batch);
         break;
       }
     }
@@ -210,6 +216,15 @@ export class TrafficLog {
   }
 
   private async replaySpool(): Promise<void> {
+    const replayed = { rows: 0, files: 0 };
+    try {
+      await this.replayFiles(replayed);
+    } finally {
+      if (replayed.files > 0) this.log.info(replayed, 'spooled traffic log rows replayed');
+    }
+  }
+
+  private async replayFiles(replayed: { rows: number; files: number }): Promise<void> {
     for (const file of this.spoolFiles()) {
       const path = join(this.spoolDir, file);
       let rows: TrafficRow[];
@@ -229,7 +244,8 @@ export class TrafficLog {
       }
       unlinkSync(path);
       this.stats.replayed += rows.length;
-      this.log.info({ rows: rows.length, file }, 'spooled traffic log rows replayed');
+      replayed.rows += rows.length;
+      replayed.files += 1;
     }
   }
 
