@@ -96,7 +96,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
   const smallQueue = { trafficLog: { flushMs: 20, replaySeconds: 0.2, maxQueue: 10, batchSize: 5 } };
 
   it('store down and spool unwritable: served exchanges stay queued, new ones are refused once the queue is full (503, not ready), and all are recorded once the store is back', async () => {
-    const h = await startHarness({ sso, config: { store: { url: pg.url }, ...smallQueue } });
+    const h = await startHarness({ sso, config: { store: { url: pg.url }, public: { enabled: true, host: '127.0.0.1', port: 0 }, ...smallQueue } });
     try {
       const token = await h.token('app-reader');
       const repairSpool = breakSpool(h.dataDir);
@@ -112,6 +112,10 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       expect(refusal?.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(refusal?.body.code).toBe('TRAFFIC_LOG_UNAVAILABLE');
       expect(refusal?.headers['retry-after']).toBe('5');
+      // The public listener's feed reads are exchanges too: refused alike.
+      const feed = await fetch(`${h.gateway.public!.url}/jdihn/integrasi`);
+      expect(feed.status).toBe(503);
+      expect(((await feed.json()) as { code: string }).code).toBe('TRAFFIC_LOG_UNAVAILABLE');
       // Refused once the queue's limit (10) was reached, and not before (one more may have been let in
       // while the tenth exchange's row was still on its way to the queue).
       expect(served.length).toBeGreaterThanOrEqual(10);
@@ -121,7 +125,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       const ready = await request(h.url).get('/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.checks.trafficLog.ok).toBe(false);
-      expect(ready.body.checks.trafficLog.detail).toMatch(/^1[01] queued, 0 spool files; spool unwritable since .*; 1 exchanges refused$/);
+      expect(ready.body.checks.trafficLog.detail).toMatch(/^1[01] queued, 0 spool files; spool unwritable since .*; 2 exchanges refused$/);
       expect(h.logs.text).toContain('traffic log spool unwritable');
 
       // The store comes back first: the queue goes straight to it and exchanges are taken again.
