@@ -3,27 +3,35 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
-import { startHarness, type Harness } from './support/harness.ts';
+import { startHarness, type Harness, type HarnessOptions } from './support/harness.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
 import { until } from './support/until.ts';
 
-describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, the rest is served', () => {
-  let pg: PostgresServer;
-  let h: Harness;
-  let writer: string;
+/** A real PostgreSQL and a gateway on it for one describe block, whose tests stop and start the database. */
+function gatewayOnPostgres(options: () => HarnessOptions): { pg: PostgresServer; h: Harness } {
+  const running = {} as { pg: PostgresServer; h: Harness };
   beforeAll(async () => {
-    pg = await startPostgres();
-    // The sandbox letter is delivered asynchronously: its acceptance writes the outbox.
-    h = await startHarness({ contractDirs: [asyncSandboxContracts('maxAttempts: 3')], clients: [adminClient], config: { store: { url: pg.url } } });
-    writer = await h.token('app-writer');
+    running.pg = await startPostgres();
+    const { config, ...rest } = options();
+    running.h = await startHarness({ ...rest, config: { ...config, store: { url: running.pg.url } } });
   }, 60_000);
   afterAll(async () => {
-    await h?.close();
-    await pg?.destroy();
+    await running.h?.close();
+    await running.pg?.destroy();
+  });
+  return running;
+}
+
+describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, the rest is served', () => {
+  // The sandbox letter is delivered asynchronously: its acceptance writes the outbox.
+  const running = gatewayOnPostgres(() => ({ contractDirs: [asyncSandboxContracts('maxAttempts: 3')], clients: [adminClient] }));
+  let writer: string;
+  beforeAll(async () => {
+    writer = await running.h.token('app-writer');
   });
 
   const call = async (method: 'GET' | 'POST', path: string, id: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${h.url}${path}`, {
+    const res = await fetch(`${running.h.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${writer}`, 'x-request-id': id, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(method === 'POST' ? { body: JSON.stringify(exampleLetter) } : {}),
@@ -32,6 +40,7 @@ describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, t
   };
 
   it('a keyed request, an async delivery and the admin API get 503 with Retry-After and reach no upstream; a plain GET is served; all work again once the store is back', async () => {
+    const { pg, h } = running;
     const hitsBefore = h.upstream.hits;
     await pg.stop();
 
@@ -71,22 +80,16 @@ describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, t
 });
 
 describe('the store down while a delivery is at the upstream', () => {
-  let pg: PostgresServer;
-  let h: Harness;
-  beforeAll(async () => {
-    pg = await startPostgres();
+  const running = gatewayOnPostgres(() => {
     // The upstream takes 1.5 s here, within the contract's timeout (5 s instead of the copy's 1 s).
     const contracts = asyncSandboxContracts('maxAttempts: 3');
     const contract = join(contracts, 'sandbox', 'direktori.yaml');
     writeFileSync(contract, readFileSync(contract, 'utf8').replace('timeoutMs: 1000', 'timeoutMs: 5000'));
-    h = await startHarness({ contractDirs: [contracts], config: { store: { url: pg.url }, delivery: { pollMs: 50 } } });
-  }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await pg?.destroy();
+    return { contractDirs: [contracts], config: { delivery: { pollMs: 50 } } };
   });
 
   it('records its receipt once the store is back: delivered once, with the upstream\'s answer, never parked as "outcome unknown"', async () => {
+    const { pg, h } = running;
     const writer = await h.token('app-writer');
     h.upstream.delayMs = 1500;
     const hitsBefore = h.upstream.hits;
@@ -117,18 +120,10 @@ describe('the store down while a delivery is at the upstream', () => {
 });
 
 describe('the store down while a keyed request is at the upstream', () => {
-  let pg: PostgresServer;
-  let h: Harness;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    h = await startHarness({ config: { store: { url: pg.url } } });
-  }, 60_000);
-  afterAll(async () => {
-    await h?.close();
-    await pg?.destroy();
-  });
+  const running = gatewayOnPostgres(() => ({}));
 
   it('keeps the answer in memory and stores it once the store is back: a repeat gets it replayed, the upstream acted once', async () => {
+    const { pg, h } = running;
     const writer = await h.token('app-writer');
     const post = () => fetch(`${h.url}/sandbox/v1/surat`, {
       method: 'POST',

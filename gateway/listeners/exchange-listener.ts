@@ -33,16 +33,15 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
       return;
     }
     const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
-    if (options.isDraining()) {
-      ex.problem = new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' });
-      sendProblem(res, ex.problem, ex.id);
-      return;
-    }
+    // Refused before any stage: not an exchange, so not a traffic-log row either.
+    const refuse = (problem: Problem) => {
+      ex.problem = problem;
+      sendProblem(res, problem, ex.id);
+    };
+    if (options.isDraining()) return refuse(new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' }));
     if (!ctx.traffic.accepting) {
-      ex.problem = new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' });
       ctx.traffic.countRefused();
-      sendProblem(res, ex.problem, ex.id);
-      return;
+      return refuse(new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' }));
     }
     void runExchange(ex, ctx, options.stagesFor(ex));
   };
