@@ -90,13 +90,14 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
     const forwarder = new Forwarder(config.limits.bodyBytes, (name) => adapters.upstreamTls(name));
-    const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours);
+    const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours, { dataDir: config.dataDir, log });
+    await idempotency.start();
     const purge = setInterval(() => {
       idempotency.purgeExpired().catch((error: Error) => log.warn({ err: error.message }, 'expired idempotency keys not purged'));
     }, 3_600_000);
     purge.unref();
     const outbox = new Outbox(store);
-    const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }));
+    const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }), config.dataDir);
     const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations };
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
@@ -122,6 +123,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           internalTls?.stop();
           externalTls?.stop();
           await worker.stop();
+          await idempotency.close();
           registry.stop();
           verifier.stop();
           await traffic.close();

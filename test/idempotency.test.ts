@@ -134,7 +134,7 @@ describe('Idempotency-Key', () => {
     expect(row!.seconds).toBeCloseTo(24 * 3600, 0);
 
     // The store itself, with a retention of one second: an expired key is claimed anew and purged.
-    const keys = new IdempotencyStore(h.gateway.store, 1 / 3600);
+    const keys = new IdempotencyStore(h.gateway.store, 1 / 3600, { dataDir: tempDir(), log: h.gateway.log });
     const abandonment = { afterSeconds: 3600, answer: () => ({ status: 502, headers: {}, body: Buffer.from('') }) };
     expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
     await keys.complete('consumer:test', 'short-lived', { status: 201, headers: {}, body: Buffer.from('first') });

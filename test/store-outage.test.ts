@@ -98,7 +98,7 @@ describe('the store down while a delivery is at the upstream', () => {
     const location = new URL(accepted.headers.get('location')!, `${h.url}/sandbox/v1/surat`);
     await until(() => h.upstream.hits, (hits) => hits === hitsBefore + 1, { what: 'the worker to send the letter' });
     await pg.stop();
-    await until(() => h.logs.text, (text) => text.includes('delivery outcome not recorded yet'), { what: 'the receipt to wait for the store' });
+    await until(() => h.logs.text, (text) => text.includes('delivery outcome held on disk until the store is back'), { what: 'the receipt to wait for the store' });
     await pg.start();
     const polled = await until(
       async () => (await fetch(location, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>,
@@ -138,10 +138,10 @@ describe('the store down while a keyed request is at the upstream', () => {
     const answered = await first;
     const firstBody = await answered.text();
     expect(answered.status).toBe(201);
-    await until(() => h.logs.text, (text) => text.includes('idempotency key not settled yet'), { what: 'the answer to wait for the store' });
+    await until(() => h.logs.text, (text) => text.includes('idempotency outcome held on disk until the store is back'), { what: 'the answer to wait for the store' });
 
     await pg.start();
-    await until(() => h.logs.text, (text) => text.includes('idempotency key settled once the store was back'), { what: 'the answer to be stored', timeoutMs: 15_000 });
+    await until(() => h.logs.text, (text) => text.includes('held idempotency outcomes written to the store'), { what: 'the answer to be stored', timeoutMs: 15_000 });
     h.upstream.delayMs = 0;
     const repeat = await post();
     expect(repeat.status).toBe(201);

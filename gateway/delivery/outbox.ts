@@ -90,8 +90,33 @@ const armCallback = "callback_state = case when callback_url is null then 'none'
  * data only while it still has to go out. The upstream's answer stays for the caller's poll.
  */
 const dropBody = "request = jsonb_set(request, '{body}', 'null'::jsonb)";
+/** Why a delivery whose lease ran out was parked (see `parkExpiredLeases`). */
+const outcomeUnknown = 'outcome unknown: the gateway stopped while delivering; check with the upstream, then retry or cancel';
 /** A delivery going out again (ops retry) has not ended: its callback waits for the next end. */
 const disarmCallback = "callback_state = 'none', callback_attempts = 0, callback_next_at = null, callback_last_error = null";
+
+/**
+ * What one attempt came to, as the worker records it: delivered, due again later (`pending`), or
+ * parked for the Dinas (`failed`: retry or cancel from the admin API). Plain data, so that an
+ * outcome the store cannot take yet can be held on disk (`HeldWrites`) and recorded later.
+ */
+export type AttemptOutcome =
+  | { id: string; state: 'delivered'; attempts: number; response: { status: number; body: unknown } }
+  | { id: string; state: 'pending'; attempts: number; delayMs: number; error: string }
+  | { id: string; state: 'failed'; attempts: number; error: string; response: { status: number; body: unknown } | null };
+
+function recordStatement(outcome: AttemptOutcome): [string, unknown[]] {
+  const where = `id = $1 and (state = 'delivering' or (state = 'failed' and last_error = '${outcomeUnknown}'))`;
+  const common = 'attempts = $2, lease_until = null, updated_at = now()';
+  switch (outcome.state) {
+    case 'delivered':
+      return [`update deliveries set state = 'delivered', ${common}, response = $3, last_error = null, ${dropBody}, ${armCallback} where ${where} returning id`, [outcome.id, outcome.attempts, JSON.stringify(outcome.response)]];
+    case 'pending':
+      return [`update deliveries set state = 'pending', ${common}, next_attempt_at = now() + make_interval(secs => $3), last_error = $4 where ${where} returning id`, [outcome.id, outcome.attempts, outcome.delayMs / 1000, outcome.error]];
+    case 'failed':
+      return [`update deliveries set state = 'failed', ${common}, last_error = $3, response = $4, ${armCallback} where ${where} returning id`, [outcome.id, outcome.attempts, outcome.error, outcome.response === null ? null : JSON.stringify(outcome.response)]];
+  }
+}
 
 function toDelivery(row: Row): Delivery {
   return {
@@ -151,23 +176,15 @@ export class Outbox {
     await this.store.query(`update deliveries set lease_until = now() + make_interval(secs => $2) where id = $1 and state = 'delivering'`, [id, seconds]);
   }
 
-  async delivered(id: string, response: { status: number; body: unknown }, attempts: number): Promise<void> {
-    await this.store.query(`update deliveries set state = 'delivered', attempts = $2, response = $3, last_error = null, lease_until = null, updated_at = now(), ${dropBody}, ${armCallback} where id = $1`, [id, attempts, JSON.stringify(response)]);
-  }
-
-  async retryLater(id: string, attempts: number, delayMs: number, error: string): Promise<void> {
-    await this.store.query(
-      `update deliveries set state = 'pending', attempts = $2, next_attempt_at = now() + make_interval(secs => $3), last_error = $4, lease_until = null, updated_at = now() where id = $1`,
-      [id, attempts, delayMs / 1000, error],
-    );
-  }
-
-  /** Parked for the Dinas: retry or cancel from the admin API. */
-  async park(id: string, attempts: number, error: string, response: { status: number; body: unknown } | null): Promise<void> {
-    await this.store.query(
-      `update deliveries set state = 'failed', attempts = $2, last_error = $3, response = $4, lease_until = null, updated_at = now(), ${armCallback} where id = $1`,
-      [id, attempts, error, response === null ? null : JSON.stringify(response)],
-    );
+  /**
+   * Writes what an attempt came to, over the claim it was made under: the delivery must still be
+   * `delivering`, or parked by its expired lease as "outcome unknown" (another instance gave up on
+   * an outcome this one held through a store outage: the real outcome replaces the guess). False
+   * when the delivery had moved on (retried or cancelled by ops meanwhile): nothing is written.
+   */
+  async record(outcome: AttemptOutcome): Promise<boolean> {
+    const rows = await this.store.query(...recordStatement(outcome));
+    return rows.length > 0;
   }
 
   /**
@@ -176,7 +193,7 @@ export class Outbox {
    */
   async parkExpiredLeases(): Promise<number> {
     const rows = await this.store.query(
-      `update deliveries set state = 'failed', last_error = 'outcome unknown: the gateway stopped while delivering; check with the upstream, then retry or cancel', lease_until = null, updated_at = now(), ${armCallback}
+      `update deliveries set state = 'failed', last_error = '${outcomeUnknown}', lease_until = null, updated_at = now(), ${armCallback}
        where state = 'delivering' and lease_until < now() returning id`,
     );
     return rows.length;

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { CallbackNotifier } from './callbacks.ts';
-import type { Delivery, Outbox } from './outbox.ts';
+import { join } from 'node:path';
+import type { AttemptOutcome, Delivery, Outbox } from './outbox.ts';
 import { DeliveryAgents, sendDelivery, type SenderDeps } from './sender.ts';
+import { HeldWrites } from '../store/held-writes.ts';
 import { PassFailures } from '../store/pass-failures.ts';
-import { whenStoreIsBack } from '../store/unavailable.ts';
 
 /**
  * Delivers what the outbox holds: due deliveries in creation order, one at a time per instance
@@ -22,19 +23,30 @@ export class DeliveryWorker {
   private readonly settings: GatewayConfig['delivery'];
   private readonly log: Logger;
   private readonly passes: PassFailures;
+  /** Outcomes the store could not take when they came back: written before anything else. */
+  private readonly held: HeldWrites<AttemptOutcome>;
   /** Counters for tests and the admin view. */
   readonly stats = { delivered: 0, retried: 0, parked: 0 };
   readonly callbacks: CallbackNotifier;
   /** A pass ended a delivery: its callback (if any) is due now, not at the notifier's next poll. */
   private endedAny = false;
 
-  constructor(outbox: Outbox, deps: () => Omit<SenderDeps, 'agents'>, settings: GatewayConfig['delivery'], log: Logger) {
+  constructor(outbox: Outbox, deps: () => Omit<SenderDeps, 'agents'>, settings: GatewayConfig['delivery'], log: Logger, dataDir: string) {
     this.outbox = outbox;
     this.deps = deps;
     this.settings = settings;
     this.log = log;
     this.passes = new PassFailures(log, 'delivery pass');
     this.callbacks = new CallbackNotifier(outbox, settings, log);
+    this.held = new HeldWrites(join(dataDir, 'spool', 'deliveries'), {
+      what: 'delivery outcome',
+      apply: async (outcome) => {
+        if (!(await outbox.record(outcome))) log.warn({ deliveryId: outcome.id, outcome: outcome.state }, 'held delivery outcome not recorded: the delivery had moved on (retried or cancelled by ops)');
+      },
+      describe: (outcome) => ({ deliveryId: outcome.id, outcome: outcome.state, attempts: outcome.attempts }),
+      // Should it be lost, the process log is where ops find the receipt.
+      logWholeWhenLost: true,
+    }, log);
   }
 
   start(): void {
@@ -73,6 +85,9 @@ export class DeliveryWorker {
   }
 
   private async pass(): Promise<void> {
+    // Before the leases: a delivery whose outcome is held must not be parked as "outcome unknown".
+    const stopped = await this.held.replay();
+    if (stopped) throw stopped;
     await this.purge();
     const parked = await this.outbox.parkExpiredLeases();
     if (parked > 0) {
@@ -97,48 +112,35 @@ export class DeliveryWorker {
     if (attemptSeconds > this.settings.leaseSeconds) await this.outbox.extendLease(delivery.id, attemptSeconds);
     const outcome = await sendDelivery(delivery, deps);
     if (outcome.kind === 'wait') {
-      await this.record(delivery, () => this.outbox.retryLater(delivery.id, delivery.attempts, outcome.delayMs, outcome.error));
+      await this.held.write({ id: delivery.id, state: 'pending', attempts: delivery.attempts, delayMs: outcome.delayMs, error: outcome.error });
       return;
     }
     const attempts = delivery.attempts + 1;
     const fields = { deliveryId: delivery.id, contract: delivery.contract, attempts };
     if (outcome.kind === 'delivered') {
-      await this.record(delivery, () => this.outbox.delivered(delivery.id, outcome.response, attempts));
+      await this.held.write({ id: delivery.id, state: 'delivered', attempts, response: outcome.response });
       this.endedAny = true;
       this.stats.delivered++;
       this.log.info(fields, 'delivered');
     } else if (outcome.kind === 'retry' && attempts < delivery.maxAttempts) {
       const delayMs = this.backoff(attempts);
-      await this.record(delivery, () => this.outbox.retryLater(delivery.id, attempts, delayMs, outcome.error));
+      await this.held.write({ id: delivery.id, state: 'pending', attempts, delayMs, error: outcome.error });
       this.stats.retried++;
       this.log.info({ ...fields, delayMs, error: outcome.error }, 'delivery will be retried');
     } else {
       const error = outcome.kind === 'retry' ? `gave up after ${attempts} attempts: ${outcome.error}` : outcome.error;
-      await this.record(delivery, () => this.outbox.park(delivery.id, attempts, error, outcome.kind === 'park' ? outcome.response ?? null : null));
+      await this.held.write({ id: delivery.id, state: 'failed', attempts, error, response: outcome.kind === 'park' ? outcome.response ?? null : null });
       this.endedAny = true;
       this.stats.parked++;
       this.log.warn({ ...fields, error }, 'delivery parked for the Dinas (retry or cancel in /admin/v1/deliveries)');
     }
   }
 
-  /**
-   * Writes an attempt's outcome. Once the upstream has answered, the outcome (a LAPOR! tracking id)
-   * exists only here: with the store unavailable it waits for it, rather than leave the delivery
-   * to be parked later as "outcome unknown", which ops could retry into a duplicate. A stop gives
-   * up: the lease then parks it as unknown, as it would after a crash.
-   */
-  private async record(delivery: Delivery, write: () => Promise<void>): Promise<void> {
-    const kept = await whenStoreIsBack(write, {
-      giveUp: () => this.stopped,
-      onWait: (error) => this.log.warn({ deliveryId: delivery.id, err: error.message }, 'delivery outcome not recorded yet: kept in memory until the store is back'),
-    });
-    if (!kept) throw new Error(`the gateway stopped before the store took the outcome of delivery ${delivery.id}`);
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
+    await this.held.close();
     await this.callbacks.stop();
     await this.agents.close();
   }

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { HeldWrites } from '../store/held-writes.ts';
 import type { Store } from '../store/store.ts';
-import { whenStoreIsBack } from '../store/unavailable.ts';
 
 export interface StoredAnswer { status: number; headers: Record<string, string>; body: Buffer }
 
@@ -22,13 +23,11 @@ export interface Abandonment { afterSeconds: number; answer: () => StoredAnswer 
 /** How a finished exchange leaves its key: its answer kept, or the key given back (nothing reached the upstream). */
 export type Outcome = { answer: StoredAnswer } | 'release';
 
-/**
- * An outcome the store could not take (restarting, out of disk) is offered again every second for
- * this long, so a repeat after a short outage still gets the real answer, not 409 and then
- * IDEMPOTENCY_OUTCOME_UNKNOWN. The answers waiting are held in memory, within `maxWaitingBytes`.
- */
-const retryForMs = 10 * 60_000;
-const maxWaitingBytes = 64 * 1024 * 1024;
+/** An answer as the store keeps it (and a held outcome carries it): the body in base64. */
+interface EncodedAnswer { status: number; headers: Record<string, string>; body: string }
+
+/** A finished exchange's outcome, as it is written or held while the store is unavailable; a null answer gives the key back. */
+interface KeyOutcome { owner: string; key: string; reqId: string; answer: EncodedAnswer | null }
 
 /**
  * Idempotency keys in the store, so every gateway instance sees them: the first request with a
@@ -37,12 +36,33 @@ const maxWaitingBytes = 64 * 1024 * 1024;
 export class IdempotencyStore {
   private readonly store: Store;
   private readonly retentionHours: number;
-  /** Bytes of the answers waiting for the store to take them. */
-  private waitingBytes = 0;
+  private readonly log: Logger;
+  /**
+   * Outcomes the store could not take (restarting, out of disk), kept under the data dir until it
+   * can, also across a stop: a repeat after an outage gets the real answer, not 409 and then
+   * IDEMPOTENCY_OUTCOME_UNKNOWN.
+   */
+  private readonly held: HeldWrites<KeyOutcome>;
 
-  constructor(store: Store, retentionHours: number) {
+  constructor(store: Store, retentionHours: number, options: { dataDir: string; log: Logger }) {
     this.store = store;
     this.retentionHours = retentionHours;
+    this.log = options.log;
+    this.held = new HeldWrites(join(options.dataDir, 'spool', 'idempotency'), {
+      what: 'idempotency outcome',
+      apply: (outcome) => (outcome.answer ? this.settle(outcome.owner, outcome.key, outcome.answer) : this.release(outcome.owner, outcome.key)),
+      describe: ({ owner, key, reqId, answer }) => ({ owner, key, reqId, status: answer?.status ?? 'released' }),
+    }, options.log);
+  }
+
+  /** Writes the outcomes held at the last stop (before any exchange), then those of an outage, every second. */
+  start(): Promise<void> {
+    return this.held.start(1000);
+  }
+
+  /** On a stop, after the listeners: outcomes still held in memory go to disk. */
+  close(): Promise<void> {
+    return this.held.close();
   }
 
   async claim(owner: string, key: string, fingerprint: string, abandonment: Abandonment): Promise<Claim> {
@@ -67,7 +87,7 @@ export class IdempotencyStore {
       }
       if (row.fingerprint !== fingerprint) return { kind: 'reused' };
       if (row.abandoned) {
-        await this.settle(owner, key, abandonment.answer(), { onlyInFlight: true });
+        await this.settle(owner, key, encoded(abandonment.answer()), { onlyInFlight: true });
         continue;
       }
       if (row.state === 'in-flight') return { kind: 'in-flight' };
@@ -83,41 +103,27 @@ export class IdempotencyStore {
   }
 
   async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {
-    await this.settle(owner, key, answer);
+    await this.settle(owner, key, encoded(answer));
   }
 
   /**
-   * Keeps a finished exchange's outcome; while the store is unavailable, tries again (see
-   * `retryForMs`). Resolves once kept or given up; never rejects (the caller has answered already).
+   * Keeps a finished exchange's outcome, or holds it while the store is unavailable. Never
+   * rejects: the caller has answered already.
    */
-  async finish(owner: string, key: string, outcome: Outcome, log: Logger, reqId: string): Promise<void> {
-    const bytes = outcome === 'release' ? 0 : outcome.answer.body.length;
-    const deadline = Date.now() + retryForMs;
-    let held = false;
+  async finish(owner: string, key: string, outcome: Outcome, reqId: string): Promise<void> {
     try {
-      const kept = await whenStoreIsBack(() => (outcome === 'release' ? this.release(owner, key) : this.complete(owner, key, outcome.answer)), {
-        giveUp: () => Date.now() >= deadline || (!held && this.waitingBytes + bytes > maxWaitingBytes),
-        onWait: (error) => {
-          held = true;
-          this.waitingBytes += bytes;
-          log.warn({ reqId, err: error.message }, 'idempotency key not settled yet: kept in memory until the store is back');
-        },
-      });
-      if (kept && held) log.info({ reqId }, 'idempotency key settled once the store was back');
-      if (!kept) log.error({ reqId }, 'idempotency key not settled: the store stayed unavailable');
+      await this.held.write({ owner, key, reqId, answer: outcome === 'release' ? null : encoded(outcome.answer) });
     } catch (error) {
-      log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
-    } finally {
-      if (held) this.waitingBytes -= bytes;
+      this.log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
     }
   }
 
   /** Keeps `answer` as the key's outcome (only over an in-flight claim, when another may have settled it first). */
-  private async settle(owner: string, key: string, answer: StoredAnswer, { onlyInFlight = false } = {}): Promise<void> {
+  private async settle(owner: string, key: string, answer: EncodedAnswer, { onlyInFlight = false } = {}): Promise<void> {
     await this.store.query(
       `update idempotency_keys set state = 'done', status = $3, headers = $4, body = $5
        where owner = $1 and key = $2${onlyInFlight ? " and state = 'in-flight'" : ''}`,
-      [owner, key, answer.status, JSON.stringify(answer.headers), answer.body.toString('base64')],
+      [owner, key, answer.status, JSON.stringify(answer.headers), answer.body],
     );
   }
 
@@ -130,4 +136,8 @@ export class IdempotencyStore {
     const rows = await this.store.query('delete from idempotency_keys where expires_at < now() returning key');
     return rows.length;
   }
+}
+
+function encoded(answer: StoredAnswer): EncodedAnswer {
+  return { status: answer.status, headers: answer.headers, body: answer.body.toString('base64') };
 }

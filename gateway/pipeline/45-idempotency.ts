@@ -131,6 +131,6 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
       const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.res.statusCode}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.res.statusCode });
       return { answer: problemAnswer(tooLarge, ex.id) };
     };
-    void ctx.idempotency.finish(owner, key, outcome(), ctx.log, ex.id);
+    void ctx.idempotency.finish(owner, key, outcome(), ex.id);
   });
 }

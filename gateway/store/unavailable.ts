@@ -32,25 +32,3 @@ export function storeFailure(error: unknown): unknown {
   const unavailable = typeof code === 'string' ? unavailableState.test(code) || socketCodes.has(code) : connectionLost.test(error.message);
   return unavailable ? new StoreUnavailable(error) : error;
 }
-
-/**
- * Runs `write` until the store takes it: while the store is unavailable, again every `everyMs`
- * (the first such failure is handed to `onWait`) until `giveUp()` is true. Any other failure is
- * thrown at once. True once written, false if given up. For outcomes that exist only in memory
- * once the upstream has acted: an answer to keep, a delivery's receipt.
- */
-export async function whenStoreIsBack(write: () => Promise<unknown>, options: { giveUp: () => boolean; onWait?: (error: StoreUnavailable) => void; everyMs?: number }): Promise<boolean> {
-  let waiting = false;
-  for (;;) {
-    try {
-      await write();
-      return true;
-    } catch (error) {
-      if (!(error instanceof StoreUnavailable)) throw error;
-      if (options.giveUp()) return false;
-      if (!waiting) options.onWait?.(error);
-      waiting = true;
-      await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 1000).unref());
-    }
-  }
-}

@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { columnArrays, unnestInsert } from '../store/bulk.ts';
 import { PassFailures } from '../store/pass-failures.ts';
+import { SpoolDir } from '../store/spool-dir.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { trafficBulkColumns as columns, trafficValues as valuesOf, type TrafficRow } from './row.ts';
 
@@ -36,8 +36,7 @@ export class TrafficLog {
   private replaying: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
-  private spoolSeq = 0;
-  private readonly spoolDir: string;
+  private readonly spoolDir: SpoolDir;
   private readonly options: GatewayConfig['trafficLog'];
   private readonly store: Store;
   private readonly log: Logger;
@@ -52,8 +51,7 @@ export class TrafficLog {
     this.options = options;
     this.log = log;
     this.storeWrites = new PassFailures(log, 'traffic log writing', 'batches are spooled to disk meanwhile');
-    this.spoolDir = join(dataDir, 'spool', 'traffic');
-    mkdirSync(this.spoolDir, { recursive: true });
+    this.spoolDir = new SpoolDir(join(dataDir, 'spool', 'traffic'), '.ndjson');
   }
 
   start(): void {
@@ -141,13 +139,9 @@ export class TrafficLog {
   private spool(rows: TrafficRow[]): boolean {
     if (rows.length === 0) return true;
     this.stats.queued = this.queue.length;
-    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.spoolSeq++).toString().padStart(6, '0')}.ndjson`;
-    const temporary = join(this.spoolDir, `.${name}.tmp`);
     try {
-      writeFileSync(temporary, rows.map((row) => JSON.stringify(row)).join('\n') + '\n', { flush: true });
-      renameSync(temporary, join(this.spoolDir, name));
+      this.spoolDir.write(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     } catch (error) {
-      removeQuietly(temporary); // a half file would only take space
       this.stats.spoolFailures += 1;
       this.requeue(rows);
       this.spoolFailed(error as Error);
@@ -155,7 +149,7 @@ export class TrafficLog {
     }
     this.spoolWritable();
     this.stats.spooled += rows.length;
-    this.stats.spoolFiles = this.spoolFiles().length;
+    this.stats.spoolFiles = this.spoolDir.files().length;
     return true;
   }
 
@@ -165,12 +159,9 @@ export class TrafficLog {
    */
   private probeSpool(): void {
     if (!this.spoolError || !this.mayTrySpool()) return;
-    const probe = join(this.spoolDir, '.probe');
-    try {
-      writeFileSync(probe, 'probe', { flush: true });
-      rmSync(probe);
-    } catch (error) {
-      this.spoolFailed(error as Error);
+    const error = this.spoolDir.probe();
+    if (error) {
+      this.spoolFailed(error);
       return;
     }
     this.spoolWritable();
@@ -193,15 +184,6 @@ export class TrafficLog {
     this.stats.queued = this.queue.length;
   }
 
-  /** The spool files waiting for replay, oldest first (none when the directory cannot be read). */
-  private spoolFiles(): string[] {
-    try {
-      return readdirSync(this.spoolDir).filter((file) => file.endsWith('.ndjson')).sort();
-    } catch {
-      return [];
-    }
-  }
-
   /** Moves spooled batches into the store, oldest first; stops at the first failure. */
   replay(): Promise<void> {
     this.probeSpool();
@@ -209,7 +191,7 @@ export class TrafficLog {
       // A spool directory gone bad: the files stay where they are for the next round, or for ops.
       this.log.error({ err: (error as Error).message }, 'traffic log spool replay failed');
     }).finally(() => {
-      this.stats.spoolFiles = this.spoolFiles().length;
+      this.stats.spoolFiles = this.spoolDir.files().length;
       this.replaying = undefined;
     });
     return this.replaying;
@@ -225,16 +207,13 @@ export class TrafficLog {
   }
 
   private async replayFiles(replayed: { rows: number; files: number }): Promise<void> {
-    for (const file of this.spoolFiles()) {
-      const path = join(this.spoolDir, file);
+    for (const file of this.spoolDir.files()) {
       let rows: TrafficRow[];
       try {
-        rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as TrafficRow);
+        rows = this.spoolDir.read(file).split('\n').filter(Boolean).map((line) => JSON.parse(line) as TrafficRow);
       } catch (error) {
-        // Written whole and renamed, a spool file is only unreadable after a disk fault or a hand
-        // edit. Set aside (kept for ops, not retried), it no longer blocks the files behind it.
-        renameSync(path, `${path}.unreadable`);
-        this.log.error({ err: (error as Error).message, file: `${file}.unreadable` }, 'spooled traffic log file unreadable; set aside');
+        // Written whole and renamed, a spool file is only unreadable after a disk fault or a hand edit.
+        this.log.error({ err: (error as Error).message, file: this.spoolDir.setAside(file, 'unreadable') }, 'spooled traffic log file unreadable; set aside');
         continue;
       }
       try {
@@ -242,7 +221,7 @@ export class TrafficLog {
       } catch {
         return;
       }
-      unlinkSync(path);
+      this.spoolDir.remove(file);
       this.stats.replayed += rows.length;
       replayed.rows += rows.length;
       replayed.files += 1;
@@ -261,13 +240,5 @@ export class TrafficLog {
       this.stats.queued = 0;
     }
     await this.replay();
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    rmSync(path, { force: true });
-  } catch {
-    // Under a broken directory there is nothing to remove either.
   }
 }
