@@ -163,6 +163,27 @@ describe('store-and-forward delivery', () => {
     expect(await trafficRows(h.gateway, delivered.requestId)).toHaveLength(1);
   });
 
+  it('records an outcome held through a store outage only over its own claim: it replaces "outcome unknown", never what ops chose since', async () => {
+    const outbox = new Outbox(h.gateway.store);
+    const [unknown, cancelled] = [await waitingDelivery(), await waitingDelivery()];
+    // Both claimed by an instance that lost the store with their outcomes in hand; their leases ran
+    // out, and this gateway's worker parks them as "outcome unknown".
+    await h.gateway.store.query(`update deliveries set state = 'delivering', lease_until = now() - interval '1 second' where id = any($1::uuid[])`, [[unknown, cancelled]]);
+    for (const id of [unknown, cancelled]) await until(() => outbox.get(id), (d) => d?.state === 'failed', { what: 'the lease to park it' });
+    expect((await outbox.get(unknown))!.lastError).toMatch(/^outcome unknown/);
+    expect((await admin('POST', `/admin/v1/deliveries/${cancelled}/cancel`)).body.state).toBe('cancelled');
+
+    const receipt = { status: 201, body: { nomorAgenda: 'AG-HELD-1' } };
+    expect(await outbox.record({ id: unknown, state: 'delivered', attempts: 1, response: receipt })).toBe(true);
+    expect(await outbox.get(unknown)).toMatchObject({ state: 'delivered', attempts: 1, lastError: null, response: receipt });
+    expect(await outbox.record({ id: cancelled, state: 'delivered', attempts: 1, response: receipt })).toBe(false);
+    expect(await outbox.get(cancelled)).toMatchObject({ state: 'cancelled', response: null });
+    // A delivery the worker never claimed is not one an outcome can belong to.
+    const pending = await waitingDelivery();
+    expect(await outbox.record({ id: pending, state: 'failed', attempts: 1, error: 'x', response: null })).toBe(false);
+    await h.gateway.store.query(`update deliveries set state = 'cancelled' where id = $1`, [pending]);
+  });
+
   it('shares the upstream\'s concurrency cap with live calls: a delivery waits for the slot without using up an attempt, and holds it while it is sent', async () => {
     const read = () => fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}` } }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
     const hits = h.upstream.hits;

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type Gateway } from '../gateway/server.ts';
 import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
 import { startHarness, type Harness, type HarnessOptions } from './support/harness.ts';
@@ -21,6 +22,19 @@ function gatewayOnPostgres(options: () => HarnessOptions): { pg: PostgresServer;
   });
   return running;
 }
+
+/**
+ * Stops the harness's gateway while its store is down, runs `meanwhile` (the store coming back),
+ * and starts another gateway on the same data dir and store, as ops restarting it would.
+ */
+async function restartDuringOutage(h: Harness, meanwhile: () => Promise<void>): Promise<Gateway> {
+  await h.gateway.close();
+  await meanwhile();
+  return startGateway(h.gateway.config, { logStream: h.logs });
+}
+
+/** The held writes waiting under the data dir. */
+const heldFiles = (h: Harness, what: 'deliveries' | 'idempotency') => readdirSync(join(h.dataDir, 'spool', what)).filter((file) => file.endsWith('.json'));
 
 describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, the rest is served', () => {
   // The sandbox letter is delivered asynchronously: its acceptance writes the outbox.
@@ -117,12 +131,39 @@ describe('the store down while a delivery is at the upstream', () => {
       expect(failures, pass).toBeLessThanOrEqual(3);
     }
   });
+
+  it('holds the receipt on disk across a gateway stop during the outage: the next gateway records it, delivered once, never parked', async () => {
+    const { pg, h } = running;
+    const writer = await h.token('app-writer');
+    h.upstream.delayMs = 1500;
+    const hitsBefore = h.upstream.hits;
+    const accepted = await fetch(`${h.url}/sandbox/v1/surat`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...exampleLetter, perihal: 'Lintas henti' }) });
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get('location')!;
+    await until(() => h.upstream.hits, (hits) => hits === hitsBefore + 1, { what: 'the worker to send the letter' });
+    await pg.stop();
+    await until(() => heldFiles(h, 'deliveries'), (files) => files.length === 1, { what: 'the receipt to be held on disk' });
+    const next = await restartDuringOutage(h, () => pg.start());
+    try {
+      const polled = await until(
+        async () => (await fetch(new URL(location, `${next.internal.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>,
+        (body) => body.status !== 'delivering' && body.status !== undefined,
+        { what: 'the delivery to end', timeoutMs: 15_000 },
+      );
+      expect(polled).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: 'Lintas henti', nomorAgenda: expect.any(String) } } });
+      expect(h.upstream.hits).toBe(hitsBefore + 1);
+      expect(heldFiles(h, 'deliveries')).toEqual([]);
+      expect(h.logs.text).not.toContain('were parked (outcome unknown)');
+    } finally {
+      await next.close();
+    }
+  }, 60_000);
 });
 
 describe('the store down while a keyed request is at the upstream', () => {
   const running = gatewayOnPostgres(() => ({}));
 
-  it('keeps the answer in memory and stores it once the store is back: a repeat gets it replayed, the upstream acted once', async () => {
+  it('holds the answer on disk and stores it once the store is back: a repeat gets it replayed, the upstream acted once', async () => {
     const { pg, h } = running;
     const writer = await h.token('app-writer');
     const post = () => fetch(`${h.url}/sandbox/v1/surat`, {
@@ -149,6 +190,36 @@ describe('the store down while a keyed request is at the upstream', () => {
     expect(await repeat.text()).toBe(firstBody);
     expect(h.upstream.hits).toBe(hitsBefore + 1);
   });
+  it('holds the answer across a gateway stop during the outage: the next gateway stores it before it takes exchanges, and a repeat gets it replayed', async () => {
+    const { pg, h } = running;
+    const writer = await h.token('app-writer');
+    const post = (url: string) => fetch(`${url}/sandbox/v1/surat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'idempotency-key': 'held-across-stop' },
+      body: JSON.stringify({ ...exampleLetter, perihal: 'Jawaban lintas henti' }),
+    });
+    h.upstream.delayMs = 1000;
+    const hitsBefore = h.upstream.hits;
+    const first = post(h.url);
+    await until(() => h.upstream.hits, (hits) => hits === hitsBefore + 1, { what: 'the upstream to get the letter' });
+    await pg.stop();
+    const answered = await first;
+    const firstBody = await answered.text();
+    expect(answered.status).toBe(201);
+    await until(() => heldFiles(h, 'idempotency'), (files) => files.length === 1, { what: 'the answer to be held on disk' });
+    const next = await restartDuringOutage(h, () => pg.start());
+    try {
+      expect(heldFiles(h, 'idempotency')).toEqual([]);
+      h.upstream.delayMs = 0;
+      const repeat = await post(next.internal.url);
+      expect(repeat.status).toBe(201);
+      expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+      expect(await repeat.text()).toBe(firstBody);
+      expect(h.upstream.hits).toBe(hitsBefore + 1);
+    } finally {
+      await next.close();
+    }
+  }, 60_000);
 });
 
 describe('which store errors mean "unavailable"', () => {

@@ -21,12 +21,22 @@ export class SpoolDir {
   write(content: string): string {
     const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${(this.seq++).toString().padStart(6, '0')}${this.extension}`;
     const temporary = join(this.path, `.${name}.tmp`);
+    const writeWhole = () => {
+      try {
+        writeFileSync(temporary, content, { flush: true, mode: 0o600 });
+        renameSync(temporary, join(this.path, name));
+      } catch (error) {
+        removeQuietly(temporary); // a half file would only take space
+        throw error;
+      }
+    };
     try {
-      writeFileSync(temporary, content, { flush: true, mode: 0o600 });
-      renameSync(temporary, join(this.path, name));
+      writeWhole();
     } catch (error) {
-      removeQuietly(temporary); // a half file would only take space
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The directory itself was removed (a hand clean-up, a data dir remounted): made again.
+      mkdirSync(this.path, { recursive: true });
+      writeWhole();
     }
     return name;
   }
