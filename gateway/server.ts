@@ -102,7 +102,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
-    const health = new Health(store, verifier, registry, traffic, limits, healthChecks);
+    const health = new Health({
+      store, verifier, registry, traffic, limits, upstreams: healthChecks,
+      heldWrites: () => ({ 'delivery outcomes': worker.heldOutcomes, 'idempotency outcomes': idempotency.heldOutcomes }),
+    });
     let draining = false;
     const internal = await listen(createInternalServer(ctx, health, () => draining, internalTls), config.internal.host, config.internal.port);
     const external = externalTls ? await listen(createExternalServer(ctx, externalTls, health, () => draining), config.external.host, config.external.port) : null;

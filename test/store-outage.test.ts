@@ -207,6 +207,9 @@ describe('the store down while a keyed request is at the upstream', () => {
     const firstBody = await answered.text();
     expect(answered.status).toBe(201);
     await until(() => heldFiles(h, 'idempotency'), (files) => files.length === 1, { what: 'the answer to be held on disk' });
+    // Ops see it waiting; it does not make the gateway unready.
+    const ready = (await (await fetch(`${h.adminUrl}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    expect(ready.checks.heldWrites).toEqual({ ok: true, detail: '0 delivery outcomes, 1 idempotency outcomes waiting for the store' });
     const next = await restartDuringOutage(h, () => pg.start());
     try {
       expect(heldFiles(h, 'idempotency')).toEqual([]);

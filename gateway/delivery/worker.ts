@@ -56,6 +56,11 @@ export class DeliveryWorker {
     this.callbacks.start();
   }
 
+  /** Outcomes held until the store is back (see `held`). */
+  get heldOutcomes(): number {
+    return this.held.waiting;
+  }
+
   /** One pass now (also used by tests, right after an acceptance and after an ops retry); then the callbacks it made due. */
   tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();

@@ -60,6 +60,11 @@ export class IdempotencyStore {
     return this.held.start(1000);
   }
 
+  /** Outcomes held until the store is back (see `held`). */
+  get heldOutcomes(): number {
+    return this.held.waiting;
+  }
+
   /** On a stop, after the listeners: outcomes still held in memory go to disk. */
   close(): Promise<void> {
     return this.held.close();

@@ -9,6 +9,18 @@ import { sendJson } from './json.ts';
 
 export interface ReadinessCheck { ok: boolean; detail?: string }
 
+/** What `/readyz` looks at. */
+export interface HealthSources {
+  store: Store;
+  verifier: TokenVerifier;
+  registry: Registry;
+  traffic: TrafficLog;
+  limits?: Limits;
+  upstreams?: HealthChecks;
+  /** Writes held until the store is back (delivery outcomes, idempotency answers), by kind. */
+  heldWrites?: () => Record<string, number>;
+}
+
 /**
  * `/healthz`: the process answers. `/readyz`: it can serve exchanges: SSO keys loaded, store
  * reachable, routing table loaded. A store outage is reported but traffic still flows (the
@@ -16,22 +28,11 @@ export interface ReadinessCheck { ok: boolean; detail?: string }
  * cannot record exchanges at all (store and spool both failing) is not ready.
  */
 export class Health {
-  private readonly store: Store;
-  private readonly verifier: TokenVerifier;
-  private readonly registry: Registry;
-  private readonly traffic: TrafficLog;
-  private readonly limits: Limits | null;
+  private readonly sources: HealthSources;
   private draining = false;
 
-  private readonly upstreams: HealthChecks | null;
-
-  constructor(store: Store, verifier: TokenVerifier, registry: Registry, traffic: TrafficLog, limits: Limits | null = null, upstreams: HealthChecks | null = null) {
-    this.limits = limits;
-    this.upstreams = upstreams;
-    this.store = store;
-    this.verifier = verifier;
-    this.registry = registry;
-    this.traffic = traffic;
+  constructor(sources: HealthSources) {
+    this.sources = sources;
   }
 
   setDraining(): void {
@@ -39,20 +40,23 @@ export class Health {
   }
 
   async checks(): Promise<Record<string, ReadinessCheck>> {
+    const { verifier, registry, traffic, limits, upstreams, heldWrites } = this.sources;
     const store: ReadinessCheck = await Promise.race([
-      this.store.query('select 1').then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message })),
+      this.sources.store.query('select 1').then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message })),
       new Promise<ReadinessCheck>((resolve) => setTimeout(() => resolve({ ok: false, detail: 'timeout' }), 1000).unref()),
     ]);
     return {
-      sso: this.verifier.ready ? { ok: true } : { ok: false, detail: 'SSO signing keys not loaded yet' },
+      sso: verifier.ready ? { ok: true } : { ok: false, detail: 'SSO signing keys not loaded yet' },
       store,
-      registry: { ok: true, detail: `revision ${this.registry.current.revision}, ${this.registry.current.routes.length} routes` },
+      registry: { ok: true, detail: `revision ${registry.current.revision}, ${registry.current.routes.length} routes` },
       // Not ok only while exchanges are refused: a store outage alone is absorbed by the spool.
-      trafficLog: { ok: this.traffic.accepting, detail: this.traffic.describe() },
+      trafficLog: { ok: traffic.accepting, detail: traffic.describe() },
+      // Held writes wait for the store on their own: detail for ops, not unreadiness.
+      ...(heldWrites ? { heldWrites: { ok: true, detail: describeHeld(heldWrites()) } } : {}),
       // Redis down is not unready: limits carry on in memory (the insurance limiter).
-      ...(this.limits ? { limits: { ok: true, detail: this.limits.backend() } } : {}),
+      ...(limits ? { limits: { ok: true, detail: limits.backend() } } : {}),
       // An upstream down is detail, not unreadiness: this instance's other routes still work.
-      ...(this.upstreams ? { upstreams: this.upstreams.readiness() } : {}),
+      ...(upstreams ? { upstreams: upstreams.readiness() } : {}),
       draining: { ok: !this.draining },
     };
   }
@@ -68,4 +72,8 @@ export class Health {
     }
     sendJson(res, status, body);
   }
+}
+
+function describeHeld(held: Record<string, number>): string {
+  return `${Object.entries(held).map(([kind, count]) => `${count} ${kind}`).join(', ')} waiting for the store`;
 }
