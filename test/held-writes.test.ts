@@ -85,6 +85,7 @@ describe('held writes', () => {
     expect(files().filter((file) => file.endsWith('.json'))).toEqual([]);
     expect(logs.text).toContain('held receipt rejected by the store; set aside');
     expect(logs.text).toContain('held receipt unreadable; set aside');
+    expect(logs.lines.filter((line) => line.includes('held receipts written to the store')).map((line) => JSON.parse(line).written)).toEqual([2]);
   });
 
   it('holds in memory when the disk refuses too; at a stop, moves them to disk once it takes them again', async () => {

@@ -106,18 +106,21 @@ export class HeldWrites<T> {
         }
         const result = await this.applyHeld(write);
         if (result instanceof StoreUnavailable) return result;
-        if (result === 'rejected') this.spool.setAside(file, 'refused');
-        else this.spool.remove(file);
+        if (result === 'rejected') {
+          this.spool.setAside(file, 'refused');
+          continue;
+        }
+        this.spool.remove(file);
         written += 1;
       }
       while (this.inMemory.length > 0) {
         const held = this.inMemory[0]!;
         const result = await this.applyHeld(held.write);
         if (result instanceof StoreUnavailable) return result;
-        if (result === 'rejected') this.lost(held.write, 'the store rejects it');
         this.inMemory.shift();
         this.memoryBytes -= held.bytes;
-        written += 1;
+        if (result === 'rejected') this.lost(held.write, 'the store rejects it');
+        else written += 1;
       }
       return undefined;
     } finally {
