@@ -12,14 +12,13 @@
  * so under root the server runs as the `postgres` OS user. Authentication is
  * `trust` and the server listens on 127.0.0.1 only; fsync is off for speed.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort } from './ports.ts';
+import { onFreePort, serverProcess } from './server-process.ts';
 
 export interface PostgresServer {
   /** Connection string for npm `pg`, e.g. postgres://penghubung@127.0.0.1:54321/postgres */
@@ -37,24 +36,6 @@ const USER = 'penghubung';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
-/** Servers still running when the test process exits are killed and removed (best effort). */
-const live = new Set<{ proc?: ChildProcess; baseDir: string }>();
-process.on('exit', () => {
-  for (const server of live) {
-    server.proc?.kill('SIGQUIT'); // immediate shutdown
-    // The postmaster deletes files while it shuts down, which can make rmSync stop early
-    // without an error: retry until the directory is really gone.
-    for (let attempt = 0; attempt < 50 && existsSync(server.baseDir); attempt++) {
-      try {
-        rmSync(server.baseDir, { recursive: true, force: true });
-      } catch {
-        // retried below
-      }
-      if (existsSync(server.baseDir)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // sleep 20 ms
-    }
-  }
-});
-
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = findBinDir();
   const owner = serverUser();
@@ -63,73 +44,51 @@ export async function startPostgres(): Promise<PostgresServer> {
   const logFile = join(baseDir, 'postgres.log');
   if (owner) await chown(baseDir, owner.uid, owner.gid);
   const spawnOptions = { cwd: baseDir, env: { ...process.env, LC_ALL: 'C' }, ...owner };
-
-  const state: { proc?: ChildProcess; exited?: Promise<void>; baseDir: string } = { baseDir };
-  live.add(state);
   let destroyed = false;
-  let port = 0;
+
+  const postgres = serverProcess({
+    name: 'PostgreSQL',
+    spawn: () => {
+      const log = openSync(logFile, 'a');
+      try {
+        return spawn(
+          join(bin, 'postgres'),
+          [
+            '-D', dataDir,
+            '-p', String(server.port),
+            '-h', '127.0.0.1', // listen_addresses
+            '-k', baseDir, // unix_socket_directories
+            '-c', 'fsync=off',
+            '-c', 'synchronous_commit=off',
+            '-c', 'full_page_writes=off',
+          ],
+          { ...spawnOptions, stdio: ['ignore', log, log] },
+        );
+      } finally {
+        closeSync(log);
+      }
+    },
+    ready: () => acceptsConnections(server.url),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    pollMs: 100,
+    output: () => logTail(logFile),
+    killSignal: 'SIGQUIT', // immediate shutdown (SIGKILL would leave its backends running)
+    onTestExit: () => removeWhileShuttingDown(baseDir),
+  });
 
   const server: PostgresServer = {
     url: '',
     port: 0,
-
     async start() {
       if (destroyed) throw new Error('PostgreSQL test server was destroyed; call startPostgres() for a new one');
-      if (state.proc) return;
-      const log = openSync(logFile, 'a');
-      const proc = spawn(
-        join(bin, 'postgres'),
-        [
-          '-D', dataDir,
-          '-p', String(port),
-          '-h', '127.0.0.1', // listen_addresses
-          '-k', baseDir, // unix_socket_directories
-          '-c', 'fsync=off',
-          '-c', 'synchronous_commit=off',
-          '-c', 'full_page_writes=off',
-        ],
-        { ...spawnOptions, stdio: ['ignore', log, log] },
-      );
-      closeSync(log);
-      proc.unref(); // a forgotten server must not keep the test process alive (the exit hook kills it)
-      state.proc = proc;
-      let dead = false;
-      state.exited = new Promise<void>((resolve) => {
-        const done = () => {
-          dead = true;
-          if (state.proc === proc) state.proc = undefined;
-          resolve();
-        };
-        proc.once('exit', done);
-        proc.once('error', done); // e.g. the binary could not be executed
-      });
-
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      while (!(await acceptsConnections(server.url))) {
-        if (dead) throw new Error(`PostgreSQL exited during start-up (port ${port}):\n${logTail(logFile)}`);
-        if (Date.now() > deadline) {
-          await server.stop();
-          throw new Error(`PostgreSQL did not accept connections within ${READY_TIMEOUT_MS} ms:\n${logTail(logFile)}`);
-        }
-        await sleep(100);
-      }
+      await postgres.start();
     },
-
-    async stop() {
-      const { proc, exited } = state;
-      if (!proc || !exited) return;
-      proc.ref(); // keep the event loop alive until the server is down
-      proc.kill('SIGINT'); // fast shutdown
-      const escalate = setTimeout(() => proc.kill('SIGQUIT'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(escalate);
-    },
-
+    stop: () => postgres.end('SIGINT', 'SIGQUIT', STOP_TIMEOUT_MS), // fast shutdown
     async destroy() {
       if (destroyed) return;
       await server.stop();
       destroyed = true;
-      live.delete(state);
+      postgres.forget();
       await rm(baseDir, { recursive: true, force: true });
     },
   };
@@ -143,21 +102,30 @@ export async function startPostgres(): Promise<PostgresServer> {
       '--locale=C',
       '--no-sync',
     ], spawnOptions);
-    // Another process may take the free port before PostgreSQL binds it: retry.
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
+    return await onFreePort(async (port) => {
       server.port = port;
       server.url = `postgres://${USER}@127.0.0.1:${port}/postgres`;
-      try {
-        await server.start();
-        return server;
-      } catch (error) {
-        if (attempt >= 3 || !/could not bind|already in use/i.test(String(error))) throw error;
-      }
-    }
+      await server.start();
+      return server;
+    }, /could not bind|already in use/i);
   } catch (error) {
     await server.destroy().catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * The postmaster deletes files while it shuts down, which can make rmSync stop early without an
+ * error: retried until the directory is really gone (at a test process's exit, so synchronously).
+ */
+function removeWhileShuttingDown(dir: string): void {
+  for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // retried below
+    }
+    if (existsSync(dir)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // sleep 20 ms
   }
 }
 

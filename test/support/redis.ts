@@ -11,13 +11,12 @@
  * Uses the Debian `redis-server` binary (/usr/bin/redis-server or on PATH). No persistence
  * (`--save '' --appendonly no`, so it writes no files), loopback only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from './ports.ts';
+import { onFreePort, serverProcess } from './server-process.ts';
 
 export interface RedisServer {
   /** Connection URL for ioredis, e.g. redis://127.0.0.1:6390 */
@@ -38,87 +37,52 @@ export interface RedisServer {
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 
-/** Servers still running when the test process exits are killed (best effort). */
-const live = new Set<{ proc?: ChildProcess }>();
-process.on('exit', () => {
-  for (const server of live) server.proc?.kill('SIGKILL');
-});
-
 export async function startRedis(): Promise<RedisServer> {
   const binary = findRedisServer();
-  const state: { proc?: ChildProcess; exited?: Promise<void>; output: string } = { output: '' };
-  live.add(state);
-  let port = 0;
-
-  const end = async (signal: NodeJS.Signals): Promise<void> => {
-    const { proc, exited } = state;
-    if (!proc || !exited) return;
-    proc.kill('SIGCONT'); // a frozen server would not act on SIGTERM
-    proc.kill(signal);
-    const escalate = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(escalate);
+  let output = '';
+  const redis = serverProcess({
+    name: 'redis-server',
+    spawn: () => {
+      output = '';
+      const proc = spawn(
+        binary,
+        ['--port', String(server.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--daemonize', 'no', '--loglevel', 'warning'],
+        { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const collect = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+      };
+      proc.stdout?.on('data', collect);
+      proc.stderr?.on('data', collect);
+      return proc;
+    },
+    ready: () => answersPing(server.port),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    pollMs: 20,
+    output: () => output,
+    killSignal: 'SIGKILL',
+  });
+  const end = (signal: NodeJS.Signals) => {
+    redis.signal('SIGCONT'); // a frozen server would not act on SIGTERM
+    return redis.end(signal, 'SIGKILL', STOP_TIMEOUT_MS);
   };
 
   const server: RedisServer = {
     url: '',
     port: 0,
-
-    async start() {
-      if (state.proc) return;
-      state.output = '';
-      const proc = spawn(
-        binary,
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir(), '--daemonize', 'no', '--loglevel', 'warning'],
-        { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const collect = (chunk: Buffer) => {
-        state.output = (state.output + chunk.toString()).slice(-4000);
-      };
-      proc.stdout?.on('data', collect);
-      proc.stderr?.on('data', collect);
-      proc.unref(); // a forgotten server must not keep the test process alive (the exit hook kills it)
-      state.proc = proc;
-      let dead = false;
-      state.exited = new Promise<void>((resolve) => {
-        const done = () => {
-          dead = true;
-          if (state.proc === proc) state.proc = undefined;
-          resolve();
-        };
-        proc.once('exit', done);
-        proc.once('error', done);
-      });
-
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      while (!(await answersPing(port))) {
-        if (dead) throw new Error(`redis-server exited during start-up (port ${port}):\n${state.output}`);
-        if (Date.now() > deadline) {
-          await end('SIGKILL');
-          throw new Error(`redis-server did not answer PING within ${READY_TIMEOUT_MS} ms:\n${state.output}`);
-        }
-        await sleep(20);
-      }
-    },
-
+    start: () => redis.start(),
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
-    freeze: () => void state.proc?.kill('SIGSTOP'),
-    thaw: () => void state.proc?.kill('SIGCONT'),
+    freeze: () => redis.signal('SIGSTOP'),
+    thaw: () => redis.signal('SIGCONT'),
   };
 
-  // Another process may take the free port before redis-server binds it: retry.
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
+  return onFreePort(async (port) => {
     server.port = port;
     server.url = `redis://127.0.0.1:${port}`;
-    try {
-      await server.start();
-      return server;
-    } catch (error) {
-      if (attempt >= 3 || !/in use|could not create server|bind/i.test(String(error))) throw error;
-    }
-  }
+    await server.start();
+    return server;
+  }, /in use|could not create server|bind/i);
 }
 
 function findRedisServer(): string {
