@@ -43,7 +43,8 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
       ctx.traffic.countRefused();
       return refuse(new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' }));
     }
-    void runExchange(ex, ctx, options.stagesFor(ex));
+    // runExchange answers every failure itself; a fault in that answer must not end the process.
+    runExchange(ex, ctx, options.stagesFor(ex)).catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault'));
   };
 }
 

@@ -4,7 +4,7 @@ import { Problem } from '../errors/problem.ts';
 import type { Outcome, StoredAnswer } from '../idempotency/store.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import { callerOf, type Exchange } from './exchange.ts';
+import { callerOf, whenClosed, type Exchange } from './exchange.ts';
 
 // An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
 const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
@@ -118,7 +118,8 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   const heartbeat = setInterval(() => {
     ctx.idempotency.keepAlive(owner, key).catch((error: unknown) => ctx.log.warn({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not kept alive'));
   }, (abandonment.afterSeconds * 1000) / 3).unref();
-  ex.res.once('close', () => {
+  // The caller may have left while the claim waited for the store: then the key is given back now.
+  whenClosed(ex.res, () => {
     clearInterval(heartbeat);
     // An accepted async delivery counts as done: a retry must get the same delivery, not a second one.
     const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));

@@ -5,9 +5,11 @@ import { routePrefix } from '../registry/contract.ts';
 import { insertTrafficRows } from '../traffic/traffic-log.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import { callerOf, type Exchange } from './exchange.ts';
+import { callerGone, callerOf, type Exchange } from './exchange.ts';
 import { trafficRowOf } from './60-record.ts';
 import { deliveryLocation } from './delivery-status.ts';
+
+class CallerLeft extends Error {}
 
 /** RFC 6901 JSON pointer, for the order key of a delivery. */
 function pointer(document: unknown, path: string): string {
@@ -62,10 +64,18 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
   ex.bytesOut = body.length;
   ex.responseHash.update(body);
-  await ctx.store.transaction(async (tx) => {
+  const accepted = await ctx.store.transaction(async (tx) => {
     await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts, callbackUrl });
+    // A caller that left while the store was slow would never learn the delivery id: without it
+    // the delivery is not accepted (rolled back), so its retry does not file it twice.
+    if (callerGone(ex)) throw new CallerLeft();
     await insertTrafficRows(tx, [trafficRowOf(ex, 202)]);
+    return true;
+  }).catch((error: unknown) => {
+    if (error instanceof CallerLeft) return false;
+    throw error;
   });
+  if (!accepted) return;
   ex.deliveryId = id;
   ex.res.statusCode = 202;
   ex.res.setHeader('location', location);

@@ -1,13 +1,13 @@
 import { guardedCall, outcomeOfStatus, retryable, takeUpstreamSlot } from '../resilience/index.ts';
 import { callAdapter } from './adapter-call.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerGone, whenClosed, type Exchange } from './exchange.ts';
 import { hasRequestBody } from './forward-headers.ts';
 
 /** The upstream's concurrency cap: a slot held until the answer is over. */
 function takeSlot(ex: Exchange, ctx: PipelineContext): void {
   const release = takeUpstreamSlot(ctx.limits, ex.match!.route.contract.upstream);
-  if (release) ex.res.once('close', release);
+  if (release) whenClosed(ex.res, release);
 }
 
 /**
@@ -43,7 +43,8 @@ export async function forward(ex: Exchange, ctx: PipelineContext): Promise<void>
     method: ex.method,
     policy: contract.resilience?.retries,
     judge,
-    repeatable: () => !ex.res.headersSent,
+    // Not for a caller that has gone meanwhile: nobody would get the answer.
+    repeatable: () => !ex.res.headersSent && !callerGone(ex),
     deadlineMs: contract.timeoutMs,
   });
 }

@@ -101,6 +101,21 @@ function traceFrom(header: string | undefined): TraceContext {
 }
 
 /** Who is calling, as limits, idempotency keys and deliveries key it: `consumer:<clientId>` or `partner:<id>`. */
+/**
+ * Runs `then` once the response is over: answered, cut off, or its caller gone. At once when it
+ * already is (the caller left while a stage waited, on a slow store say), where a `close`
+ * listener added now would never run.
+ */
+export function whenClosed(res: ServerResponse, then: () => void): void {
+  if (res.closed) then();
+  else res.once('close', then);
+}
+
+/** The caller closed its connection before the answer was complete. */
+export function callerGone(ex: Pick<Exchange, 'res'>): boolean {
+  return ex.res.destroyed && !ex.res.writableFinished;
+}
+
 export function callerOf(ex: Pick<Exchange, 'consumer' | 'partner'>): string {
   return ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
 }

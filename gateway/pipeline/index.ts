@@ -12,7 +12,7 @@ import { storeAndForward } from './48-store-and-forward.ts';
 import { forward } from './50-forward.ts';
 import { record } from './60-record.ts';
 import type { PipelineContext } from './context.ts';
-import type { Exchange } from './exchange.ts';
+import { callerGone, type Exchange } from './exchange.ts';
 
 export type Stage = (ex: Exchange, ctx: PipelineContext) => void | Promise<void>;
 
@@ -34,13 +34,16 @@ export async function runExchange(ex: Exchange, ctx: PipelineContext, stages: re
   try {
     for (const stage of stages) {
       await stage(ex, ctx);
-      // A stage may answer itself (an idempotent replay): the rest do not run.
-      if (ex.res.writableEnded) break;
+      // A stage may answer itself (an idempotent replay): the rest do not run. Nor do they once
+      // the caller has gone while a stage waited (a slow store): nothing goes upstream for nobody.
+      if (ex.res.writableEnded || callerGone(ex)) break;
     }
   } catch (error) {
     const problem = asProblem(error);
     if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault');
     ex.problem = problem;
+    // Recorded as the caller left (499): there is nobody to answer.
+    if (callerGone(ex)) return;
     const answered = ex.res.headersSent;
     const body = sendProblem(ex.res, problem, ex.id);
     // Once an upstream answer started, the caller got that (cut off), not the problem document.
