@@ -135,15 +135,24 @@ describe('Idempotency-Key', () => {
 
     // The store itself, with a retention of one second: an expired key is claimed anew and purged.
     const keys = new IdempotencyStore(h.gateway.store, 1 / 3600, { dataDir: tempDir(), log: h.gateway.log });
+    const claimOf = (key: string) => ({ owner: 'consumer:test', key, claimId: `claim-${key}-${Math.random()}`, reqId: key });
     const abandonment = { afterSeconds: 3600, answer: () => ({ status: 502, headers: {}, body: Buffer.from('') }) };
-    expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
+    expect(await keys.claim(claimOf('short-lived'), 'f1', abandonment)).toEqual({ kind: 'claimed' });
     await keys.complete('consumer:test', 'short-lived', { status: 201, headers: {}, body: Buffer.from('first') });
-    expect((await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).kind).toBe('replay');
-    await keys.claim('consumer:test', 'purged', 'f2', abandonment);
+    expect((await keys.claim(claimOf('short-lived'), 'f1', abandonment)).kind).toBe('replay');
+    await keys.claim(claimOf('purged'), 'f2', abandonment);
     await new Promise((r) => setTimeout(r, 1100));
-    expect(await keys.claim('consumer:test', 'short-lived', 'f1', abandonment)).toEqual({ kind: 'claimed' });
+    expect(await keys.claim(claimOf('short-lived'), 'f1', abandonment)).toEqual({ kind: 'claimed' });
     expect(await keys.purgeExpired()).toBe(1);
     expect(await h.gateway.store.query("select key from idempotency_keys where owner = 'consumer:test'")).toEqual([{ key: 'short-lived' }]);
+
+    // A key is given back only by the claim that holds it: never another exchange's claim.
+    const mine = claimOf('scoped');
+    expect(await keys.claim(mine, 'f3', abandonment)).toEqual({ kind: 'claimed' });
+    await keys.release({ ...mine, claimId: 'another-claim' });
+    expect(await keys.claim(claimOf('scoped'), 'f3', abandonment)).toEqual({ kind: 'in-flight' });
+    await keys.release(mine);
+    expect(await keys.claim(claimOf('scoped'), 'f3', abandonment)).toEqual({ kind: 'claimed' });
   });
 
   it('settles a key left in flight by a gateway that stopped: 502 IDEMPOTENCY_OUTCOME_UNKNOWN, not 409 until it expires', async () => {

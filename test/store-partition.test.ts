@@ -10,37 +10,47 @@ import { until } from './support/until.ts';
  * a dead switch): the connections stay open and queries on them wait, unlike a stopped server
  * (store-outage.test.ts), which refuses at once.
  */
-describe('the path to PostgreSQL cut: store calls hang', () => {
-  let pg: PostgresServer;
-  let cut: TcpPartition;
-  let h: Harness;
-  let writer: string;
+/** A real PostgreSQL behind a relay that can cut the path, and a gateway on it, for one describe block. */
+function gatewayBehindCut(queryTimeoutSeconds: number) {
+  const running = {} as { pg: PostgresServer; cut: TcpPartition; h: Harness; writer: string };
   beforeAll(async () => {
-    pg = await startPostgres();
-    cut = await startTcpPartition({ host: '127.0.0.1', port: pg.port });
-    // The letter is delivered asynchronously: its acceptance writes the outbox.
-    h = await startHarness({
+    running.pg = await startPostgres();
+    running.cut = await startTcpPartition({ host: '127.0.0.1', port: running.pg.port });
+    // The letter is delivered asynchronously: its acceptance writes the outbox (1 s contract timeout).
+    running.h = await startHarness({
       contractDirs: [asyncSandboxContracts('maxAttempts: 3')],
       clients: [adminClient],
-      config: { store: { url: `postgres://penghubung@127.0.0.1:${cut.port}/postgres` } },
+      config: { store: { url: `postgres://penghubung@127.0.0.1:${running.cut.port}/postgres`, queryTimeoutSeconds } },
     });
-    writer = await h.token('app-writer');
+    running.writer = await running.h.token('app-writer');
   }, 60_000);
   afterAll(async () => {
-    cut?.heal();
-    await h?.close();
-    await cut?.close();
-    await pg?.destroy();
+    running.cut?.heal();
+    await running.h?.close();
+    await running.cut?.close();
+    await running.pg?.destroy();
   });
-
-  const post = (id: string, headers: Record<string, string>, signal?: AbortSignal) => fetch(`${h.url}/sandbox/v1/surat`, {
+  /** A letter whose subject is the request id, unless `subject` says otherwise (a retry's is the first's). */
+  const post = (id: string, headers: Record<string, string>, signal?: AbortSignal, subject = id) => fetch(`${running.h.url}/sandbox/v1/surat`, {
     method: 'POST',
     ...(signal ? { signal } : {}),
-    headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
-    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${id}` }),
+    headers: { authorization: `Bearer ${running.writer}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
+    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${subject}` }),
   });
+  const get = () => fetch(`${running.h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${running.writer}` } });
+  const rowsOf = (prefix: string, count: number) => until(
+    () => running.h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>('select request_id, status, error_code from traffic_log where request_id like $1 order by request_id', [`${prefix}%`]),
+    (found) => found.length >= count,
+    { what: `the rows of ${prefix}*`, timeoutMs: 15_000 },
+  );
+  return { running, post, get, rowsOf };
+}
+
+describe('the path to PostgreSQL cut, no query timeout (queryTimeoutSeconds 0): store calls wait until the path is back', () => {
+  const { running, post, get, rowsOf } = gatewayBehindCut(0);
 
   it('a caller who gives up while its exchange waits for the store: nothing accepted or sent for it, its key given back, one row (499) each; the gateway stays up', async () => {
+    const { cut, h } = running;
     const hitsBefore = h.upstream.hits;
     cut.partition();
     // One waits on its idempotency claim, the other on the outbox's transaction.
@@ -50,15 +60,10 @@ describe('the path to PostgreSQL cut: store calls hang', () => {
     ]);
     expect(gaveUp.map((settled) => settled.status)).toEqual(['rejected', 'rejected']);
     // What needs no store is served meanwhile.
-    const plain = await fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}` } });
-    expect(plain.status).toBe(200);
+    expect((await get()).status).toBe(200);
 
     cut.heal(); // the waiting queries go through now, for callers long gone
-    const rows = await until(
-      () => h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>("select request_id, status, error_code from traffic_log where request_id like 'gone-%' order by request_id"),
-      (found) => found.length >= 2,
-      { what: 'the rows of the callers who left', timeoutMs: 15_000 },
-    );
+    const rows = await rowsOf('gone-', 2);
     expect(rows).toEqual([
       { request_id: 'gone-async', status: 499, error_code: 'CLIENT_CLOSED' },
       { request_id: 'gone-keyed', status: 499, error_code: 'CLIENT_CLOSED' },
@@ -71,8 +76,51 @@ describe('the path to PostgreSQL cut: store calls hang', () => {
     expect(h.logs.text).not.toContain('pipeline fault');
 
     // The caller's retry with the same key is executed, not answered 409 or "outcome unknown".
-    const retried = await post('gone-keyed-retry', { 'idempotency-key': 'gone-1' });
+    const retried = await post('gone-keyed-retry', { 'idempotency-key': 'gone-1' }, undefined, 'gone-keyed');
     expect(retried.status).toBe(202);
     expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' = 'gone-keyed-retry'")).toHaveLength(1);
+  });
+});
+
+describe('the path to PostgreSQL cut, with the query timeout: every exchange answered in time', () => {
+  const { running, post, get, rowsOf } = gatewayBehindCut(2);
+
+  it('a keyed request gets 503 at its contract timeout (1 s), an async one at store.queryTimeoutSeconds (2 s), a GET is served, the traffic log spools; all work again once the path is back', async () => {
+    const { cut, h } = running;
+    const hitsBefore = h.upstream.hits;
+    cut.partition();
+    const timed = async (call: () => Promise<Response>) => {
+      const started = performance.now();
+      const res = await call();
+      return { status: res.status, code: ((await res.json()) as { code?: string }).code, ms: performance.now() - started };
+    };
+    const [keyed, unkeyed, plain] = await Promise.all([
+      timed(() => post('cut-keyed', { 'idempotency-key': 'cut-1' })),
+      timed(() => post('cut-async', {})),
+      timed(get),
+    ]);
+    expect(keyed).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    expect(keyed.ms).toBeGreaterThanOrEqual(950);
+    expect(keyed.ms).toBeLessThan(1000 + 1500);
+    expect(unkeyed).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    expect(unkeyed.ms).toBeGreaterThanOrEqual(1950);
+    expect(unkeyed.ms).toBeLessThan(2000 + 1500);
+    expect(plain.status).toBe(200);
+    // The traffic log's batch timed out as well: spooled, not stuck behind a query that never ends.
+    await until(() => h.gateway.traffic.stats.spooled, (spooled) => spooled >= 3, { what: 'the rows to be spooled', timeoutMs: 10_000 });
+
+    cut.heal();
+    expect(await rowsOf('cut-', 2)).toEqual([
+      { request_id: 'cut-async', status: 503, error_code: 'STORE_UNAVAILABLE' },
+      { request_id: 'cut-keyed', status: 503, error_code: 'STORE_UNAVAILABLE' },
+    ]);
+    expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' like 'cut-%'")).toEqual([]);
+    expect(h.upstream.hits).toBe(hitsBefore + 1);
+    expect(h.logs.text).not.toContain('pipeline fault');
+    // The key was never claimed, or was given back: the retry is executed.
+    // The key is given back once the store is back, whether the claim was taken or not: the retry is
+    // executed (not 409, nor "outcome unknown" a minute later).
+    const retried = await until(() => post(`cut-keyed-retry-${Date.now()}`, { 'idempotency-key': 'cut-1' }, undefined, 'cut-keyed'), (res) => res.status !== 503 && res.status !== 409, { what: 'the key to be free again', timeoutMs: 15_000 });
+    expect(retried.status).toBe(202);
   });
 });

@@ -73,6 +73,12 @@ export interface GatewayConfig {
      * only when exchanges leave one free (docs/resilience.md, "What the added latency is made of").
      */
     workerNice: number;
+    /**
+     * PostgreSQL: a query without an answer for this long fails (its connection is dropped) and
+     * counts as the store being unavailable; 0 waits forever. A cut network otherwise holds a
+     * query until TCP gives up, some fifteen minutes. Migrations run without it.
+     */
+    queryTimeoutSeconds: number;
   };
   redis: { url: string | null };
   contracts: { directories: string[]; reloadSeconds: number };
@@ -236,7 +242,7 @@ export const configSchema = {
     },
     store: {
       type: 'object', additionalProperties: false,
-      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 } }, required: [], default: {},
+      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
     },
     redis: {
       type: 'object', additionalProperties: false,

@@ -26,8 +26,14 @@ export type Outcome = { answer: StoredAnswer } | 'release';
 /** An answer as the store keeps it (and a held outcome carries it): the body in base64. */
 interface EncodedAnswer { status: number; headers: Record<string, string>; body: string }
 
+/**
+ * One exchange's claim on a key: `claimId` is new for each (the request id comes from the caller
+ * and may repeat), so giving a key back can never remove another exchange's claim.
+ */
+export interface KeyClaim { owner: string; key: string; claimId: string; reqId: string }
+
 /** A finished exchange's outcome, as it is written or held while the store is unavailable; a null answer gives the key back. */
-interface KeyOutcome { owner: string; key: string; reqId: string; answer: EncodedAnswer | null }
+interface KeyOutcome extends KeyClaim { answer: EncodedAnswer | null }
 
 /**
  * Idempotency keys in the store, so every gateway instance sees them: the first request with a
@@ -50,8 +56,8 @@ export class IdempotencyStore {
     this.log = options.log;
     this.held = new HeldWrites(join(options.dataDir, 'spool', 'idempotency'), {
       what: 'idempotency outcome',
-      apply: (outcome) => (outcome.answer ? this.settle(outcome.owner, outcome.key, outcome.answer) : this.release(outcome.owner, outcome.key)),
-      describe: ({ owner, key, reqId, answer }) => ({ owner, key, reqId, status: answer?.status ?? 'released' }),
+      apply: (outcome) => (outcome.answer ? this.settle(outcome.owner, outcome.key, outcome.answer) : this.release(outcome)),
+      describe: ({ owner, key, reqId, claimId, answer }) => ({ owner, key, reqId, claimId, status: answer?.status ?? 'released' }),
     }, options.log);
   }
 
@@ -70,13 +76,13 @@ export class IdempotencyStore {
     return this.held.close();
   }
 
-  async claim(owner: string, key: string, fingerprint: string, abandonment: Abandonment): Promise<Claim> {
+  async claim({ owner, key, claimId }: KeyClaim, fingerprint: string, abandonment: Abandonment): Promise<Claim> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const inserted = await this.store.query(
-        `insert into idempotency_keys (owner, key, fingerprint, state, expires_at)
-         values ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4))
+        `insert into idempotency_keys (owner, key, fingerprint, state, expires_at, claim_id)
+         values ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4), $5)
          on conflict (owner, key) do nothing returning key`,
-        [owner, key, fingerprint, this.retentionHours * 3600],
+        [owner, key, fingerprint, this.retentionHours * 3600, claimId],
       );
       if (inserted.length > 0) return { kind: 'claimed' };
       const [row] = await this.store.query<Row>(
@@ -115,11 +121,11 @@ export class IdempotencyStore {
    * Keeps a finished exchange's outcome, or holds it while the store is unavailable. Never
    * rejects: the caller has answered already.
    */
-  async finish(owner: string, key: string, outcome: Outcome, reqId: string): Promise<void> {
+  async finish(claim: KeyClaim, outcome: Outcome): Promise<void> {
     try {
-      await this.held.write({ owner, key, reqId, answer: outcome === 'release' ? null : encoded(outcome.answer) });
+      await this.held.write({ ...claim, answer: outcome === 'release' ? null : encoded(outcome.answer) });
     } catch (error) {
-      this.log.error({ reqId, err: (error as Error).message }, 'idempotency key not settled');
+      this.log.error({ reqId: claim.reqId, err: (error as Error).message }, 'idempotency key not settled');
     }
   }
 
@@ -132,9 +138,9 @@ export class IdempotencyStore {
     );
   }
 
-  /** Gives the key back: nothing reached the upstream, so a retry must be executed. */
-  async release(owner: string, key: string): Promise<void> {
-    await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'in-flight'", [owner, key]);
+  /** Gives the key back, if this claim still holds it: nothing reached the upstream, so a retry must be executed. */
+  async release({ owner, key, claimId }: KeyClaim): Promise<void> {
+    await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'in-flight' and claim_id = $3", [owner, key, claimId]);
   }
 
   async purgeExpired(): Promise<number> {

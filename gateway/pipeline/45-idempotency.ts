@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Problem } from '../errors/problem.ts';
-import type { Outcome, StoredAnswer } from '../idempotency/store.ts';
+import type { KeyClaim, Outcome, StoredAnswer } from '../idempotency/store.ts';
+import { StoreUnavailable } from '../store/unavailable.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import { callerOf, whenClosed, type Exchange } from './exchange.ts';
+import { withinExchangeTime } from './store-deadline.ts';
+import { callerOf, timeOrderedUuid, whenClosed, type Exchange } from './exchange.ts';
 
 // An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
 const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
@@ -106,7 +108,18 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     afterSeconds: ex.match!.route.contract.timeoutMs / 1000 + ctx.config.idempotency.inFlightGraceSeconds,
     answer: () => outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
   };
-  const claim = await ctx.idempotency.claim(owner, key, fingerprint, abandonment);
+  const claimed: KeyClaim = { owner, key, claimId: timeOrderedUuid(), reqId: ex.id };
+  const giveBack = () => void ctx.idempotency.finish(claimed, 'release');
+  const claiming = ctx.idempotency.claim(claimed, fingerprint, abandonment);
+  // A claim the store did not confirm (the connection lost, no answer in time) may still land
+  // later: it is given back once the store is back, so that it holds the key for nobody.
+  claiming.catch((error: unknown) => {
+    if (error instanceof StoreUnavailable) giveBack();
+  });
+  const claim = await withinExchangeTime(ex, claiming, (late) => {
+    // Claimed after the caller was answered 503: nothing was sent, so the key is given back.
+    if (late.kind === 'claimed') giveBack();
+  });
   if (claim.kind === 'reused') throw new Problem('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a request with another method, path or body.');
   if (claim.kind === 'in-flight') throw new Problem('IDEMPOTENCY_REQUEST_IN_FLIGHT', 'The first request with this Idempotency-Key is still running.', {}, { 'retry-after': '1' });
   if (claim.kind === 'replay') {
@@ -132,6 +145,6 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
       const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.res.statusCode}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.res.statusCode });
       return { answer: problemAnswer(tooLarge, ex.id) };
     };
-    void ctx.idempotency.finish(owner, key, outcome(), ex.id);
+    void ctx.idempotency.finish(claimed, outcome());
   });
 }

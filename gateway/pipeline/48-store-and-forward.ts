@@ -67,7 +67,9 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   const accepted = await ctx.store.transaction(async (tx) => {
     await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts, callbackUrl });
     // A caller that left while the store was slow would never learn the delivery id: without it
-    // the delivery is not accepted (rolled back), so its retry does not file it twice.
+    // the delivery is not accepted (rolled back), so its retry does not file it twice. (No
+    // deadline of the exchange's own bounds this wait, unlike the idempotency claim: a late
+    // acceptance could not be undone before the worker sends it. `store.queryTimeoutSeconds` does.)
     if (callerGone(ex)) throw new CallerLeft();
     await insertTrafficRows(tx, [trafficRowOf(ex, 202)]);
     return true;

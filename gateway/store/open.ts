@@ -9,9 +9,14 @@ import type { Store } from './store.ts';
 /** PostgreSQL when `store.url` (DATABASE_URL) is set, PGlite under `<dataDir>/store` otherwise; migrated. */
 export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }): Promise<Store> {
   if (config.store.url) {
-    const store = await openPostgresStore(config.store.url);
-    await migrate(store);
-    return store;
+    // Migrations may rewrite large tables: on a connection of their own, without the query timeout.
+    const migrating = await openPostgresStore(config.store.url, { queryTimeoutMs: 0, max: 1 });
+    try {
+      await migrate(migrating);
+    } finally {
+      await migrating.close();
+    }
+    return openPostgresStore(config.store.url, { queryTimeoutMs: (config.store.queryTimeoutSeconds ?? 30) * 1000 });
   }
   const unlock = lockEmbeddedStore(join(config.dataDir, 'store.lock'));
   try {

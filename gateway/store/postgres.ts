@@ -1,14 +1,21 @@
 import pg from 'pg';
 import { columnArrays, unnestInsert } from './bulk.ts';
 import type { Queryable, Store } from './store.ts';
-import { storeFailure } from './unavailable.ts';
+import { StoreUnavailable, storeFailure } from './unavailable.ts';
 
 // int8 columns (counts, sequence numbers) fit in a double for this data; parse them as numbers
 // so PGlite and pg hand callers the same types.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export async function openPostgresStore(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
+/** `queryTimeoutMs`: a query unanswered this long fails as the store being unavailable (0: never). */
+export async function openPostgresStore(url: string, options: { queryTimeoutMs: number; max?: number }): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 3000,
+    // A query that timed out leaves its connection busy: the pool drops it rather than reuse it.
+    ...(options.queryTimeoutMs > 0 ? { query_timeout: options.queryTimeoutMs } : {}),
+  });
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => undefined);
   // A server out of reach surfaces as StoreUnavailable (503 to a caller), whatever the call.
@@ -30,16 +37,19 @@ export async function openPostgresStore(url: string): Promise<Store> {
     ...wrap(pool),
     async transaction(work) {
       const client = await reported(() => pool.connect());
+      let failure: unknown;
       try {
         await client.query('begin');
         const result = await work(wrap(client));
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw storeFailure(error);
+        failure = storeFailure(error);
+        if (!(failure instanceof StoreUnavailable)) await client.query('rollback').catch(() => undefined);
+        throw failure;
       } finally {
-        client.release();
+        // Out of reach (a query timed out, the connection lost): the connection is dropped, not reused.
+        client.release(failure instanceof StoreUnavailable ? failure : undefined);
       }
     },
     async appendRows(table, columns, rows) {

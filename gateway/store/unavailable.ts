@@ -20,8 +20,8 @@ export class StoreUnavailable extends Error {
 // (58030 I/O error).
 const unavailableState = /^(08|53|57|58)[0-9A-Z]{3}$/;
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-// node-postgres reports a lost or refused connection without any code.
-const connectionLost = /connection terminated|timeout exceeded when trying to connect|not queryable|connection error/i;
+// node-postgres reports a lost or refused connection, and a query past `query_timeout`, without any code.
+const connectionLost = /connection terminated|timeout exceeded when trying to connect|not queryable|connection error|query read timeout/i;
 
 /** The error as a `StoreUnavailable` when it says the store is out of reach; unchanged otherwise. */
 export function storeFailure(error: Error): Error;
