@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -77,7 +77,9 @@ describe('store-and-forward delivery', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body).toEqual({ deliveryId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending', location: accepted.location });
     // Written in the same transaction as the outbox row: no flush needed.
-    expect(await trafficRows(h.gateway, accepted.requestId)).toMatchObject([{ status: 202, contract: 'sandbox-direktori' }]);
+    // With the answer it got: its length and SHA-256.
+    const sent = JSON.stringify(accepted.body);
+    expect(await trafficRows(h.gateway, accepted.requestId)).toMatchObject([{ status: 202, contract: 'sandbox-direktori', bytes_out: sent.length, response_sha256: createHash('sha256').update(sent).digest('hex') }]);
     const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
     expect(done.body).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: letter.perihal, nomorAgenda: expect.any(String) } } });
     expect(h.upstream.hits - hits).toBe(1);
@@ -209,7 +211,8 @@ describe('store-and-forward delivery', () => {
     const restart = await takeUpstreamDown();
     const first = await submit({ ...letter, perihal: 'Urutan' });
     const second = await submit({ ...letter, perihal: 'Urutan', nomor: '800/124/BKPSDM/2026' });
-    const waiting = await until(() => poll(first.location!), (p) => p.body.attempts >= 2);
+    // Between two attempts (the worker may be sending the next one at the moment of a poll).
+    const waiting = await until(() => poll(first.location!), (p) => p.body.attempts >= 2 && p.body.status !== 'delivering');
     expect(waiting.body).toMatchObject({ status: 'pending', lastError: expect.stringContaining('UPSTREAM_UNAVAILABLE') });
     expect((await poll(second.location!)).body.attempts).toBe(0); // held behind the first of its key
     const upstream: SandboxUpstream = await restart();

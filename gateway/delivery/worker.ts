@@ -1,7 +1,7 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { CallbackNotifier } from './callbacks.ts';
-import { join } from 'node:path';
 import type { AttemptOutcome, Delivery, Outbox } from './outbox.ts';
 import { DeliveryAgents, sendDelivery, type SenderDeps } from './sender.ts';
 import { HeldWrites } from '../store/held-writes.ts';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { acceptCallback } from '../delivery/callbacks.ts';
 import { Outbox, type StoredRequest } from '../delivery/outbox.ts';
 import { routePrefix } from '../registry/contract.ts';
@@ -62,8 +62,6 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   const owner = callerOf(ex);
   const location = deliveryLocation(ex.pathname, routePrefix(route.contract), id);
   const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
-  ex.bytesOut = body.length;
-  ex.responseHash.update(body);
   const accepted = await ctx.store.transaction(async (tx) => {
     await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts, callbackUrl });
     // A caller that left while the store was slow would never learn the delivery id: without it
@@ -71,13 +69,17 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
     // deadline of the exchange's own bounds this wait, unlike the idempotency claim: a late
     // acceptance could not be undone before the worker sends it. `store.queryTimeoutSeconds` does.)
     if (callerGone(ex)) throw new CallerLeft();
-    await insertTrafficRows(tx, [trafficRowOf(ex, 202)]);
+    // Logged with the answer it is about to get; the exchange counts that answer only once it is
+    // accepted (should the transaction fail, the caller gets a problem, hashed as sent).
+    await insertTrafficRows(tx, [{ ...trafficRowOf(ex, 202), bytesOut: body.length, responseSha256: createHash('sha256').update(body).digest('hex') }]);
     return true;
   }).catch((error: unknown) => {
     if (error instanceof CallerLeft) return false;
     throw error;
   });
   if (!accepted) return;
+  ex.bytesOut = body.length;
+  ex.responseHash.update(body);
   ex.deliveryId = id;
   ex.res.statusCode = 202;
   ex.res.setHeader('location', location);

@@ -100,7 +100,6 @@ function traceFrom(header: string | undefined): TraceContext {
   return { traceId: randomHex(16), spanId, flags: '01' };
 }
 
-/** Who is calling, as limits, idempotency keys and deliveries key it: `consumer:<clientId>` or `partner:<id>`. */
 /**
  * Runs `then` once the response is over: answered, cut off, or its caller gone. At once when it
  * already is (the caller left while a stage waited, on a slow store say), where a `close`
@@ -116,6 +115,7 @@ export function callerGone(ex: Pick<Exchange, 'res'>): boolean {
   return ex.res.destroyed && !ex.res.writableFinished;
 }
 
+/** Who is calling, as limits, idempotency keys and deliveries key it: `consumer:<clientId>` or `partner:<id>`. */
 export function callerOf(ex: Pick<Exchange, 'consumer' | 'partner'>): string {
   return ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
 }
