@@ -138,7 +138,7 @@ describe('Idempotency-Key', () => {
     const claimOf = (key: string) => ({ owner: 'consumer:test', key, claimId: `claim-${key}-${Math.random()}`, reqId: key });
     const abandonment = { afterSeconds: 3600, answer: () => ({ status: 502, headers: {}, body: Buffer.from('') }) };
     expect(await keys.claim(claimOf('short-lived'), 'f1', abandonment)).toEqual({ kind: 'claimed' });
-    await keys.complete('consumer:test', 'short-lived', { status: 201, headers: {}, body: Buffer.from('first') });
+    await keys.finish(claimOf('short-lived'), { answer: { status: 201, headers: {}, body: Buffer.from('first') } });
     expect((await keys.claim(claimOf('short-lived'), 'f1', abandonment)).kind).toBe('replay');
     await keys.claim(claimOf('purged'), 'f2', abandonment);
     await new Promise((r) => setTimeout(r, 1100));

@@ -113,10 +113,6 @@ export class IdempotencyStore {
     await this.store.query("update idempotency_keys set alive_at = now() where owner = $1 and key = $2 and state = 'in-flight'", [owner, key]);
   }
 
-  async complete(owner: string, key: string, answer: StoredAnswer): Promise<void> {
-    await this.settle(owner, key, encoded(answer));
-  }
-
   /**
    * Keeps a finished exchange's outcome, or holds it while the store is unavailable. Never
    * rejects: the caller has answered already.
