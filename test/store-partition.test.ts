@@ -70,7 +70,7 @@ describe('the path to PostgreSQL cut, no query timeout (queryTimeoutSeconds 0): 
     ]);
     // Their stages stopped where they waited: no delivery accepted for a caller who never learnt
     // its id (its retry would file the letter twice), nothing sent upstream, the key given back.
-    await until(() => h.gateway.store.query("select 1 from idempotency_keys where key = 'gone-1'"), (keys) => keys.length === 0, { what: 'the key to be given back' });
+    await until(() => h.gateway.store.query("select state from idempotency_keys where key = 'gone-1'"), (keys) => keys[0]?.state === 'released', { what: 'the key to be given back' });
     expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' like 'gone-%'")).toEqual([]);
     expect(h.upstream.hits).toBe(hitsBefore + 1);
     expect(h.logs.text).not.toContain('pipeline fault');
@@ -109,7 +109,13 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
     // The traffic log's batch timed out as well: spooled, not stuck behind a query that never ends.
     await until(() => h.gateway.traffic.stats.spooled, (spooled) => spooled >= 3, { what: 'the rows to be spooled', timeoutMs: 10_000 });
 
-    cut.heal();
+    // New connections first: the claim the keyed request sent on its old one (the store never
+    // confirmed it) reaches PostgreSQL 3 s after its give-back, and must land nowhere.
+    cut.heal({ oldAfterMs: 3000 });
+    const keyState = () => h.gateway.store.query<{ state: string }>("select state from idempotency_keys where key = 'cut-1'");
+    await until(keyState, (rows) => rows[0]?.state === 'released', { what: 'the unconfirmed claim to be given back', timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(await keyState()).toEqual([{ state: 'released' }]);
     expect(await rowsOf('cut-', 2)).toEqual([
       { request_id: 'cut-async', status: 503, error_code: 'STORE_UNAVAILABLE' },
       { request_id: 'cut-keyed', status: 503, error_code: 'STORE_UNAVAILABLE' },
@@ -118,9 +124,8 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
     expect(h.upstream.hits).toBe(hitsBefore + 1);
     expect(h.logs.text).not.toContain('pipeline fault');
     // The key was never claimed, or was given back: the retry is executed.
-    // The key is given back once the store is back, whether the claim was taken or not: the retry is
-    // executed (not 409, nor "outcome unknown" a minute later).
-    const retried = await until(() => post(`cut-keyed-retry-${Date.now()}`, { 'idempotency-key': 'cut-1' }, undefined, 'cut-keyed'), (res) => res.status !== 503 && res.status !== 409, { what: 'the key to be free again', timeoutMs: 15_000 });
+    // The key is free: the retry is executed (not 409, nor "outcome unknown" a minute later).
+    const retried = await post('cut-keyed-retry', { 'idempotency-key': 'cut-1' }, undefined, 'cut-keyed');
     expect(retried.status).toBe(202);
   });
 });

@@ -11,7 +11,7 @@ export type Claim =
   | { kind: 'in-flight' }
   | { kind: 'reused' };
 
-interface Row { fingerprint: string; state: 'in-flight' | 'done'; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean; abandoned: boolean }
+interface Row { fingerprint: string; state: 'in-flight' | 'done' | 'released'; claim_id: string | null; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean; abandoned: boolean }
 
 /**
  * A key in flight that its exchange has not kept alive (`keepAlive`) for this long belongs to an
@@ -86,12 +86,16 @@ export class IdempotencyStore {
       );
       if (inserted.length > 0) return { kind: 'claimed' };
       const [row] = await this.store.query<Row>(
-        `select fingerprint, state, status, headers, body, expires_at < now() as expired,
+        `select fingerprint, state, claim_id, status, headers, body, expires_at < now() as expired,
            state = 'in-flight' and alive_at < now() - make_interval(secs => $3) as abandoned
          from idempotency_keys where owner = $1 and key = $2`,
         [owner, key, abandonment.afterSeconds],
       );
       if (!row) continue; // released between our insert and select: claim again
+      if (row.state === 'released') {
+        await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'released' and claim_id = $3", [owner, key, row.claim_id]);
+        continue;
+      }
       if (row.expired) {
         await this.store.query('delete from idempotency_keys where owner = $1 and key = $2 and expires_at < now()', [owner, key]);
         continue;
@@ -134,9 +138,20 @@ export class IdempotencyStore {
     );
   }
 
-  /** Gives the key back, if this claim still holds it: nothing reached the upstream, so a retry must be executed. */
+  /**
+   * Gives the key back, if this claim holds it or has not landed yet: nothing reached the upstream,
+   * so a retry must be executed. What stays is a `released` row of this claim (the next claim of
+   * the key removes it), so that the claim, should the store take it late (its bytes held up by a
+   * cut network), meets it and lands nowhere. Another exchange's claim is never touched.
+   */
   async release({ owner, key, claimId }: KeyClaim): Promise<void> {
-    await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'in-flight' and claim_id = $3", [owner, key, claimId]);
+    await this.store.query(
+      `insert into idempotency_keys (owner, key, fingerprint, state, expires_at, claim_id)
+       values ($1, $2, '', 'released', now() + make_interval(secs => $4), $3)
+       on conflict (owner, key) do update set state = 'released'
+       where idempotency_keys.claim_id = $3 and idempotency_keys.state = 'in-flight'`,
+      [owner, key, claimId, this.retentionHours * 3600],
+    );
   }
 
   async purgeExpired(): Promise<number> {

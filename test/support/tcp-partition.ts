@@ -11,17 +11,23 @@ export interface TcpPartition {
   /** host:port of the relay, to use in place of the server's. */
   port: number;
   partition(): void;
-  heal(): void;
+  /**
+   * Relays again. With `oldAfterMs`, the connections open during the cut only that much later
+   * than new ones: what their client sent meanwhile reaches the server after what new
+   * connections send, as a late TCP retransmission would.
+   */
+  heal(options?: { oldAfterMs?: number }): void;
   close(): Promise<void>;
 }
 
 export async function startTcpPartition(target: { host: string; port: number }): Promise<TcpPartition> {
   let cut = false;
   const pairs = new Set<[Socket, Socket]>();
+  // What one side sent before it closed still reaches the other (the end is passed on after it),
+  // as a server reads what a client wrote before its FIN.
   const relay = (from: Socket, to: Socket) => {
-    from.on('data', (chunk) => {
-      to.write(chunk);
-    });
+    from.on('data', (chunk) => to.write(chunk));
+    from.on('end', () => to.end());
   };
   const server = createServer((client) => {
     const upstream = connect(target);
@@ -30,13 +36,18 @@ export async function startTcpPartition(target: { host: string; port: number }):
     if (cut) for (const socket of pair) socket.pause();
     relay(client, upstream);
     relay(upstream, client);
-    const end = () => {
+    const fail = () => {
       pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
+    client.on('error', fail);
+    upstream.on('error', fail);
+    const closed = () => {
+      if (client.closed && upstream.closed) pairs.delete(pair);
+    };
+    client.on('close', closed);
+    upstream.on('close', closed);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -45,9 +56,14 @@ export async function startTcpPartition(target: { host: string; port: number }):
       cut = true;
       for (const pair of pairs) for (const socket of pair) socket.pause();
     },
-    heal() {
+    heal(options = {}) {
       cut = false;
-      for (const pair of pairs) for (const socket of pair) socket.resume();
+      const cutOff = [...pairs];
+      const resume = () => {
+        for (const pair of cutOff) for (const socket of pair) socket.resume();
+      };
+      if (options.oldAfterMs) setTimeout(resume, options.oldAfterMs);
+      else resume();
     },
     async close() {
       for (const [a, b] of pairs) {
