@@ -32,6 +32,8 @@ const spoolRetryMs = 1000;
  */
 export class TrafficLog {
   private queue: TrafficRow[] = [];
+  /** Rows of the batch being written: out of the queue, not yet in the store. */
+  private writing = 0;
   private flushing: Promise<void> | undefined;
   private replaying: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -64,7 +66,7 @@ export class TrafficLog {
 
   enqueue(row: TrafficRow): void {
     this.queue.push(row);
-    this.stats.queued = this.queue.length;
+    this.countQueued();
     if (this.queue.length >= this.options.maxQueue) {
       // The store cannot keep up: park the backlog on disk rather than grow without bound.
       if (this.mayTrySpool()) this.spool(this.queue.splice(0));
@@ -78,7 +80,7 @@ export class TrafficLog {
    * served now could not be recorded, so the listeners refuse new ones (TRAFFIC_LOG_UNAVAILABLE).
    */
   get accepting(): boolean {
-    return this.spoolError === undefined || this.queue.length < this.options.maxQueue;
+    return this.spoolError === undefined || this.queue.length + this.writing < this.options.maxQueue;
   }
 
   /** An exchange refused because it could not have been recorded (not itself a row: it never started). */
@@ -108,18 +110,27 @@ export class TrafficLog {
   private async writeQueued(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.batchSize);
-      this.stats.queued = this.queue.length;
+      this.writing = batch.length;
       try {
         await this.append(batch);
+        this.writing = 0;
         this.stats.written += batch.length;
         this.storeWrites.succeeded();
       } catch (error) {
+        this.writing = 0;
         this.storeWrites.failed(error as Error);
         if (this.mayTrySpool()) this.spool(batch);
         else this.requeue(batch);
         break;
+      } finally {
+        this.countQueued();
       }
     }
+  }
+
+  /** Rows held in memory: queued, and the batch on its way to the store (it may come back). */
+  private countQueued(): void {
+    this.stats.queued = this.queue.length + this.writing;
   }
 
   /**
@@ -138,7 +149,7 @@ export class TrafficLog {
   /** Writes rows to a new spool file; when that fails, they go back to the head of the queue. */
   private spool(rows: TrafficRow[]): boolean {
     if (rows.length === 0) return true;
-    this.stats.queued = this.queue.length;
+    this.countQueued();
     try {
       this.spoolDir.write(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     } catch (error) {
@@ -181,7 +192,7 @@ export class TrafficLog {
   /** Rows taken from the head of the queue go back there, in order. */
   private requeue(rows: TrafficRow[]): void {
     this.queue = rows.concat(this.queue);
-    this.stats.queued = this.queue.length;
+    this.countQueued();
   }
 
   /** Moves spooled batches into the store, oldest first; stops at the first failure. */
