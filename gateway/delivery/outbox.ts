@@ -105,16 +105,18 @@ export type AttemptOutcome =
   | { id: string; state: 'pending'; attempts: number; delayMs: number; error: string }
   | { id: string; state: 'failed'; attempts: number; error: string; response: { status: number; body: unknown } | null };
 
+/** An attempt's own claim: still `delivering`, or parked by an expired lease while its outcome was held. */
+const underItsClaim = `id = $1 and (state = 'delivering' or (state = 'failed' and last_error = '${outcomeUnknown}'))`;
+
 function recordStatement(outcome: AttemptOutcome): [string, unknown[]] {
-  const where = `id = $1 and (state = 'delivering' or (state = 'failed' and last_error = '${outcomeUnknown}'))`;
   const common = 'attempts = $2, lease_until = null, updated_at = now()';
   switch (outcome.state) {
     case 'delivered':
-      return [`update deliveries set state = 'delivered', ${common}, response = $3, last_error = null, ${dropBody}, ${armCallback} where ${where} returning id`, [outcome.id, outcome.attempts, JSON.stringify(outcome.response)]];
+      return [`update deliveries set state = 'delivered', ${common}, response = $3, last_error = null, ${dropBody}, ${armCallback} where ${underItsClaim} returning id`, [outcome.id, outcome.attempts, JSON.stringify(outcome.response)]];
     case 'pending':
-      return [`update deliveries set state = 'pending', ${common}, next_attempt_at = now() + make_interval(secs => $3), last_error = $4 where ${where} returning id`, [outcome.id, outcome.attempts, outcome.delayMs / 1000, outcome.error]];
+      return [`update deliveries set state = 'pending', ${common}, next_attempt_at = now() + make_interval(secs => $3), last_error = $4 where ${underItsClaim} returning id`, [outcome.id, outcome.attempts, outcome.delayMs / 1000, outcome.error]];
     case 'failed':
-      return [`update deliveries set state = 'failed', ${common}, last_error = $3, response = $4, ${armCallback} where ${where} returning id`, [outcome.id, outcome.attempts, outcome.error, outcome.response === null ? null : JSON.stringify(outcome.response)]];
+      return [`update deliveries set state = 'failed', ${common}, last_error = $3, response = $4, ${armCallback} where ${underItsClaim} returning id`, [outcome.id, outcome.attempts, outcome.error, outcome.response === null ? null : JSON.stringify(outcome.response)]];
   }
 }
 

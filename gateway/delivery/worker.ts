@@ -41,7 +41,7 @@ export class DeliveryWorker {
     this.held = new HeldWrites(join(dataDir, 'spool', 'deliveries'), {
       what: 'delivery outcome',
       apply: async (outcome) => {
-        if (!(await outbox.record(outcome))) log.warn({ deliveryId: outcome.id, outcome: outcome.state }, 'held delivery outcome not recorded: the delivery had moved on (retried or cancelled by ops)');
+        if (!(await outbox.record(outcome))) log.warn({ deliveryId: outcome.id, outcome: outcome.state }, 'held delivery outcome not recorded: the delivery had moved on (recorded already, or retried or cancelled by ops)');
       },
       describe: (outcome) => ({ deliveryId: outcome.id, outcome: outcome.state, attempts: outcome.attempts }),
       // Should it be lost, the process log is where ops find the receipt.

@@ -32,7 +32,7 @@ export interface ServerProcess {
   end(signal: NodeJS.Signals, escalation: NodeJS.Signals, afterMs: number): Promise<void>;
   /** Sends a signal to the running process, if any. */
   signal(signal: NodeJS.Signals): void;
-  /** Ends it and forgets it: the test process's exit no longer concerns it. */
+  /** Forgets it (once it has been ended): the test process's exit no longer concerns it. */
   forget(): void;
 }
 
