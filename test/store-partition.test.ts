@@ -123,7 +123,6 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
     expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' like 'cut-%'")).toEqual([]);
     expect(h.upstream.hits).toBe(hitsBefore + 1);
     expect(h.logs.text).not.toContain('pipeline fault');
-    // The key was never claimed, or was given back: the retry is executed.
     // The key is free: the retry is executed (not 409, nor "outcome unknown" a minute later).
     const retried = await post('cut-keyed-retry', { 'idempotency-key': 'cut-1' }, undefined, 'cut-keyed');
     expect(retried.status).toBe(202);

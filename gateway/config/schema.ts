@@ -74,9 +74,16 @@ export interface GatewayConfig {
      */
     workerNice: number;
     /**
-     * PostgreSQL: a query without an answer for this long fails (its connection is dropped) and
-     * counts as the store being unavailable; 0 waits forever. A cut network otherwise holds a
-     * query until TCP gives up, some fifteen minutes. Migrations run without it.
+     * Ceiling (MiB) of the embedded store thread's JavaScript heap: a result too large for it ends
+     * that thread, which is started again, rather than grow the process without bound.
+     */
+    workerHeapMb: number;
+    /**
+     * A store call without an answer for this long fails and counts as the store being
+     * unavailable; 0 waits forever. PostgreSQL: the query's connection is dropped (a cut network
+     * otherwise holds a query until TCP gives up, some fifteen minutes). Embedded store: its
+     * thread is ended and started again, as PGlite cannot cancel the statement that holds every
+     * other call behind it. Migrations run without it.
      */
     queryTimeoutSeconds: number;
   };
@@ -242,7 +249,7 @@ export const configSchema = {
     },
     store: {
       type: 'object', additionalProperties: false,
-      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
+      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, workerHeapMb: { type: 'integer', minimum: 16, default: 512 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
     },
     redis: {
       type: 'object', additionalProperties: false,

@@ -7,7 +7,7 @@ import { setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { csvRecords } from './bulk.ts';
-import type { StoreRequest, StoreResponse } from './embedded.ts';
+import type { StoreRequest, StoreResponse } from './embedded-thread.ts';
 
 // Run as a program (`node embedded-worker.ts <dir>`), it only creates the data dir: see embedded.ts.
 const initOnly = isMainThread;

@@ -3,35 +3,10 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { StoreThread, workerFile, type StoreAnswer, type StoreRequest, type Unsent } from './embedded-thread.ts';
 import type { Queryable, Store } from './store.ts';
-import { StoreUnavailable, storeFailure } from './unavailable.ts';
-
-export type StoreRequest =
-  | { id: number; op: 'query'; sql: string; params: unknown[]; tx?: number }
-  | { id: number; op: 'exec'; script: string }
-  | { id: number; op: 'append'; table: string; columns: string[]; rows: readonly (readonly unknown[])[] }
-  | { id: number; op: 'begin' }
-  | { id: number; op: 'end'; tx: number; commit: boolean }
-  | { id: number; op: 'close' };
-
-export type StoreResponse =
-  | { id: number; ok: true; rows: unknown[]; tx?: number }
-  | { id: number; ok: false; error: { message: string; code?: string | undefined } };
-
-/** A request without its id (distributes over the union, unlike a plain Omit). */
-type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
-
-class StoreError extends Error {
-  readonly code: string | undefined;
-  constructor(message: string, code: string | undefined) {
-    super(message);
-    this.name = 'StoreError';
-    this.code = code;
-  }
-}
-
-const workerFile = new URL('./embedded-worker.ts', import.meta.url);
+import type { StoreUnavailable } from './unavailable.ts';
 
 /**
  * Creates a new data dir in a short-lived process: the first open also compiles initdb, over
@@ -47,78 +22,103 @@ function initialise(directory: string): Promise<void> {
   });
 }
 
+export interface EmbeddedStoreOptions {
+  /** Linux priority of the store's thread (`store.workerNice`). */
+  workerNice: number;
+  /** Ceiling of the store thread's JavaScript heap, MiB (`store.workerHeapMb`). */
+  workerHeapMb?: number;
+  log?: Pick<Logger, 'info' | 'error'>;
+}
+
+export interface EmbeddedStore extends Store {
+  /**
+   * From now on, a call unanswered after `ms` (0: never) ends the store's thread: PGlite runs one
+   * statement at a time and cannot cancel it, so one stuck statement would hold every other call.
+   * Not set while migrations run, which may rewrite large tables.
+   */
+  limitCallTime(ms: number): void;
+}
+
+// A thread that ends is started again after 0.5 s, then 1, 2, 4 ... up to 30 s while each new
+// one ends within a minute: a data dir that fails at every start must not spin a core.
+const firstRestartMs = 500;
+const lastRestartMs = 30_000;
+const settledMs = 60_000;
+const silent: NonNullable<EmbeddedStoreOptions['log']> = { info: () => undefined, error: () => undefined };
+
 /**
  * PGlite persisted under the data dir, running in a worker thread (embedded-worker.ts) so its
  * synchronous WebAssembly work never blocks exchanges. One process owns the directory at a time.
+ * The thread is supervised: when it ends (a fault, a result past its heap, a call past the time
+ * limit) calls fail as `StoreUnavailable`, as with a PostgreSQL outage, until a new thread has
+ * opened the data dir, which PostgreSQL's recovery brings back to its last commit.
  */
-export async function openEmbeddedStore(directory: string, options: { workerNice: number }): Promise<Store> {
+export async function openEmbeddedStore(directory: string, options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
   mkdirSync(directory, { recursive: true });
   if (!existsSync(join(directory, 'PG_VERSION'))) await initialise(directory);
   // libuv's thread pool serves the whole process (file writes, DNS lookups, crypto) and its
   // threads take the priority of the thread that first uses it. Started here, before the store
   // thread lowers its own, it keeps the exchanges' priority.
   await access(directory);
-  const worker = new Worker(workerFile, { workerData: { dataDir: directory, nice: options.workerNice } });
-  type Waiter = { resolve: (response: StoreResponse & { ok: true }) => void; reject: (error: Error) => void };
-  const pending = new Map<number, Waiter>();
-  let nextId = 1;
-  let exited: Error | undefined;
-  // The worker keeps the process alive while an answer is awaited, and only then: an idle store
-  // must not hold a finished CLI command or test open, nor may a query be dropped by an exit.
-  const wait = (id: number, waiter: Waiter) => {
-    pending.set(id, waiter);
-    if (pending.size === 1) worker.ref();
-  };
-  const settled = (id: number) => {
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-  };
+  const log = options.log ?? silent;
+  const threadOptions = { nice: options.workerNice, heapMb: options.workerHeapMb ?? 512 };
+  let closing = false;
+  let quickEnds = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let watchTimer: NodeJS.Timeout | undefined;
+  let callLimitMs = 0;
+  let opened = false;
 
-  const ready = new Promise<void>((resolve, reject) => wait(0, { resolve: () => resolve(), reject }));
-  worker.on('message', (response: StoreResponse) => {
-    const waiter = pending.get(response.id);
-    if (!waiter) return;
-    settled(response.id);
-    if (response.ok) waiter.resolve(response);
-    else waiter.reject(storeFailure(new StoreError(response.error.message, response.error.code)));
-  });
-  const failAll = (error: Error) => {
-    exited = error;
-    for (const waiter of pending.values()) waiter.reject(error);
-    pending.clear();
-  };
-  worker.on('error', (error) => failAll(new StoreUnavailable(error)));
-  worker.on('exit', (code) => failAll(new StoreUnavailable(new Error(`embedded store worker exited (${code})`))));
-  await ready;
-
-  const call = (request: Unsent<StoreRequest>, id = nextId++): Promise<StoreResponse & { ok: true }> => {
-    if (exited) return Promise.reject(exited);
-    return new Promise((resolve, reject) => {
-      wait(id, { resolve, reject });
-      worker.postMessage({ ...request, id });
+  const ended = (which: StoreThread, cause: StoreUnavailable) => {
+    if (!opened || which !== thread || closing) return;
+    quickEnds = performance.now() - which.startedAt >= settledMs ? 0 : quickEnds + 1;
+    const delayMs = Math.min(lastRestartMs, firstRestartMs * 2 ** (quickEnds - 1));
+    log.error({ err: cause.message, restartInMs: delayMs }, 'embedded store thread ended; exchanges that need the store get 503 until a new one has started');
+    // Two PGlite instances on one data dir would corrupt it: the old thread must have stopped.
+    void which.exited.then(() => {
+      if (closing) return;
+      restartTimer = setTimeout(() => {
+        thread = new StoreThread(directory, threadOptions, ended);
+        thread.ready.then(() => log.info('embedded store thread started again'), () => undefined);
+      }, delayMs);
+      restartTimer.unref();
     });
   };
-  const queryable = (tx?: number): Queryable => ({
+  let thread = new StoreThread(directory, threadOptions, ended);
+  await thread.ready;
+  opened = true;
+
+  const watch = () => {
+    const waited = thread.longestWait();
+    if (callLimitMs === 0 || waited < callLimitMs) return;
+    log.error({ waitedMs: Math.round(waited) }, 'embedded store call unanswered past store.queryTimeoutSeconds; ending its thread');
+    void thread.stop(new Error(`no answer within ${callLimitMs / 1000} s (store.queryTimeoutSeconds)`));
+  };
+  const call = (request: Unsent<StoreRequest>): Promise<StoreAnswer> => thread.call(request);
+  // A transaction lives and dies with the thread that began it: its calls never reach a successor.
+  const queryable = (on: { call: typeof call }, tx?: number): Queryable => ({
     async query<Row>(sql: string, params: unknown[] = []) {
-      return (await call({ op: 'query', sql, params, ...(tx === undefined ? {} : { tx }) })).rows as Row[];
+      return (await on.call({ op: 'query', sql, params, ...(tx === undefined ? {} : { tx }) })).rows as Row[];
     },
   });
 
   return {
     kind: 'embedded',
-    ...queryable(),
+    ...queryable({ call }),
     async transaction(work) {
-      const { tx } = await call({ op: 'begin' });
-      const finished = new Promise<StoreResponse & { ok: true }>((resolve, reject) => wait(-tx!, { resolve, reject }));
+      const own = thread;
+      const { tx } = await own.call({ op: 'begin' });
+      const finished = own.expect(-tx!);
+      finished.catch(() => undefined);
       let result;
       try {
-        result = await work(queryable(tx));
+        result = await work(queryable(own, tx));
       } catch (error) {
-        worker.postMessage({ id: nextId++, op: 'end', tx: tx!, commit: false } satisfies StoreRequest);
+        own.send({ op: 'end', tx: tx!, commit: false }, -tx!);
         await finished.catch(() => undefined);
         throw error;
       }
-      worker.postMessage({ id: nextId++, op: 'end', tx: tx!, commit: true } satisfies StoreRequest);
+      own.send({ op: 'end', tx: tx!, commit: true }, -tx!);
       await finished;
       return result;
     },
@@ -129,10 +129,24 @@ export async function openEmbeddedStore(directory: string, options: { workerNice
     async exec(script) {
       await call({ op: 'exec', script });
     },
+    limitCallTime(ms) {
+      callLimitMs = ms;
+      clearInterval(watchTimer);
+      if (ms === 0) return;
+      watchTimer = setInterval(watch, Math.min(1000, ms / 4));
+      watchTimer.unref();
+    },
     async close() {
-      if (exited) return;
-      await call({ op: 'close' });
-      await worker.terminate();
+      if (closing) return;
+      closing = true;
+      clearTimeout(restartTimer);
+      try {
+        if (!thread.serving) return;
+        await call({ op: 'close' });
+      } finally {
+        clearInterval(watchTimer);
+        await thread.stop(new Error('embedded store closed'));
+      }
     },
   };
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { openEmbeddedStore } from './embedded.ts';
 import { openPostgresStore } from './postgres.ts';
@@ -7,7 +8,8 @@ import { migrate } from './migrate.ts';
 import type { Store } from './store.ts';
 
 /** PostgreSQL when `store.url` (DATABASE_URL) is set, PGlite under `<dataDir>/store` otherwise; migrated. */
-export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }): Promise<Store> {
+export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }, log?: Logger): Promise<Store> {
+  const queryTimeoutMs = (config.store.queryTimeoutSeconds ?? 30) * 1000;
   if (config.store.url) {
     // Migrations may rewrite large tables: on a connection of their own, without the query timeout.
     const migrating = await openPostgresStore(config.store.url, { queryTimeoutMs: 0, max: 1 });
@@ -16,12 +18,21 @@ export async function openStore(config: { dataDir: string; store: Pick<GatewayCo
     } finally {
       await migrating.close();
     }
-    return openPostgresStore(config.store.url, { queryTimeoutMs: (config.store.queryTimeoutSeconds ?? 30) * 1000 });
+    return openPostgresStore(config.store.url, { queryTimeoutMs });
   }
   const unlock = lockEmbeddedStore(join(config.dataDir, 'store.lock'));
   try {
-    const store = await openEmbeddedStore(join(config.dataDir, 'store'), { workerNice: config.store.workerNice ?? 0 });
-    await migrate(store);
+    const store = await openEmbeddedStore(join(config.dataDir, 'store'), {
+      workerNice: config.store.workerNice ?? 0,
+      ...(config.store.workerHeapMb === undefined ? {} : { workerHeapMb: config.store.workerHeapMb }),
+      ...(log ? { log } : {}),
+    });
+    // A failed migration must not leave the thread running (or started again) on an unlocked dir.
+    await migrate(store).catch(async (error: unknown) => {
+      await store.close().catch(() => undefined);
+      throw error;
+    });
+    store.limitCallTime(queryTimeoutMs);
     const close = store.close;
     return { ...store, close: async () => { await close(); unlock(); } };
   } catch (error) {

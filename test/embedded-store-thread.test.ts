@@ -1,0 +1,162 @@
+import { rmSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../gateway/store/open.ts';
+import type { Store } from '../gateway/store/store.ts';
+import { StoreUnavailable } from '../gateway/store/unavailable.ts';
+import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import { startHarness, tempDir, type Harness } from './support/harness.ts';
+import { until } from './support/until.ts';
+
+/**
+ * The embedded store's PGlite runs in one worker thread. When that thread ends (a result past its
+ * heap, a statement past the query timeout, a fault) the store must start another, as a
+ * PostgreSQL server comes back after a restart, rather than stay down until ops restart the gateway.
+ */
+
+/** The store's log lines, as the gateway's pino logger would get them. */
+function recordingLog() {
+  const lines: { level: 'info' | 'error'; fields: Record<string, unknown>; message: string }[] = [];
+  const at = (level: 'info' | 'error') => (first: unknown, message?: string) => {
+    lines.push(typeof first === 'string' ? { level, fields: {}, message: first } : { level, fields: first as Record<string, unknown>, message: message ?? '' });
+  };
+  return { lines, log: { info: at('info'), error: at('error') } as unknown as Logger };
+}
+
+const answered = (store: Store) => until(() => store.query<{ one: number }>('select 1 as one').catch((error: Error) => error), (result) => Array.isArray(result), { what: 'a new store thread to answer', timeoutMs: 15_000 });
+
+describe('embedded store thread supervised', () => {
+  let store: Store | undefined;
+  let dataDir = '';
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a result past the thread heap ends the thread, not the process; calls fail as StoreUnavailable, and a new thread serves every committed row, not the open transaction', async () => {
+    dataDir = tempDir('store-thread-');
+    const { lines, log } = recordingLog();
+    store = await openStore({ dataDir, store: { url: null, workerHeapMb: 32, queryTimeoutSeconds: 0 } }, log);
+    const open = store;
+    await open.exec("create table letters (subject text); insert into letters values ('committed')");
+
+    // Two million rows do not fit 32 MiB of heap: PGlite's thread is ended by V8, inside the
+    // transaction that inserted a row first.
+    const lost = open.transaction(async (tx) => {
+      await tx.query("insert into letters values ('uncommitted')");
+      return tx.query("select g, 'row ' || g as label from generate_series(1, 2000000) g");
+    });
+    await expect(lost).rejects.toBeInstanceOf(StoreUnavailable);
+    await expect(lost).rejects.toThrow(/memory limit/);
+    // Calls right after fail at once, as with a PostgreSQL server that is down.
+    const started = performance.now();
+    await expect(open.query('select 1')).rejects.toBeInstanceOf(StoreUnavailable);
+    expect(performance.now() - started).toBeLessThan(100);
+
+    await answered(open);
+    expect(await open.query('select subject from letters order by subject')).toEqual([{ subject: 'committed' }]);
+    await open.query("insert into letters values ('after')");
+    expect(await open.query('select count(*)::int as n from letters')).toEqual([{ n: 2 }]);
+    expect(lines.map(({ level, message }) => `${level} ${message}`)).toEqual([
+      'error embedded store thread ended; exchanges that need the store get 503 until a new one has started',
+      'info embedded store thread started again',
+    ]);
+    expect(lines[0]!.fields).toMatchObject({ err: expect.stringMatching(/memory limit/), restartInMs: 500 });
+  }, 30_000);
+
+  it('a statement past store.queryTimeoutSeconds ends the thread, failing it and the calls behind it; threads that end again soon are started after twice the wait', async () => {
+    dataDir = tempDir('store-thread-');
+    const { lines, log } = recordingLog();
+    store = await openStore({ dataDir, store: { url: null, queryTimeoutSeconds: 1 } }, log);
+    const open = store;
+
+    for (const round of [1, 2]) {
+      const started = performance.now();
+      // PGlite runs one statement at a time: the call behind the sleep waits on it.
+      const [stuck, behind] = await Promise.allSettled([open.query('select pg_sleep(30)'), open.query('select 2')]);
+      const ms = performance.now() - started;
+      expect(stuck.status === 'rejected' && stuck.reason).toBeInstanceOf(StoreUnavailable);
+      expect(stuck.status === 'rejected' && (stuck.reason as Error).message).toBe('store unavailable: no answer within 1 s (store.queryTimeoutSeconds)');
+      expect(behind.status === 'rejected' && behind.reason).toBeInstanceOf(StoreUnavailable);
+      expect(ms, `round ${round}`).toBeGreaterThanOrEqual(950);
+      expect(ms, `round ${round}`).toBeLessThan(1000 + 1000);
+      await answered(open);
+    }
+    const ended = lines.filter(({ level }) => level === 'error');
+    expect(ended.map(({ message, fields }) => [message.split(';')[0], fields.restartInMs ?? null])).toEqual([
+      ['embedded store call unanswered past store.queryTimeoutSeconds', null],
+      ['embedded store thread ended', 500],
+      ['embedded store call unanswered past store.queryTimeoutSeconds', null],
+      ['embedded store thread ended', 1000],
+    ]);
+  }, 30_000);
+});
+
+describe('a gateway on the embedded store whose thread is stuck', () => {
+  let h: Harness;
+  let writer: string;
+  beforeAll(async () => {
+    h = await startHarness({
+      contractDirs: [asyncSandboxContracts('maxAttempts: 3')],
+      clients: [adminClient],
+      config: { store: { queryTimeoutSeconds: 1 } },
+    });
+    writer = await h.token('app-writer');
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** A letter whose subject is the request id, unless `subject` says otherwise (a retry's is the first's). */
+  const post = (id: string, headers: Record<string, string>, subject = id) => fetch(`${h.url}/sandbox/v1/surat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
+    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${subject}` }),
+  });
+  const timed = async (call: () => Promise<Response>) => {
+    const started = performance.now();
+    const res = await call();
+    return { status: res.status, code: ((await res.json()) as { code?: string }).code, ms: performance.now() - started };
+  };
+
+  it('exchanges that need the store get 503 within the timeout, a GET is served, and once a new thread has started every exchange is in the log and the key is free', async () => {
+    const hitsBefore = h.upstream.hits;
+    // A statement that holds PGlite's only thread (a heavy search, a bug): without the query
+    // timeout every exchange needing the store would wait behind it for its whole minute.
+    const stuck = h.gateway.store.query('select pg_sleep(60)');
+    stuck.catch(() => undefined);
+    const [keyed, unkeyed, plain] = await Promise.all([
+      timed(() => post('stuck-keyed', { 'idempotency-key': 'stuck-1' })),
+      timed(() => post('stuck-async', {})),
+      timed(() => fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}`, 'x-request-id': 'stuck-get' } })),
+    ]);
+    expect(keyed).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    expect(unkeyed).toMatchObject({ status: 503, code: 'STORE_UNAVAILABLE' });
+    for (const { ms } of [keyed, unkeyed]) expect(ms).toBeLessThan(1000 + 1500);
+    expect(plain.status).toBe(200);
+    await expect(stuck).rejects.toBeInstanceOf(StoreUnavailable);
+
+    const ready = await until(
+      async () => (await fetch(`${h.url}/readyz`)).json() as Promise<{ checks: { store: { ok: boolean } } }>,
+      (body) => body.checks.store.ok,
+      { what: '/readyz to find the store again', timeoutMs: 15_000 },
+    );
+    expect(ready.checks.store.ok).toBe(true);
+    const rows = await until(
+      () => h.gateway.store.query<{ request_id: string; status: number }>("select request_id, status from traffic_log where request_id like 'stuck-%' order by request_id"),
+      (found) => found.length >= 3,
+      { what: 'the three rows', timeoutMs: 15_000 },
+    );
+    expect(rows).toEqual([
+      { request_id: 'stuck-async', status: 503 },
+      { request_id: 'stuck-get', status: 200 },
+      { request_id: 'stuck-keyed', status: 503 },
+    ]);
+    expect(h.upstream.hits).toBe(hitsBefore + 1);
+    expect(h.logs.text).toContain('embedded store thread started again');
+    expect(h.logs.text).not.toContain('pipeline fault');
+    // The key the stuck thread never confirmed is free: the retry is executed.
+    expect((await post('stuck-keyed-retry', { 'idempotency-key': 'stuck-1' }, 'stuck-keyed')).status).toBe(202);
+  }, 60_000);
+});
