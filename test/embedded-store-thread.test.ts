@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { restartAfter } from '../gateway/store/embedded.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
 import { StoreUnavailable } from '../gateway/store/unavailable.ts';
@@ -91,6 +92,21 @@ describe('embedded store thread supervised', () => {
       ['embedded store thread ended', 1000],
     ]);
   }, 30_000);
+});
+
+describe('restartAfter', () => {
+  it('doubles the wait from 0.5 s up to 30 s while threads end within a minute, and starts over after one that served longer', () => {
+    let ends = 0;
+    const waits = [];
+    for (let i = 0; i < 9; i++) {
+      const next = restartAfter(ends, 2_000);
+      ends = next.endsInARow;
+      waits.push(next.delayMs);
+    }
+    expect(waits).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(restartAfter(ends, 60_000)).toEqual({ endsInARow: 1, delayMs: 500 });
+    expect(restartAfter(0, 3_600_000)).toEqual({ endsInARow: 1, delayMs: 500 });
+  });
 });
 
 describe('a gateway on the embedded store whose thread is stuck', () => {

@@ -39,11 +39,19 @@ export interface EmbeddedStore extends Store {
   limitCallTime(ms: number): void;
 }
 
-// A thread that ends is started again after 0.5 s, then 1, 2, 4 ... up to 30 s while each new
-// one ends within a minute: a data dir that fails at every start must not spin a core.
 const firstRestartMs = 500;
 const lastRestartMs = 30_000;
 const settledMs = 60_000;
+
+/**
+ * When to start a new thread after one ended: 0.5 s, then 1, 2, 4 ... up to 30 s while each new
+ * one ends within a minute (a data dir that fails at every start must not spin a core); the end
+ * of a thread that served longer counts as the first again.
+ */
+export function restartAfter(endsBefore: number, livedMs: number): { endsInARow: number; delayMs: number } {
+  const endsInARow = livedMs >= settledMs ? 1 : endsBefore + 1;
+  return { endsInARow, delayMs: Math.min(lastRestartMs, firstRestartMs * 2 ** (endsInARow - 1)) };
+}
 const silent: NonNullable<EmbeddedStoreOptions['log']> = { info: () => undefined, error: () => undefined };
 
 /**
@@ -63,7 +71,7 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
   const log = options.log ?? silent;
   const threadOptions = { nice: options.workerNice, heapMb: options.workerHeapMb ?? 512 };
   let closing = false;
-  let quickEnds = 0;
+  let endsInARow = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let watchTimer: NodeJS.Timeout | undefined;
   let callLimitMs = 0;
@@ -71,8 +79,9 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
 
   const ended = (which: StoreThread, cause: StoreUnavailable) => {
     if (!opened || which !== thread || closing) return;
-    quickEnds = performance.now() - which.startedAt >= settledMs ? 0 : quickEnds + 1;
-    const delayMs = Math.min(lastRestartMs, firstRestartMs * 2 ** (quickEnds - 1));
+    const next = restartAfter(endsInARow, performance.now() - which.startedAt);
+    endsInARow = next.endsInARow;
+    const { delayMs } = next;
     log.error({ err: cause.message, restartInMs: delayMs }, 'embedded store thread ended; exchanges that need the store get 503 until a new one has started');
     // Two PGlite instances on one data dir would corrupt it: the old thread must have stopped.
     void which.exited.then(() => {
