@@ -66,7 +66,7 @@ describe('embedded store thread supervised', () => {
     expect(lines[0]!.fields).toMatchObject({ err: expect.stringMatching(/memory limit/), restartInMs: 500 });
   }, 30_000);
 
-  it('a statement past store.queryTimeoutSeconds ends the thread, failing it and the calls behind it; threads that end again soon are started after twice the wait', async () => {
+  it('a statement past store.queryTimeoutSeconds ends the thread, failing it and the calls behind it; threads that end again soon are started after twice the wait; a stop behind it is bounded too', async () => {
     dataDir = tempDir('store-thread-');
     const { lines, log } = recordingLog();
     store = await openStore({ dataDir, store: { url: null, queryTimeoutSeconds: 1 } }, log);
@@ -91,6 +91,21 @@ describe('embedded store thread supervised', () => {
       ['embedded store call unanswered past store.queryTimeoutSeconds', null],
       ['embedded store thread ended', 1000],
     ]);
+
+    // A stop behind a statement that would not end is bounded by the limit too, and loses nothing committed.
+    await open.exec("create table letters (subject text); insert into letters values ('committed')");
+    open.query('select pg_sleep(30)').catch(() => undefined);
+    const closing = performance.now();
+    await open.close();
+    store = undefined;
+    expect(performance.now() - closing).toBeLessThan(1000 + 1000);
+    expect(lines.at(-1)!.message).toBe('embedded store thread ended before it closed cleanly; the next start recovers the data dir as after a crash');
+    const reopened = await openStore({ dataDir, store: { url: null } });
+    try {
+      expect(await reopened.query('select subject from letters')).toEqual([{ subject: 'committed' }]);
+    } finally {
+      await reopened.close();
+    }
   }, 30_000);
 });
 
