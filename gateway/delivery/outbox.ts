@@ -1,3 +1,4 @@
+import { deleteInBatches } from '../store/delete-in-batches.ts';
 import type { Queryable, Store } from '../store/store.ts';
 
 /** What the worker needs to send the request again, later, possibly from another instance. */
@@ -241,12 +242,8 @@ export class Outbox {
    * pending, are deleted: the traffic log keeps the exchange, the caller had the retention to poll.
    * Parked (`failed`) ones stay until ops decide.
    */
-  async purgeEnded(days: number): Promise<number> {
-    const rows = await this.store.query(
-      `delete from deliveries where state in ('delivered', 'cancelled') and callback_state <> 'pending' and updated_at < now() - make_interval(days => $1) returning id`,
-      [days],
-    );
-    return rows.length;
+  purgeEnded(days: number): Promise<number> {
+    return deleteInBatches(this.store, 'deliveries', "state in ('delivered', 'cancelled') and callback_state <> 'pending' and updated_at < now() - make_interval(days => $1)", [days]);
   }
 
   /**

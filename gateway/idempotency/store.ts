@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { deleteInBatches } from '../store/delete-in-batches.ts';
 import { HeldWrites } from '../store/held-writes.ts';
 import type { Store } from '../store/store.ts';
 
@@ -154,9 +155,8 @@ export class IdempotencyStore {
     );
   }
 
-  async purgeExpired(): Promise<number> {
-    const rows = await this.store.query('delete from idempotency_keys where expires_at < now() returning key');
-    return rows.length;
+  purgeExpired(): Promise<number> {
+    return deleteInBatches(this.store, 'idempotency_keys', 'expires_at < now()');
   }
 }
 
