@@ -52,6 +52,7 @@ export function restartAfter(endsBefore: number, livedMs: number): { endsInARow:
   const endsInARow = livedMs >= settledMs ? 1 : endsBefore + 1;
   return { endsInARow, delayMs: Math.min(lastRestartMs, firstRestartMs * 2 ** (endsInARow - 1)) };
 }
+
 const silent: NonNullable<EmbeddedStoreOptions['log']> = { info: () => undefined, error: () => undefined };
 
 /**
