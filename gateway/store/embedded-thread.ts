@@ -47,9 +47,9 @@ export class StoreThread {
   /** Resolves once the thread has stopped running: only then may another open the data dir. */
   readonly exited: Promise<void>;
   readonly startedAt = performance.now();
-  /** Why the thread ended; set once. */
-  endedBy: StoreUnavailable | undefined;
   private isReady = false;
+  /** Why the thread ended; set once. */
+  private endedBy: StoreUnavailable | undefined;
   private readonly worker: Worker;
   private readonly pending = new Map<number, Waiter>();
   private nextId = 1;
