@@ -3,7 +3,7 @@ import { deleteInBatches } from '../gateway/store/delete-in-batches.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
 import { tempDir } from './support/harness.ts';
-import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { storeOnPostgres } from './support/postgres-store.ts';
 
 /** Ten rows a to j, the even ones past their date. */
 async function tenRows(store: Store): Promise<void> {
@@ -51,18 +51,9 @@ describe('deleteInBatches, embedded store', () => {
 });
 
 describe('deleteInBatches, PostgreSQL', () => {
-  let pg: PostgresServer;
-  let store: Store;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    store = await openStore({ dataDir: tempDir('purge-pg-'), store: { url: pg.url } });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await pg?.destroy();
-  });
+  const running = storeOnPostgres();
 
   it('deletes exactly the rows its condition selects, batch by batch, and counts them', async () => {
-    await deletesWhatItSelects(store);
+    await deletesWhatItSelects(running.store);
   });
 });

@@ -9,7 +9,7 @@ import type { Store } from '../gateway/store/store.ts';
 import type { TrafficRow } from '../gateway/traffic/row.ts';
 import { insertTrafficRows, TrafficLog } from '../gateway/traffic/traffic-log.ts';
 import { tempDir } from './support/harness.ts';
-import { startPostgres, type PostgresServer } from './support/postgres.ts';
+import { storeOnPostgres } from './support/postgres-store.ts';
 
 const columns: BulkColumn[] = [
   { name: 'id', type: 'int4' },
@@ -98,22 +98,13 @@ describe('bulk append, embedded store (COPY through PGlite)', () => {
 });
 
 describe('bulk append, PostgreSQL (unnest insert)', () => {
-  let pg: PostgresServer;
-  let store: Store;
-  beforeAll(async () => {
-    pg = await startPostgres();
-    store = await openStore({ dataDir: tempDir('bulk-pg-'), store: { url: pg.url } });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await pg?.destroy();
-  });
+  const running = storeOnPostgres();
 
   it('writes every value as given, and refuses a batch with a key already there as a whole', async () => {
-    await appendAndReadBack(store);
+    await appendAndReadBack(running.store);
   });
 
   it('traffic log: a batch holding a row its exchange already logged is still written, once per row', async () => {
-    await batchWithAnEarlyRow(store, tempDir('bulk-pg-spool-'));
+    await batchWithAnEarlyRow(running.store, tempDir('bulk-pg-spool-'));
   });
 });
