@@ -74,8 +74,9 @@ export interface GatewayConfig {
      */
     workerNice: number;
     /**
-     * Ceiling (MiB) of the embedded store thread's JavaScript heap: a result too large for it ends
-     * that thread, which is started again, rather than grow the process without bound.
+     * Ceiling (MiB) of the embedded store thread's JavaScript heap, where a result's rows are
+     * built: a result of more rows than it holds ends that thread, which is started again, rather
+     * than grow the process without bound.
      */
     workerHeapMb: number;
     /**
