@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
-import type { Logger } from 'pino';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restartAfter } from '../gateway/store/embedded.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
 import { StoreUnavailable } from '../gateway/store/unavailable.ts';
-import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
-import { startHarness, tempDir, type Harness } from './support/harness.ts';
+import { adminClient, asyncSandboxContracts, postLetter, timed } from './support/async-sandbox.ts';
+import { LogCapture, startHarness, tempDir, type Harness } from './support/harness.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -15,13 +15,14 @@ import { until } from './support/until.ts';
  * PostgreSQL server comes back after a restart, rather than stay down until ops restart the gateway.
  */
 
-/** The store's log lines, as the gateway's pino logger would get them. */
+/** A real pino logger for the store, and its lines read back. */
 function recordingLog() {
-  const lines: { level: 'info' | 'error'; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: 'info' | 'error') => (first: unknown, message?: string) => {
-    lines.push(typeof first === 'string' ? { level, fields: {}, message: first } : { level, fields: first as Record<string, unknown>, message: message ?? '' });
-  };
-  return { lines, log: { info: at('info'), error: at('error') } as unknown as Logger };
+  const capture = new LogCapture();
+  const lines = () => capture.lines.map((line) => {
+    const { level, msg, ...fields } = JSON.parse(line) as { level: number; msg: string } & Record<string, unknown>;
+    return { level: level >= 50 ? 'error' : 'info', message: msg, fields };
+  });
+  return { lines, log: pino({ level: 'info' }, capture) };
 }
 
 const answered = (store: Store) => until(() => store.query<{ one: number }>('select 1 as one').catch((error: Error) => error), (result) => Array.isArray(result), { what: 'a new store thread to answer', timeoutMs: 15_000 });
@@ -59,11 +60,11 @@ describe('embedded store thread supervised', () => {
     expect(await open.query('select subject from letters order by subject')).toEqual([{ subject: 'committed' }]);
     await open.query("insert into letters values ('after')");
     expect(await open.query('select count(*)::int as n from letters')).toEqual([{ n: 2 }]);
-    expect(lines.map(({ level, message }) => `${level} ${message}`)).toEqual([
+    expect(lines().map(({ level, message }) => `${level} ${message}`)).toEqual([
       'error embedded store thread ended; exchanges that need the store get 503 until a new one has started',
       'info embedded store thread started again',
     ]);
-    expect(lines[0]!.fields).toMatchObject({ err: expect.stringMatching(/memory limit/), restartInMs: 500 });
+    expect(lines()[0]!.fields).toMatchObject({ err: expect.stringMatching(/memory limit/), restartInMs: 500 });
   }, 30_000);
 
   it('a statement past store.queryTimeoutSeconds ends the thread, failing it and the calls behind it; threads that end again soon are started after twice the wait; a stop behind it is bounded too', async () => {
@@ -84,7 +85,7 @@ describe('embedded store thread supervised', () => {
       expect(ms, `round ${round}`).toBeLessThan(1000 + 1500);
       await answered(open);
     }
-    const ended = lines.filter(({ level }) => level === 'error');
+    const ended = lines().filter(({ level }) => level === 'error');
     expect(ended.map(({ message, fields }) => [message.split(';')[0], fields.restartInMs ?? null])).toEqual([
       ['embedded store call unanswered past store.queryTimeoutSeconds', null],
       ['embedded store thread ended', 500],
@@ -99,7 +100,7 @@ describe('embedded store thread supervised', () => {
     await open.close();
     store = undefined;
     expect(performance.now() - closing).toBeLessThan(1000 + 1500);
-    expect(lines.at(-1)!.message).toBe('embedded store thread ended before it closed cleanly; the next start recovers the data dir as after a crash');
+    expect(lines().at(-1)!.message).toBe('embedded store thread ended before it closed cleanly; the next start recovers the data dir as after a crash');
     const reopened = await openStore({ dataDir, store: { url: null } });
     try {
       expect(await reopened.query('select subject from letters')).toEqual([{ subject: 'committed' }]);
@@ -139,17 +140,7 @@ describe('a gateway on the embedded store whose thread is stuck', () => {
     await h?.close();
   });
 
-  /** A letter whose subject is the request id, unless `subject` says otherwise (a retry's is the first's). */
-  const post = (id: string, headers: Record<string, string>, subject = id) => fetch(`${h.url}/sandbox/v1/surat`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
-    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${subject}` }),
-  });
-  const timed = async (call: () => Promise<Response>) => {
-    const started = performance.now();
-    const res = await call();
-    return { status: res.status, code: ((await res.json()) as { code?: string }).code, ms: performance.now() - started };
-  };
+  const post = (id: string, headers: Record<string, string>, subject = id) => postLetter(h.url, writer, id, headers, { subject });
 
   it('exchanges that need the store get 503 within the timeout, a GET is served, and once a new thread has started every exchange is in the log and the key is free', async () => {
     const hitsBefore = h.upstream.hits;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import { adminClient, asyncSandboxContracts, postLetter, timed } from './support/async-sandbox.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
 import { startTcpPartition, type TcpPartition } from './support/tcp-partition.ts';
@@ -30,13 +30,8 @@ function gatewayBehindCut(queryTimeoutSeconds: number) {
     await running.cut?.close();
     await running.pg?.destroy();
   });
-  /** A letter whose subject is the request id, unless `subject` says otherwise (a retry's is the first's). */
-  const post = (id: string, headers: Record<string, string>, signal?: AbortSignal, subject = id) => fetch(`${running.h.url}/sandbox/v1/surat`, {
-    method: 'POST',
-    ...(signal ? { signal } : {}),
-    headers: { authorization: `Bearer ${running.writer}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
-    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${subject}` }),
-  });
+  const post = (id: string, headers: Record<string, string>, signal?: AbortSignal, subject = id) =>
+    postLetter(running.h.url, running.writer, id, headers, { ...(signal ? { signal } : {}), subject });
   const get = () => fetch(`${running.h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${running.writer}` } });
   const rowsOf = (prefix: string, count: number) => until(
     () => running.h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>('select request_id, status, error_code from traffic_log where request_id like $1 order by request_id', [`${prefix}%`]),
@@ -89,11 +84,6 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
     const { cut, h } = running;
     const hitsBefore = h.upstream.hits;
     cut.partition();
-    const timed = async (call: () => Promise<Response>) => {
-      const started = performance.now();
-      const res = await call();
-      return { status: res.status, code: ((await res.json()) as { code?: string }).code, ms: performance.now() - started };
-    };
     const [keyed, unkeyed, plain] = await Promise.all([
       timed(() => post('cut-keyed', { 'idempotency-key': 'cut-1' })),
       timed(() => post('cut-async', {})),

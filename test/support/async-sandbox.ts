@@ -23,3 +23,23 @@ export function asyncSandboxContracts(delivery: string): string {
     .replace('    request: { schema: schemas/letter.json }', `    delivery: { mode: async, ${delivery} }\n    request: { schema: schemas/letter.json }`));
   return dir;
 }
+
+/**
+ * `POST /sandbox/v1/surat` of the example letter with request id `id`, its subject the id unless
+ * `subject` says otherwise (a retry's is the first's, so that its body is the same).
+ */
+export function postLetter(gatewayUrl: string, token: string, id: string, headers: Record<string, string>, options: { signal?: AbortSignal; subject?: string } = {}): Promise<Response> {
+  return fetch(`${gatewayUrl}/sandbox/v1/surat`, {
+    method: 'POST',
+    ...(options.signal ? { signal: options.signal } : {}),
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': id, ...headers },
+    body: JSON.stringify({ ...exampleLetter, perihal: `Surat ${options.subject ?? id}` }),
+  });
+}
+
+/** A call's status, problem code and how long it took to answer (ms). */
+export async function timed(call: () => Promise<Response>): Promise<{ status: number; code: string | undefined; ms: number }> {
+  const started = performance.now();
+  const res = await call();
+  return { status: res.status, code: ((await res.json()) as { code?: string }).code, ms: performance.now() - started };
+}
