@@ -21,7 +21,7 @@ import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
 import { describeMachine, machineBusyMicros, pinToCpus, rssParts, splitCpus } from './proc.ts';
-import { aimsTable, halfLoadTable, markdown, observedTable, ratios, referenceTable, table, type HalfLoad, type Report } from './report.ts';
+import { aimsTable, halfLoadTable, markdown, medianHalfLoad, observedTable, ratios, referenceTable, table, type HalfLoad, type HalfLoadRound, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
 const busyMachine = 0.3;
@@ -77,7 +77,7 @@ let stopping = false;
 const quietWait = positive('quiet-wait', args['quiet-wait']);
 const halfLoadRuns = args['no-half-load'] ? 0 : 2 * ['passthrough', 'pipeline', 'adapter'].filter((key) => wanted.has(key)).length
   + (wanted.has('passthrough') ? ['nginx', 'express'].filter((key) => wanted.has(key)).length : 0);
-const deadlineMs = ((settings.rounds * wanted.size + halfLoadRuns) * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
+const deadlineMs = (settings.rounds * (wanted.size + halfLoadRuns) * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
 const deadline = setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
   void shutdown(2);
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   if (!args['no-half-load']) report.halfLoad = await halfLoad(report.measurements, upstream.hello.url);
 
   report.notes.push(...describeSetup(gateway?.hello, targets));
-  const everyRun = [...rounds.flat(), ...report.halfLoad.flatMap((h) => [h.gateway, ...(h.direct ? [h.direct] : []), ...(h.references ?? [])])];
+  const everyRun = [...rounds.flat(), ...report.halfLoad.flatMap((h) => h.rounds.flatMap((r) => [r.gateway, ...(r.direct ? [r.direct] : []), ...(r.references ?? [])]))];
   const noisy = [...new Set(everyRun.filter((m) => m.otherCores > busyMachine).map((m) => m.scenario.label))];
   if (noisy.length > 0) report.notes.push(`**noisy**: something else kept more than ${busyMachine} cores busy during ${noisy.join(', ')} (column "rest of machine"); rerun on a quiet machine`);
   if (gateway) report.notes.push(await gatewayAfterRun(gateway));
@@ -221,24 +221,32 @@ async function run(scenario: Scenario, of = ''): Promise<Measurement> {
 /**
  * The latency the gateway adds, at half of its own peak: each gateway scenario paced at half the
  * req/s it reached, and the same upstream request sent straight to the upstream at that pace. The
- * difference of the p99s is what a caller waits for the gateway when it is not saturated.
+ * difference of the p99s is what a caller waits for the gateway when it is not saturated. With
+ * `--rounds`, the set is run that many times in turn, so that a stall of the machine lands in one
+ * round rather than deciding the figure.
  */
 async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<HalfLoad[]> {
   const results: HalfLoad[] = [];
   for (const peak of measured.filter((m) => ['passthrough', 'pipeline', 'adapter'].includes(m.scenario.key))) {
     const rate = Math.max(1, Math.round(peak.rps / 2));
     const paced = (scenario: Scenario, label: string): Scenario => ({ ...scenario, key: `${scenario.key}-half`, label, rate });
-    const gateway = await run(paced(peak.scenario, `${peak.scenario.label}, half load`));
     // The BKN simulator wants its own tokens: its latency is part of the adapter row, not subtracted.
     const path = new URL(peak.scenario.url).pathname.replace(/^\/sandbox\/v1/, '');
     const direct = peak.scenario.key === 'adapter'
       ? undefined
-      : await run(paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`));
+      : paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`);
     // The baselines proxy the same GET: at the passthrough's pace they show what any proxy adds here.
     const baselines = peak.scenario.key === 'passthrough' ? measured.filter((m) => m.scenario.key === 'nginx' || m.scenario.key === 'express') : [];
-    const references: Measurement[] = [];
-    for (const baseline of baselines) references.push(await run(paced(baseline.scenario, `${baseline.scenario.label}, the passthrough's half-load pace`)));
-    results.push({ peak, gateway, ...(direct ? { direct } : {}), ...(references.length > 0 ? { references } : {}) });
+    const rounds: HalfLoadRound[] = [];
+    for (let round = 1; round <= settings.rounds; round++) {
+      const of = settings.rounds > 1 ? `round ${round}/${settings.rounds}, ` : '';
+      const gateway = await run(paced(peak.scenario, `${peak.scenario.label}, half load`), of);
+      const upstreamAlone = direct && (await run(direct, of));
+      const references: Measurement[] = [];
+      for (const baseline of baselines) references.push(await run(paced(baseline.scenario, `${baseline.scenario.label}, the passthrough's half-load pace`), of));
+      rounds.push({ gateway, ...(upstreamAlone ? { direct: upstreamAlone } : {}), ...(references.length > 0 ? { references } : {}) });
+    }
+    results.push(medianHalfLoad(peak, rounds));
   }
   return results;
 }
