@@ -70,9 +70,16 @@ export interface GatewayConfig {
     url: string | null;
     /**
      * Linux nice of the embedded store's thread, above the exchanges' 0: its batches take a core
-     * only when exchanges leave one free (docs/resilience.md, "What the added latency is made of").
+     * only when exchanges leave one free (docs/architecture.md, "Embedded store in a worker thread").
+     * With `workerYield`, its level while calls wait on it.
      */
     workerNice: number;
+    /**
+     * On Linux, the embedded store's thread runs as SCHED_IDLE while no call waits on it, so any
+     * other work takes a core from it at once; a call waiting 250 ms gives it `workerNice` back
+     * until calls have been answered promptly for 5 s (gateway/store/thread-priority.ts).
+     */
+    workerYield: boolean;
     /**
      * Ceiling (MiB) of the embedded store thread's JavaScript heap, where a result's rows are
      * built: a result of more rows than it holds ends that thread, which is started again, rather
@@ -250,7 +257,7 @@ export const configSchema = {
     },
     store: {
       type: 'object', additionalProperties: false,
-      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, workerHeapMb: { type: 'integer', minimum: 16, default: 512 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
+      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, workerYield: { type: 'boolean', default: true }, workerHeapMb: { type: 'integer', minimum: 16, default: 512 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
     },
     redis: {
       type: 'object', additionalProperties: false,

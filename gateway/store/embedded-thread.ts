@@ -10,7 +10,7 @@ export type StoreRequest =
   | { id: number; op: 'close' };
 
 export type StoreResponse =
-  | { id: number; ok: true; rows: unknown[]; tx?: number }
+  | { id: number; ok: true; rows: unknown[]; tx?: number; tid?: number }
   | { id: number; ok: false; error: { message: string; code?: string | undefined } };
 
 export type StoreAnswer = StoreResponse & { ok: true };
@@ -47,7 +47,11 @@ export class StoreThread {
   /** Resolves once the thread has stopped running: only then may another open the data dir. */
   readonly exited: Promise<void>;
   readonly startedAt = performance.now();
+  /** The thread's Linux id, once it has opened (for its scheduling: thread-priority.ts). */
+  tid: number | undefined;
   private isReady = false;
+  /** The longest wait of a call answered since `takeLongestWait` last looked (ms). */
+  private answeredWait = 0;
   /** Why the thread ended; set once. */
   private endedBy: StoreUnavailable | undefined;
   private readonly worker: Worker;
@@ -63,8 +67,9 @@ export class StoreThread {
       workerData: { dataDir: directory, nice: options.nice },
       resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
     });
-    this.ready = new Promise<StoreAnswer>((resolve, reject) => this.wait(0, { resolve, reject, askedAt: undefined })).then(() => {
+    this.ready = new Promise<StoreAnswer>((resolve, reject) => this.wait(0, { resolve, reject, askedAt: undefined })).then((hello) => {
       this.isReady = true;
+      this.tid = hello.tid;
     });
     this.ready.catch(() => undefined);
     this.worker.on('message', (response: StoreResponse) => this.answer(response));
@@ -110,6 +115,13 @@ export class StoreThread {
     return longest;
   }
 
+  /** The longest wait of any call since the last look, answered or still waiting (ms). */
+  takeLongestWait(now = performance.now()): number {
+    const longest = Math.max(this.answeredWait, this.longestWait(now));
+    this.answeredWait = 0;
+    return longest;
+  }
+
   /** Ends the thread at once, whatever it is doing; calls waiting fail with `cause`. */
   async stop(cause: Error): Promise<void> {
     this.end(cause);
@@ -132,6 +144,7 @@ export class StoreThread {
     if (!waiter) return;
     this.pending.delete(response.id);
     if (this.pending.size === 0) this.worker.unref();
+    if (waiter.askedAt !== undefined) this.answeredWait = Math.max(this.answeredWait, performance.now() - waiter.askedAt);
     if (response.ok) waiter.resolve(response);
     else waiter.reject(storeFailure(new StoreError(response.error.message, response.error.code)));
   }

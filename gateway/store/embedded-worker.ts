@@ -8,6 +8,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { csvRecords } from './bulk.ts';
 import type { StoreRequest, StoreResponse } from './embedded-thread.ts';
+import { currentThreadId } from './thread-priority.ts';
 
 // Run as a program (`node embedded-worker.ts <dir>`), it only creates the data dir: see embedded.ts.
 const initOnly = isMainThread;
@@ -88,4 +89,5 @@ async function handle(request: StoreRequest): Promise<void> {
 port.on('message', (request: StoreRequest) => {
   handle(request).catch((error: unknown) => reply(failure(request.id, error)));
 });
-port.postMessage({ id: 0, ok: true, rows: [] } satisfies StoreResponse);
+const tid = currentThreadId();
+port.postMessage({ id: 0, ok: true, rows: [], ...(tid === undefined ? {} : { tid }) } satisfies StoreResponse);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { StoreThread, workerFile, type StoreAnswer, type StoreRequest, type Unsent } from './embedded-thread.ts';
 import type { Queryable, Store } from './store.ts';
 import { StoreUnavailable } from './unavailable.ts';
+import { defaultThresholds, PriorityGovernor, processMayLeaveIdle, setThreadMode, type PriorityThresholds, type ThreadMode } from './thread-priority.ts';
 
 /**
  * Creates a new data dir in a short-lived process: the first open also compiles initdb, over
@@ -27,7 +28,11 @@ export interface EmbeddedStoreOptions {
   workerNice: number;
   /** Ceiling of the store thread's JavaScript heap, MiB (`store.workerHeapMb`). */
   workerHeapMb?: number;
-  log?: Pick<Logger, 'info' | 'error'>;
+  /** On Linux, SCHED_IDLE while no call waits on the thread (`store.workerYield`, default true). */
+  workerYield?: boolean;
+  /** When the thread leaves SCHED_IDLE and goes back (tests shorten them). */
+  yieldThresholds?: PriorityThresholds;
+  log?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
 export interface EmbeddedStore extends Store {
@@ -37,6 +42,8 @@ export interface EmbeddedStore extends Store {
    * Not set while migrations run, which may rewrite large tables.
    */
   limitCallTime(ms: number): void;
+  /** The serving thread's Linux id and whether it yields now ('idle') or holds its nice level. */
+  threadMode(): { tid: number | undefined; mode: ThreadMode };
 }
 
 const firstRestartMs = 500;
@@ -53,7 +60,7 @@ export function restartAfter(endsBefore: number, livedMs: number): { endsInARow:
   return { endsInARow, delayMs: Math.min(lastRestartMs, firstRestartMs * 2 ** (endsInARow - 1)) };
 }
 
-const silent: NonNullable<EmbeddedStoreOptions['log']> = { info: () => undefined, error: () => undefined };
+const silent: NonNullable<EmbeddedStoreOptions['log']> = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * PGlite persisted under the data dir, running in a worker thread (embedded-worker.ts) so its
@@ -77,6 +84,41 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
   let watchTimer: NodeJS.Timeout | undefined;
   let callLimitMs = 0;
   let opened = false;
+  const thresholds = options.yieldThresholds ?? defaultThresholds;
+  let yielding = options.workerYield !== false && processMayLeaveIdle(options.workerNice);
+  if (options.workerYield !== false && !yielding && process.platform === 'linux') {
+    log.warn({ nice: options.workerNice }, 'embedded store thread stays at store.workerNice: without CAP_SYS_NICE or LimitNICE=+<workerNice> it could not leave SCHED_IDLE again once idle');
+  }
+  let governor: PriorityGovernor | undefined;
+  let switching = false;
+
+  const switchMode = async (which: StoreThread, mode: ThreadMode, waitedMs: number) => {
+    switching = true;
+    try {
+      await setThreadMode(which.tid!, mode, options.workerNice);
+      log.debug({ mode, waitedMs: Math.round(waitedMs) }, mode === 'idle' ? 'embedded store thread yields its core (SCHED_IDLE)' : 'embedded store thread given its share: calls waited on it');
+    } catch (error) {
+      if (which !== thread || !which.serving || closing) return; // the thread ended meanwhile: its successor starts afresh
+      yielding = false;
+      governor = undefined;
+      if (mode === 'idle') {
+        log.warn({ err: (error as Error).message }, 'embedded store thread could not be set to SCHED_IDLE; it stays at store.workerNice');
+      } else {
+        // Left idle, the thread would starve on a busy machine: a new one starts at its nice level.
+        log.error({ err: (error as Error).message }, 'embedded store thread could not leave SCHED_IDLE; ending it');
+        void which.stop(new Error('could not leave SCHED_IDLE'));
+      }
+    } finally {
+      switching = false;
+    }
+  };
+  // Each new thread starts at its nice level and is then made to yield.
+  const yieldCore = async (which: StoreThread) => {
+    governor = undefined;
+    if (!yielding || which.tid === undefined) return;
+    await switchMode(which, 'idle', 0);
+    if (yielding) governor = new PriorityGovernor(thresholds);
+  };
 
   const ended = (which: StoreThread, cause: StoreUnavailable) => {
     if (!opened || which !== thread || closing) return;
@@ -89,7 +131,11 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
       if (closing) return;
       restartTimer = setTimeout(() => {
         thread = new StoreThread(directory, threadOptions, ended);
-        thread.ready.then(() => log.info('embedded store thread started again'), () => undefined);
+        const started = thread;
+        started.ready.then(() => {
+          log.info('embedded store thread started again');
+          return yieldCore(started);
+        }, () => undefined);
       }, delayMs);
       restartTimer.unref();
     });
@@ -97,13 +143,29 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
   let thread = new StoreThread(directory, threadOptions, ended);
   await thread.ready;
   opened = true;
+  await yieldCore(thread);
 
   const watch = () => {
-    const waited = thread.longestWait();
-    if (callLimitMs === 0 || waited < callLimitMs) return;
-    log.error({ waitedMs: Math.round(waited) }, 'embedded store call unanswered past store.queryTimeoutSeconds; ending its thread');
-    void thread.stop(new Error(`no answer within ${callLimitMs / 1000} s (store.queryTimeoutSeconds)`));
+    const now = performance.now();
+    const waited = thread.takeLongestWait(now);
+    const unanswered = thread.longestWait(now);
+    if (callLimitMs > 0 && unanswered >= callLimitMs) {
+      log.error({ waitedMs: Math.round(unanswered) }, 'embedded store call unanswered past store.queryTimeoutSeconds; ending its thread');
+      void thread.stop(new Error(`no answer within ${callLimitMs / 1000} s (store.queryTimeoutSeconds)`));
+      return;
+    }
+    if (!governor || switching || !thread.serving) return;
+    const mode = governor.observe(waited, now);
+    if (mode) void switchMode(thread, mode, waited);
   };
+  const rewatch = () => {
+    clearInterval(watchTimer);
+    const every = Math.min(yielding ? Math.min(250, thresholds.raiseAfterMs / 2) : Infinity, callLimitMs > 0 ? Math.min(1000, callLimitMs / 4) : Infinity);
+    if (!Number.isFinite(every)) return;
+    watchTimer = setInterval(watch, every);
+    watchTimer.unref();
+  };
+  rewatch();
   const call = (request: Unsent<StoreRequest>): Promise<StoreAnswer> => thread.call(request);
   // A transaction lives and dies with the thread that began it: its calls never reach a successor.
   const queryable = (on: { call: typeof call }, tx?: number): Queryable => ({
@@ -141,10 +203,10 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
     },
     limitCallTime(ms) {
       callLimitMs = ms;
-      clearInterval(watchTimer);
-      if (ms === 0) return;
-      watchTimer = setInterval(watch, Math.min(1000, ms / 4));
-      watchTimer.unref();
+      rewatch();
+    },
+    threadMode() {
+      return { tid: thread.tid, mode: governor?.mode ?? 'nice' };
     },
     async close() {
       if (closing) return;

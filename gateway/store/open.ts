@@ -25,6 +25,7 @@ export async function openStore(config: { dataDir: string; store: Pick<GatewayCo
     const store = await openEmbeddedStore(join(config.dataDir, 'store'), {
       workerNice: config.store.workerNice ?? 0,
       ...(config.store.workerHeapMb === undefined ? {} : { workerHeapMb: config.store.workerHeapMb }),
+      workerYield: config.store.workerYield !== false,
       ...(log ? { log } : {}),
     });
     // A failed migration must not leave the thread running (or started again) on an unlocked dir.
