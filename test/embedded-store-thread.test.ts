@@ -39,7 +39,9 @@ describe('embedded store thread supervised', () => {
   it('a result past the thread heap ends the thread, not the process; calls fail as StoreUnavailable, and a new thread serves every committed row, not the open transaction', async () => {
     dataDir = tempDir('store-thread-');
     const { lines, log } = recordingLog();
-    store = await openStore({ dataDir, store: { url: null, workerHeapMb: 32, queryTimeoutSeconds: 0 } }, log);
+    // workerYield off: this test counts the supervisor's lines, and a process that may not leave
+    // SCHED_IDLE (not root, no LimitNICE) would add one about yielding.
+    store = await openStore({ dataDir, store: { url: null, workerHeapMb: 32, queryTimeoutSeconds: 0, workerYield: false } }, log);
     const open = store;
     await open.exec("create table letters (subject text); insert into letters values ('committed')");
 
