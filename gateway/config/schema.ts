@@ -76,7 +76,7 @@ export interface GatewayConfig {
     workerNice: number;
     /**
      * On Linux, the embedded store's thread runs as SCHED_IDLE while no call waits on it, so any
-     * other work takes a core from it at once; a call waiting 250 ms gives it `workerNice` back
+     * other work takes a core from it at once; a call waiting 100 ms gives it `workerNice` back
      * until calls have been answered promptly for 5 s (gateway/store/thread-priority.ts).
      */
     workerYield: boolean;

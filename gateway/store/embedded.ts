@@ -161,7 +161,7 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
   };
   const rewatch = () => {
     clearInterval(watchTimer);
-    const every = Math.min(yielding ? Math.min(250, thresholds.raiseAfterMs / 2) : Infinity, callLimitMs > 0 ? Math.min(1000, callLimitMs / 4) : Infinity);
+    const every = Math.min(yielding ? thresholds.raiseAfterMs / 2 : Infinity, callLimitMs > 0 ? Math.min(1000, callLimitMs / 4) : Infinity);
     if (!Number.isFinite(every)) return;
     watchTimer = setInterval(watch, every);
     watchTimer.unref();

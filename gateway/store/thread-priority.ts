@@ -21,8 +21,13 @@ export interface PriorityThresholds {
   calmForMs: number;
 }
 
-/** Well above one traffic-log batch (500 rows by `COPY`: 20-40 ms on a slow host), so a batch alone never raises it. */
-export const defaultThresholds: PriorityThresholds = { raiseAfterMs: 250, calmMs: 50, calmForMs: 5000 };
+/**
+ * Above one traffic-log batch (500 rows by `COPY`: 20-40 ms on a slow host), so a batch alone
+ * rarely raises it, and low enough that an exchange waiting on the store (an idempotency claim or
+ * heartbeat, an async acceptance) is held at most about 150 ms by a starved thread (looked at
+ * every 50 ms).
+ */
+export const defaultThresholds: PriorityThresholds = { raiseAfterMs: 100, calmMs: 50, calmForMs: 5000 };
 
 /** Decides, from how long the store's calls wait, which mode its thread should be in. */
 export class PriorityGovernor {
