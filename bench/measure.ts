@@ -66,8 +66,8 @@ export interface Measurement {
  * for an even count); non-2xx answers and errors are summed over every round, so none is hidden.
  */
 export function medianRound(rounds: Measurement[]): Measurement {
-  const sorted = [...rounds].sort((a, b) => a.proxyCpuUs - b.proxyCpuUs);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  const sorted = byFigure(rounds, (m) => m.proxyCpuUs);
+  const median = middle(sorted);
   if (rounds.length === 1) return median;
   const sum = (pick: (m: Measurement) => number) => rounds.reduce((n, m) => n + pick(m), 0);
   return {
@@ -78,6 +78,16 @@ export function medianRound(rounds: Measurement[]): Measurement {
     cpuRange: [sorted[0]!.proxyCpuUs, sorted.at(-1)!.proxyCpuUs],
     all: rounds,
   };
+}
+
+/** A copy of `items` in ascending order of `figure`. */
+export function byFigure<T>(items: readonly T[], figure: (item: T) => number): T[] {
+  return [...items].sort((a, b) => figure(a) - figure(b));
+}
+
+/** The median of sorted items (the lower middle one of an even count: a real round, not an average). */
+export function middle<T>(sorted: readonly T[]): T {
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** Latencies as they arrive, in a growable float array (no per-answer allocation). */

@@ -1,4 +1,4 @@
-import type { Measurement, LoadSettings } from './measure.ts';
+import { byFigure, middle, type LoadSettings, type Measurement } from './measure.ts';
 import type { Machine } from './proc.ts';
 
 export interface Report {
@@ -53,8 +53,8 @@ const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b
  */
 function roundRatio(a: Measurement, b: Measurement, pick: (m: Measurement) => number): { text: string; value: number } {
   if (!a.all || !b.all || a.all.length !== b.all.length) return { text: ratio(pick(a), pick(b)), value: pick(a) / pick(b) };
-  const values = a.all.map((m, i) => pick(m) / pick(b.all![i]!)).sort((x, y) => x - y);
-  const median = values[Math.floor((values.length - 1) / 2)]!;
+  const values = byFigure(a.all.map((m, i) => pick(m) / pick(b.all![i]!)), (x) => x);
+  const median = middle(values);
   return { text: `${median.toFixed(2)}x (${values[0]!.toFixed(2)}-${values.at(-1)!.toFixed(2)})`, value: median };
 }
 
@@ -89,8 +89,7 @@ function addedP99(round: HalfLoadRound, proxy: Measurement = round.gateway): num
  */
 export function medianHalfLoad(peak: Measurement, rounds: HalfLoadRound[]): HalfLoad {
   const figure = (r: HalfLoadRound) => (r.direct ? addedP99(r) : r.gateway.p99);
-  const sorted = [...rounds].sort((a, b) => figure(a) - figure(b));
-  return { peak, ...sorted[Math.floor((sorted.length - 1) / 2)]!, rounds };
+  return { peak, ...middle(byFigure(rounds, figure)), rounds };
 }
 
 /** The added p99 of the median round, with the range over every round when there were several. */
@@ -98,7 +97,7 @@ function addedText(h: HalfLoad, reference?: number): string {
   const pick = (r: HalfLoadRound) => addedP99(r, reference === undefined ? r.gateway : r.references![reference]!);
   const median = fixed(pick(h), 2);
   if (h.rounds.length === 1 || !h.direct) return median;
-  const values = h.rounds.map(pick).sort((a, b) => a - b);
+  const values = byFigure(h.rounds.map(pick), (x) => x);
   return `${median} (${fixed(values[0]!, 1)} to ${fixed(values.at(-1)!, 1)})`;
 }
 

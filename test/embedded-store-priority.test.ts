@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEmbeddedStore, type EmbeddedStore } from '../gateway/store/embedded.ts';
 import { mayLeaveIdle, PriorityGovernor, processMayLeaveIdle } from '../gateway/store/thread-priority.ts';
 import { StoreUnavailable } from '../gateway/store/unavailable.ts';
-import { LogCapture, tempDir } from './support/harness.ts';
+import { LogCapture } from './support/harness.ts';
+import { storePerTest } from './support/store-per-test.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -51,19 +52,11 @@ describe('store thread priority: when to yield', () => {
 });
 
 describe.runIf(process.platform === 'linux' && processMayLeaveIdle(10))('store thread priority: a real PGlite thread', () => {
-  let store: EmbeddedStore | undefined;
-  let dataDir = '';
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const each = storePerTest<EmbeddedStore>();
 
   it('idles, takes nice 10 while a call waits on it, idles again once calm, and a restarted thread idles too', async () => {
-    dataDir = tempDir('store-priority-');
     const capture = new LogCapture();
-    store = await openEmbeddedStore(dataDir, { workerNice: 10, yieldThresholds: { raiseAfterMs: 100, calmMs: 30, calmForMs: 600 }, log: pino({ level: 'debug' }, capture) });
-    const open = store;
+    const open = each.keep(await openEmbeddedStore(each.dataDir('store-priority-'), { workerNice: 10, yieldThresholds: { raiseAfterMs: 100, calmMs: 30, calmForMs: 600 }, log: pino({ level: 'debug' }, capture) }));
     const { tid } = open.threadMode();
     expect(readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid)).toContain(tid);
     expect(open.threadMode().mode).toBe('idle');
@@ -93,8 +86,7 @@ describe.runIf(process.platform === 'linux' && processMayLeaveIdle(10))('store t
   });
 
   it('with store.workerYield off, the thread stays at its nice level', async () => {
-    dataDir = tempDir('store-priority-off-');
-    store = await openEmbeddedStore(dataDir, { workerNice: 10, workerYield: false });
+    const store = each.keep(await openEmbeddedStore(each.dataDir('store-priority-off-'), { workerNice: 10, workerYield: false }));
     await store.query('select pg_sleep(0.2)');
     expect(store.threadMode().mode).toBe('nice');
     expect(scheduling(store.threadMode().tid!)).toEqual({ policy: SCHED_OTHER, nice: 10 });

@@ -1,12 +1,12 @@
-import { rmSync } from 'node:fs';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restartAfter } from '../gateway/store/embedded.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
 import { StoreUnavailable } from '../gateway/store/unavailable.ts';
 import { adminClient, asyncSandboxContracts, postLetter, timed } from './support/async-sandbox.ts';
-import { LogCapture, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { LogCapture, startHarness, type Harness } from './support/harness.ts';
+import { storePerTest } from './support/store-per-test.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -28,21 +28,14 @@ function recordingLog() {
 const answered = (store: Store) => until(() => store.query<{ one: number }>('select 1 as one').catch((error: Error) => error), (result) => Array.isArray(result), { what: 'a new store thread to answer', timeoutMs: 15_000 });
 
 describe('embedded store thread supervised', () => {
-  let store: Store | undefined;
-  let dataDir = '';
-  afterEach(async () => {
-    await store?.close();
-    store = undefined;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const each = storePerTest<Store>();
 
   it('a result past the thread heap ends the thread, not the process; calls fail as StoreUnavailable, and a new thread serves every committed row, not the open transaction', async () => {
-    dataDir = tempDir('store-thread-');
+    const dataDir = each.dataDir('store-thread-');
     const { lines, log } = recordingLog();
     // workerYield off: this test counts the supervisor's lines, and a process that may not leave
     // SCHED_IDLE (not root, no LimitNICE) would add one about yielding.
-    store = await openStore({ dataDir, store: { url: null, workerHeapMb: 32, queryTimeoutSeconds: 0, workerYield: false } }, log);
-    const open = store;
+    const open = each.keep(await openStore({ dataDir, store: { url: null, workerHeapMb: 32, queryTimeoutSeconds: 0, workerYield: false } }, log));
     await open.exec("create table letters (subject text); insert into letters values ('committed')");
 
     // Two million rows do not fit 32 MiB of heap: PGlite's thread is ended by V8, inside the
@@ -70,10 +63,9 @@ describe('embedded store thread supervised', () => {
   }, 30_000);
 
   it('a statement past store.queryTimeoutSeconds ends the thread, failing it and the calls behind it; threads that end again soon are started after twice the wait; a stop behind it is bounded too', async () => {
-    dataDir = tempDir('store-thread-');
+    const dataDir = each.dataDir('store-thread-');
     const { lines, log } = recordingLog();
-    store = await openStore({ dataDir, store: { url: null, queryTimeoutSeconds: 1 } }, log);
-    const open = store;
+    const open = each.keep(await openStore({ dataDir, store: { url: null, queryTimeoutSeconds: 1 } }, log));
 
     for (const round of [1, 2]) {
       const started = performance.now();
@@ -100,7 +92,6 @@ describe('embedded store thread supervised', () => {
     open.query('select pg_sleep(30)').catch(() => undefined);
     const closing = performance.now();
     await open.close();
-    store = undefined;
     expect(performance.now() - closing).toBeLessThan(1000 + 1500);
     expect(lines().at(-1)!.message).toBe('embedded store thread ended before it closed cleanly; the next start recovers the data dir as after a crash');
     const reopened = await openStore({ dataDir, store: { url: null } });

@@ -50,7 +50,7 @@ export class StoreThread {
   /** The thread's Linux id, once it has opened (for its scheduling: thread-priority.ts). */
   tid: number | undefined;
   private isReady = false;
-  /** The longest wait of a call answered since `takeLongestWait` last looked (ms). */
+  /** The longest wait of a call answered since `takeAnsweredWait` last looked (ms). */
   private answeredWait = 0;
   /** Why the thread ended; set once. */
   private endedBy: StoreUnavailable | undefined;
@@ -115,9 +115,9 @@ export class StoreThread {
     return longest;
   }
 
-  /** The longest wait of any call since the last look, answered or still waiting (ms). */
-  takeLongestWait(now = performance.now()): number {
-    const longest = Math.max(this.answeredWait, this.longestWait(now));
+  /** The longest wait of a call answered since the last look (ms); the next look starts from 0. */
+  takeAnsweredWait(): number {
+    const longest = this.answeredWait;
     this.answeredWait = 0;
     return longest;
   }

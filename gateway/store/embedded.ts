@@ -148,8 +148,8 @@ export async function openEmbeddedStore(directory: string, options: EmbeddedStor
 
   const watch = () => {
     const now = performance.now();
-    const waited = thread.takeLongestWait(now);
     const unanswered = thread.longestWait(now);
+    const waited = Math.max(unanswered, thread.takeAnsweredWait());
     if (callLimitMs > 0 && unanswered >= callLimitMs) {
       log.error({ waitedMs: Math.round(unanswered) }, 'embedded store call unanswered past store.queryTimeoutSeconds; ending its thread');
       void thread.stop(new Error(`no answer within ${callLimitMs / 1000} s (store.queryTimeoutSeconds)`));
