@@ -70,14 +70,21 @@ const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - resolutionMs
  */
 async function ownTime(): Promise<{ ownP50Ms: number; ownP99Ms: number; upstreamP99Ms: number }> {
   await gateway.traffic.flush();
-  const own = 'total_ms - coalesce(upstream_ms, 0)';
-  const [row] = await gateway.store.query<{ p50: number | null; p99: number | null; upstream: number | null }>(
-    `select percentile_cont(0.5) within group (order by ${own}) as p50, percentile_cont(0.99) within group (order by ${own}) as p99,
-       percentile_cont(0.99) within group (order by upstream_ms) as upstream from traffic_log where at >= $1`,
-    [windowStart.toISOString()],
-  );
-  const figure = (value: number | null | undefined) => Number(value ?? Number.NaN);
-  return { ownP50Ms: figure(row?.p50), ownP99Ms: figure(row?.p99), upstreamP99Ms: figure(row?.upstream) };
+  // Both stores: SQLite has no percentile_cont, so the window's rows are read and ranked here.
+  const rows = await gateway.store.db.selectFrom('traffic_log').select(['total_ms', 'upstream_ms']).where('at', '>=', windowStart.toISOString()).execute();
+  const own = rows.map((row) => row.total_ms - (row.upstream_ms ?? 0));
+  const upstream = rows.flatMap((row) => (row.upstream_ms === null ? [] : [row.upstream_ms]));
+  return { ownP50Ms: percentile(own, 0.5), ownP99Ms: percentile(own, 0.99), upstreamP99Ms: percentile(upstream, 0.99) };
+}
+
+/** PostgreSQL's `percentile_cont(fraction)`: interpolated between the two nearest values; NaN without values. */
+function percentile(values: number[], fraction: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = fraction * (sorted.length - 1);
+  const below = Math.floor(rank);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (rank - below);
 }
 
 process.on('message', async (message: { type?: string }) => {

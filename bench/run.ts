@@ -5,7 +5,7 @@
 //                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,express,passthrough,pipeline,adapter]
 //                     [--no-half-load]   (skip the runs at half of peak that give the latency the gateway adds)
 //                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
-//                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of PGlite)
+//                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of the embedded SQLite store)
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
 //                     [--no-deployed-env]   (start the gateway without the Environment= lines and node flags of deploy/penghubung.service)
 //                     [--split-cores]   (the proxy under test on half of the CPUs, the load generator and upstreams on the other half)
@@ -288,7 +288,7 @@ function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Recor
   if (targets.nginx) notes.push('nginx: `master_process off`, one process, `access_log off`, `upstream { keepalive 64; }`, `proxy_http_version 1.1`, `proxy_set_header Connection ""`, `keepalive_requests 1000000` both sides');
   if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the proxy options the gateway used before its undici forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
   if (gateway) {
-    notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (PGlite, in a worker thread of the gateway process, so in its CPU and memory; `SCHED_IDLE` while no call waits on it, nice 10 while calls do: `store.workerYield`) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
+    notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (SQLite through node:sqlite, on the gateway process\'s own thread, so in its CPU and memory) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
     const deployed = [...Object.entries(gatewayRuntime.env).map(([name, value]) => `\`${name}=${value}\``), ...gatewayRuntime.nodeFlags.map((flag) => `\`node ${flag}\``)].join(', ');
     notes.push(`gateway environment: ${deployed ? `${deployed}, as deploy/penghubung.service sets it` : 'none of deploy/penghubung.service (`--no-deployed-env`)'}`);
     notes.push(`gateway log level: \`${gateway.logLevel}\` (${gateway.logLevel === 'info' ? 'as in production; with `log.exchanges: errors`, the default, a line for each refusal or failure, none for these 2xx exchanges' : 'not the production level'}), through pino's asynchronous destination to a file in the temp dir`);

@@ -14,7 +14,7 @@ import { until } from './support/until.ts';
 import { listMigrations } from '../gateway/store/migrate.ts';
 
 /** The newest migration's version: what a fresh store's backups carry. */
-const latestSchema = listMigrations().at(-1)!.version;
+const latestSchema = listMigrations('embedded').at(-1)!.version;
 
 const penghubung = (...args: string[]) => {
   const run = spawnSync(process.execPath, ['bin/penghubung.js', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -41,8 +41,8 @@ describe('backup and restore of the registry', () => {
     await registerCertificate(store, 'partner', 'bank-sumsel', (await (await startPki()).client('bank-sumsel')).cert);
     await upsertAgreement(store, agreement);
     // A legal document JDIHN harvests from the gateway: kept nowhere else.
-    await store.query(`insert into adapter_documents (adapter, collection, key, body) values ('jdihn', 'dokumen', 'perbup-22-2021', '{"judul": "Perbup Bangka Selatan 22/2021 tentang SPBE"}')`);
-    await store.query(`insert into adapter_collections (adapter, collection, revision) values ('jdihn', 'dokumen', 3)`);
+    await store.db.insertInto('adapter_documents').values({ adapter: 'jdihn', collection: 'dokumen', key: 'perbup-22-2021', body: '{"judul": "Perbup Bangka Selatan 22/2021 tentang SPBE"}' }).execute();
+    await store.db.insertInto('adapter_collections').values({ adapter: 'jdihn', collection: 'dokumen', revision: 3 }).execute();
   }, 60_000);
   afterAll(() => h?.close());
 
@@ -69,7 +69,7 @@ describe('backup and restore of the registry', () => {
     // After the backup: an application suspended, another registered, the agreement ended, a document edited.
     await upsertConsumers(store, [{ clientId: 'app-reader', name: 'Reader', department: 'Dinkes', status: 'suspended' }, { clientId: 'app-later', name: 'Later' }]);
     await upsertAgreement(store, { ...agreement, status: 'terminated' });
-    await store.query(`update adapter_documents set body = '{"judul": "diubah"}'`);
+    await store.db.updateTable('adapter_documents').set({ body: '{"judul": "diubah"}' }).execute();
     expect(await until(() => read('app-reader'), (status) => status === 403)).toBe(403);
 
     const { revision, counts } = await restoreBackup(store, backup);
@@ -156,11 +156,17 @@ describe('backup and restore of the registry', () => {
     expect({ status: tampered.status, stderr: tampered.stderr }).toEqual({ status: 2, stderr: `penghubung: ${file}: the backup's SHA-256 does not match its tables: the file was damaged or edited\n` });
   }, 120_000);
 
-  it('penghubung backup on an embedded store a running gateway holds points to GET /admin/v1/backup', () => {
-    const config = join(tempDir('backup-held-'), 'penghubung.yaml');
+  it('penghubung backup reads the embedded store while a gateway serves from it: the registry GET /admin/v1/backup gives', async () => {
+    const config = join(tempDir('backup-beside-'), 'penghubung.yaml');
     writeFileSync(config, `dataDir: ${h.dataDir}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
-    const held = penghubung('backup', '--out', join(tempDir('backup-held-out-'), 'b.json'), '--config', config);
-    expect(held.status).toBe(1);
-    expect(held.stderr).toMatch(/in use by process \d+[\s\S]*GET \/admin\/v1\/backup/);
+    const file = join(tempDir('backup-beside-out-'), 'b.json');
+    const cli = penghubung('backup', '--out', file, '--config', config);
+    expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+    const served = checkBackup(await (await fetch(`${h.adminUrl}/admin/v1/backup`, { headers: { authorization: `Bearer ${await h.token('admin-console')}` } })).json());
+    const written = checkBackup(JSON.parse(readFileSync(file, 'utf8')));
+    expect(written.tables).toEqual(served.tables);
+    expect(written.registryRevision).toBe(served.registryRevision);
+    // The gateway went on serving meanwhile.
+    expect(await read('app-reader')).toBe(200);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Chaos: the gateway process killed with store-and-forward deliveries pending (issue 6, item 6).
  * The SSO and the sandbox upstream simulator (behind a recording front) live in this process and
- * survive; the gateway runs as a child process on the embedded store (PGlite), is SIGKILLed (or
+ * survive; the gateway runs as a child process on the embedded store (SQLite), is SIGKILLed (or
  * SIGTERMed), and a new one is started on the same data dir. Counted at the upstream: every
  * letter exactly once, and an outcome nobody can know is parked for ops, never resent. Loopback
  * only, a few dozen requests, every wait bounded.

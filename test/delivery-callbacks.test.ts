@@ -97,7 +97,7 @@ describe('delivery callbacks', () => {
     const res = await fetch(`${h.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${await h.token('admin-console')}` } });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
-  const deliveryRows = async () => Number((await h.gateway.store.query<{ n: number }>('select count(*)::int as n from deliveries'))[0]!.n);
+  const deliveryRows = async () => Number((await h.gateway.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const events = (path: string) => receiver.to(path).map((r) => JSON.parse(r.body) as Record<string, string>);
 
   beforeAll(async () => {

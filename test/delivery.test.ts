@@ -46,7 +46,7 @@ describe('store-and-forward delivery', () => {
       id, owner: 'app-writer', contract: 'sandbox-direktori', operation: 'registerLetter', orderKey: null, maxAttempts: 4,
       request: { method: 'POST', rest: '/surat', search: '', params: {}, query: {}, contentType: 'application/json', body: Buffer.from(JSON.stringify(letter)).toString('base64'), requestId: id, traceId: id, consumer: 'app-writer', partner: null, agreement: null },
     });
-    await tx.query(`update deliveries set next_attempt_at = now() + interval '1 hour' where id = $1`, [id]);
+    await tx.db.updateTable('deliveries').set({ next_attempt_at: tx.sql.now(3600) }).where('id', '=', id).execute();
     return id;
   });
   /** Stops the sandbox upstream and gives back a function that starts it again on the same port. */
@@ -155,7 +155,8 @@ describe('store-and-forward delivery', () => {
     expect(held.response).toMatchObject({ status: 201 });
 
     const outbox = new Outbox(h.gateway.store);
-    const age = (days: number) => h.gateway.store.query(`update deliveries set updated_at = now() - make_interval(days => $2) where id = $1`, [delivered.body.deliveryId, days]);
+    const { store } = h.gateway;
+    const age = (days: number) => store.db.updateTable('deliveries').set({ updated_at: store.sql.now(-days * 86_400) }).where('id', '=', delivered.body.deliveryId).execute();
     await age(29);
     expect(await outbox.purgeEnded(30)).toBe(0);
     await age(31);
@@ -170,7 +171,7 @@ describe('store-and-forward delivery', () => {
     const [unknown, cancelled] = [await waitingDelivery(), await waitingDelivery()];
     // Both claimed by an instance that lost the store with their outcomes in hand; their leases ran
     // out, and this gateway's worker parks them as "outcome unknown".
-    await h.gateway.store.query(`update deliveries set state = 'delivering', lease_until = now() - interval '1 second' where id = any($1::uuid[])`, [[unknown, cancelled]]);
+    await h.gateway.store.db.updateTable('deliveries').set({ state: 'delivering', lease_until: h.gateway.store.sql.now(-1) }).where('id', 'in', [unknown, cancelled]).execute();
     for (const id of [unknown, cancelled]) await until(() => outbox.get(id), (d) => d?.state === 'failed', { what: 'the lease to park it' });
     expect((await outbox.get(unknown))!.lastError).toMatch(/^outcome unknown/);
     expect((await admin('POST', `/admin/v1/deliveries/${cancelled}/cancel`)).body.state).toBe('cancelled');
@@ -183,7 +184,7 @@ describe('store-and-forward delivery', () => {
     // A delivery the worker never claimed is not one an outcome can belong to.
     const pending = await waitingDelivery();
     expect(await outbox.record({ id: pending, state: 'failed', attempts: 1, error: 'x', response: null })).toBe(false);
-    await h.gateway.store.query(`update deliveries set state = 'cancelled' where id = $1`, [pending]);
+    await h.gateway.store.db.updateTable('deliveries').set({ state: 'cancelled' }).where('id', '=', pending).execute();
   });
 
   it('shares the upstream\'s concurrency cap with live calls: a delivery waits for the slot without using up an attempt, and holds it while it is sent', async () => {

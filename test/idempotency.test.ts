@@ -128,10 +128,9 @@ describe('Idempotency-Key', () => {
 
   it('keeps an answer for idempotency.retentionHours, then forgets it', async () => {
     await post('key-retention');
-    const [row] = await h.gateway.store.query<{ seconds: number }>(
-      "select extract(epoch from expires_at - created_at)::float8 as seconds from idempotency_keys where owner = 'consumer:app-writer' and key = 'key-retention'",
-    );
-    expect(row!.seconds).toBeCloseTo(24 * 3600, 0);
+    const row = await h.gateway.store.db.selectFrom('idempotency_keys').select(['created_at', 'expires_at'])
+      .where('owner', '=', 'consumer:app-writer').where('key', '=', 'key-retention').executeTakeFirstOrThrow();
+    expect((Date.parse(row.expires_at) - Date.parse(row.created_at)) / 1000).toBeCloseTo(24 * 3600, 0);
 
     // The store itself, with a retention of one second: an expired key is claimed anew and purged.
     const keys = new IdempotencyStore(h.gateway.store, 1 / 3600, { dataDir: tempDir(), log: h.gateway.log });
@@ -144,7 +143,7 @@ describe('Idempotency-Key', () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect(await keys.claim(claimOf('short-lived'), 'f1', abandonment)).toEqual({ kind: 'claimed' });
     expect(await keys.purgeExpired()).toBe(1);
-    expect(await h.gateway.store.query("select key from idempotency_keys where owner = 'consumer:test'")).toEqual([{ key: 'short-lived' }]);
+    expect(await h.gateway.store.db.selectFrom('idempotency_keys').select('key').where('owner', '=', 'consumer:test').execute()).toEqual([{ key: 'short-lived' }]);
 
     // A key is given back only by the claim that holds it: never another exchange's claim.
     const mine = claimOf('scoped');
@@ -158,11 +157,11 @@ describe('Idempotency-Key', () => {
   it('settles a key left in flight by a gateway that stopped: 502 IDEMPOTENCY_OUTCOME_UNKNOWN, not 409 until it expires', async () => {
     // What a gateway killed mid-exchange leaves behind: the claim, and no answer.
     const fingerprint = requestFingerprint('POST', '/sandbox/v1/surat', Buffer.from(JSON.stringify(letter)));
-    const leave = (key: string, secondsAgo: number) => h.gateway.store.query(
-      `insert into idempotency_keys (owner, key, fingerprint, state, created_at, alive_at, expires_at)
-       values ('consumer:app-writer', $1, $2, 'in-flight', now() - make_interval(secs => $3), now() - make_interval(secs => $3), now() + interval '1 day')`,
-      [key, fingerprint, secondsAgo],
-    );
+    const { store } = h.gateway;
+    const leave = (key: string, secondsAgo: number) => store.db.insertInto('idempotency_keys').values({
+      owner: 'consumer:app-writer', key, fingerprint, state: 'in-flight',
+      created_at: store.sql.now(-secondsAgo), alive_at: store.sql.now(-secondsAgo), expires_at: store.sql.now(24 * 3600),
+    }).execute();
     const hits = h.upstream.hits;
     // Younger than the contract's timeout plus the grace: its exchange may still be running.
     await leave('key-left-recently', contractTimeoutMs / 1000 + inFlightGraceSeconds - 0.8);

@@ -91,10 +91,9 @@ describe('load: a burst from several consumers', () => {
 
     // Every request sent has exactly one row, with the status the consumer got; no 5xx logged.
     await h.flushTraffic();
-    const rows = await h.gateway.store.query<{ consumer: string; status: number; n: number; ids: number }>(
-      'select consumer, status, count(*)::int as n, count(distinct request_id)::int as ids from traffic_log where contract = $1 group by consumer, status order by consumer, status',
-      [contract],
-    );
+    const rows = await h.gateway.store.db.selectFrom('traffic_log')
+      .select((eb) => ['consumer', 'status', eb.fn.countAll<number>().as('n'), eb.fn.count<number>('request_id').distinct().as('ids')])
+      .where('contract', '=', contract).groupBy(['consumer', 'status']).orderBy('consumer').orderBy('status').execute();
     const logged = Object.fromEntries((Object.keys(consumers) as Name[]).map((name) => [
       name,
       Object.fromEntries(rows.filter((row) => row.consumer === consumers[name].clientId).map((row) => [String(row.status), Number(row.n)])),

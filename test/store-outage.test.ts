@@ -81,7 +81,7 @@ describe('the store down: what needs it is refused with 503 STORE_UNAVAILABLE, t
     expect(accepted.status).toBe(202);
     // The refusals were spooled and replayed: each is in the traffic log with its code.
     const rows = await until(
-      () => h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>("select request_id, status, error_code from traffic_log where request_id like 'outage-%' order by request_id"),
+      () => h.gateway.store.db.selectFrom('traffic_log').select(['request_id', 'status', 'error_code']).where('request_id', 'like', 'outage-%').orderBy('request_id').execute(),
       (found) => found.length >= 3,
       { what: 'the spooled rows to be replayed', timeoutMs: 15_000 },
     );

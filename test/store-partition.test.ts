@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminClient, asyncSandboxContracts, postLetter, timed } from './support/async-sandbox.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
 import { startTcpPartition, type TcpPartition } from './support/tcp-partition.ts';
+import { rows as queryRows } from './support/store-rows.ts';
 import { until } from './support/until.ts';
 
 /**
@@ -34,7 +36,7 @@ function gatewayBehindCut(queryTimeoutSeconds: number) {
     postLetter(running.h.url, running.writer, id, headers, { ...(signal ? { signal } : {}), subject });
   const get = () => fetch(`${running.h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${running.writer}` } });
   const rowsOf = (prefix: string, count: number) => until(
-    () => running.h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>('select request_id, status, error_code from traffic_log where request_id like $1 order by request_id', [`${prefix}%`]),
+    () => running.h.gateway.store.db.selectFrom('traffic_log').select(['request_id', 'status', 'error_code']).where('request_id', 'like', `${prefix}%`).orderBy('request_id').execute(),
     (found) => found.length >= count,
     { what: `the rows of ${prefix}*`, timeoutMs: 15_000 },
   );
@@ -65,15 +67,15 @@ describe('the path to PostgreSQL cut, no query timeout (queryTimeoutSeconds 0): 
     ]);
     // Their stages stopped where they waited: no delivery accepted for a caller who never learnt
     // its id (its retry would file the letter twice), nothing sent upstream, the key given back.
-    await until(() => h.gateway.store.query("select state from idempotency_keys where key = 'gone-1'"), (keys) => keys[0]?.state === 'released', { what: 'the key to be given back' });
-    expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' like 'gone-%'")).toEqual([]);
+    await until(() => h.gateway.store.db.selectFrom('idempotency_keys').select('state').where('key', '=', 'gone-1').execute(), (keys) => keys[0]?.state === 'released', { what: 'the key to be given back' });
+    expect(await queryRows(h.gateway.store, sql`select id from deliveries where request->>'requestId' like 'gone-%'`)).toEqual([]);
     expect(h.upstream.hits).toBe(hitsBefore + 1);
     expect(h.logs.text).not.toContain('pipeline fault');
 
     // The caller's retry with the same key is executed, not answered 409 or "outcome unknown".
     const retried = await post('gone-keyed-retry', { 'idempotency-key': 'gone-1' }, undefined, 'gone-keyed');
     expect(retried.status).toBe(202);
-    expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' = 'gone-keyed-retry'")).toHaveLength(1);
+    expect(await queryRows(h.gateway.store, sql`select id from deliveries where request->>'requestId' = 'gone-keyed-retry'`)).toHaveLength(1);
   });
 });
 
@@ -102,7 +104,7 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
     // New connections first: the claim the keyed request sent on its old one (the store never
     // confirmed it) reaches PostgreSQL 3 s after its give-back, and must land nowhere.
     cut.heal({ oldAfterMs: 3000 });
-    const keyState = () => h.gateway.store.query<{ state: string }>("select state from idempotency_keys where key = 'cut-1'");
+    const keyState = () => h.gateway.store.db.selectFrom('idempotency_keys').select('state').where('key', '=', 'cut-1').execute();
     await until(keyState, (rows) => rows[0]?.state === 'released', { what: 'the unconfirmed claim to be given back', timeoutMs: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(await keyState()).toEqual([{ state: 'released' }]);
@@ -110,7 +112,7 @@ describe('the path to PostgreSQL cut, with the query timeout: every exchange ans
       { request_id: 'cut-async', status: 503, error_code: 'STORE_UNAVAILABLE' },
       { request_id: 'cut-keyed', status: 503, error_code: 'STORE_UNAVAILABLE' },
     ]);
-    expect(await h.gateway.store.query("select id from deliveries where request->>'requestId' like 'cut-%'")).toEqual([]);
+    expect(await queryRows(h.gateway.store, sql`select id from deliveries where request->>'requestId' like 'cut-%'`)).toEqual([]);
     expect(h.upstream.hits).toBe(hitsBefore + 1);
     expect(h.logs.text).not.toContain('pipeline fault');
     // The key is free: the retry is executed (not 409, nor "outcome unknown" a minute later).

@@ -71,9 +71,10 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       // One line for the round that replayed every file, not one a file.
       const replayed = second.logs.lines.filter((line) => line.includes('spooled traffic log rows replayed')).map((line) => JSON.parse(line) as { rows: number; files: number });
       expect(replayed).toEqual([expect.objectContaining({ rows: spooledRows, files: spoolFiles.length })]);
-      const rows = await second.gateway.store.query<{ request_id: string; n: number }>(
-        "select request_id, count(*)::int as n from traffic_log where request_id like 'up-%' or request_id like 'down-%' or request_id like 'shutdown-%' group by request_id",
-      );
+      const rows = await second.gateway.store.db.selectFrom('traffic_log')
+        .select((eb) => ['request_id', eb.fn.countAll<number>().as('n')])
+        .where((eb) => eb.or([eb('request_id', 'like', 'up-%'), eb('request_id', 'like', 'down-%'), eb('request_id', 'like', 'shutdown-%')]))
+        .groupBy('request_id').execute();
       expect(rows.length).toBe(sent.length);
       expect(rows.every((r) => r.n === 1)).toBe(true);
       expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(sent));
@@ -139,7 +140,8 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       expect(after.status).toBe(200);
       served.push('full-after');
       await h.flushTraffic();
-      const rows = await h.gateway.store.query<{ request_id: string; n: number }>("select request_id, count(*)::int as n from traffic_log where request_id like 'full-%' group by request_id");
+      const rows = await h.gateway.store.db.selectFrom('traffic_log')
+        .select((eb) => ['request_id', eb.fn.countAll<number>().as('n')]).where('request_id', 'like', 'full-%').groupBy('request_id').execute();
       expect(Object.fromEntries(rows.map((r) => [r.request_id, r.n]))).toEqual(Object.fromEntries(served.map((id) => [id, 1])));
       // The writer failed every 20 ms while the store was down: one line then, one at the end.
       expect(h.logs.lines.filter((line) => line.includes('traffic log writing failed')).length).toBeGreaterThanOrEqual(1);
@@ -192,7 +194,7 @@ describe('graceful shutdown', () => {
 
     const store = await openStore({ dataDir, store: { url: null } });
     try {
-      const rows = await store.query<{ status: number }>("select status from traffic_log where request_id = 'drain-in-flight'");
+      const rows = await store.db.selectFrom('traffic_log').select('status').where('request_id', '=', 'drain-in-flight').execute();
       expect(rows).toEqual([{ status: 200 }]);
     } finally {
       await store.close();
@@ -211,13 +213,18 @@ describe('spool replay', () => {
     const row = (logId: string) => JSON.stringify({ logId, requestId: logId, at: new Date().toISOString(), listener: 'internal', method: 'GET', path: route, status: 200, totalMs: 1, bytesIn: 0, bytesOut: 2 });
     writeFileSync(join(spoolDir, '000000000000001-1-000000.ndjson'), `${row('00000000-0000-4000-8000-000000000001')}\n{"logId": "cut off`);
     writeFileSync(join(spoolDir, '000000000000002-1-000001.ndjson'), `${row('00000000-0000-4000-8000-000000000002')}\n`);
-    const inserted: unknown[][] = [];
-    const store = { query: async (_sql: string, params: unknown[][]) => { inserted.push(params[0]!); return []; } };
+    // The rows replayed land in a real (embedded) store: what it holds afterwards is what was inserted.
+    const store = await openStore({ dataDir, store: { url: null } });
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-    const traffic = new TrafficLog(store as never, { batchSize: 100, flushMs: 1000, maxQueue: 1000, replaySeconds: 60 }, dataDir, log);
-    await traffic.replay();
-    expect(inserted).toEqual([['00000000-0000-4000-8000-000000000002']]);
+    const traffic = new TrafficLog(store, { batchSize: 100, flushMs: 1000, maxQueue: 1000, replaySeconds: 60 }, dataDir, log);
+    try {
+      await traffic.replay();
+      const inserted = await store.db.selectFrom('traffic_log').select('log_id').orderBy('seq').execute();
+      expect(inserted.map(({ log_id }) => [log_id])).toEqual([['00000000-0000-4000-8000-000000000002']]);
+    } finally {
+      await store.close();
+    }
     expect(readdirSync(spoolDir).sort()).toEqual(['000000000000001-1-000000.ndjson.unreadable']);
     expect(traffic.stats).toMatchObject({ replayed: 1, spoolFiles: 0 });
     expect(lines.join('')).toContain('spooled traffic log file unreadable');

@@ -69,29 +69,12 @@ export interface GatewayConfig {
   store: {
     url: string | null;
     /**
-     * Linux nice of the embedded store's thread, above the exchanges' 0: its batches take a core
-     * only when exchanges leave one free (docs/architecture.md, "Embedded store in a worker thread").
-     * With `workerYield`, its level while calls wait on it.
-     */
-    workerNice: number;
-    /**
-     * On Linux, the embedded store's thread runs as SCHED_IDLE while no call waits on it, so any
-     * other work takes a core from it at once; a call waiting 100 ms gives it `workerNice` back
-     * until calls have been answered promptly for 5 s (gateway/store/thread-priority.ts).
-     */
-    workerYield: boolean;
-    /**
-     * Ceiling (MiB) of the embedded store thread's JavaScript heap, where a result's rows are
-     * built: a result of more rows than it holds ends that thread, which is started again, rather
-     * than grow the process without bound.
-     */
-    workerHeapMb: number;
-    /**
      * A store call without an answer for this long fails and counts as the store being
      * unavailable; 0 waits forever. PostgreSQL: the query's connection is dropped (a cut network
-     * otherwise holds a query until TCP gives up, some fifteen minutes). Embedded store: its
-     * thread is ended and started again, as PGlite cannot cancel the statement that holds every
-     * other call behind it. Migrations run without it.
+     * otherwise holds a query until TCP gives up, some fifteen minutes). Embedded store (SQLite):
+     * how long a write waits for another process's (the CLI's) lock; 0 means 30 s there, as a
+     * write that waits forever would hold every other behind it. Migrations run without it on
+     * PostgreSQL.
      */
     queryTimeoutSeconds: number;
   };
@@ -257,7 +240,7 @@ export const configSchema = {
     },
     store: {
       type: 'object', additionalProperties: false,
-      properties: { url: nullableUrl, workerNice: { type: 'integer', minimum: 0, maximum: 19, default: 10 }, workerYield: { type: 'boolean', default: true }, workerHeapMb: { type: 'integer', minimum: 16, default: 512 }, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
+      properties: { url: nullableUrl, queryTimeoutSeconds: { type: 'number', minimum: 0, default: 30 } }, required: [], default: {},
     },
     redis: {
       type: 'object', additionalProperties: false,

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { expressionBuilder } from 'kysely';
 import type { Logger } from 'pino';
+import type { Database } from '../store/schema.ts';
 import { deleteInBatches } from '../store/delete-in-batches.ts';
 import { HeldWrites } from '../store/held-writes.ts';
 import type { Store } from '../store/store.ts';
@@ -11,8 +13,6 @@ export type Claim =
   | { kind: 'replay'; answer: StoredAnswer }
   | { kind: 'in-flight' }
   | { kind: 'reused' };
-
-interface Row { fingerprint: string; state: 'in-flight' | 'done' | 'released'; claim_id: string | null; status: number | null; headers: Record<string, string> | string | null; body: string | null; expired: boolean; abandoned: boolean }
 
 /**
  * A key in flight that its exchange has not kept alive (`keepAlive`) for this long belongs to an
@@ -78,36 +78,40 @@ export class IdempotencyStore {
   }
 
   async claim({ owner, key, claimId }: KeyClaim, fingerprint: string, abandonment: Abandonment): Promise<Claim> {
+    const { db, sql } = this.store;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const inserted = await this.store.query(
-        `insert into idempotency_keys (owner, key, fingerprint, state, expires_at, claim_id)
-         values ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4), $5)
-         on conflict (owner, key) do nothing returning key`,
-        [owner, key, fingerprint, this.retentionHours * 3600, claimId],
-      );
+      const inserted = await db.insertInto('idempotency_keys')
+        .values({ owner, key, fingerprint, state: 'in-flight', expires_at: sql.now(this.retentionHours * 3600), claim_id: claimId })
+        .onConflict((conflict) => conflict.columns(['owner', 'key']).doNothing())
+        .returning('key')
+        .execute();
       if (inserted.length > 0) return { kind: 'claimed' };
-      const [row] = await this.store.query<Row>(
-        `select fingerprint, state, claim_id, status, headers, body, expires_at < now() as expired,
-           state = 'in-flight' and alive_at < now() - make_interval(secs => $3) as abandoned
-         from idempotency_keys where owner = $1 and key = $2`,
-        [owner, key, abandonment.afterSeconds],
-      );
+      const row = await db.selectFrom('idempotency_keys')
+        .select((eb) => [
+          'fingerprint', 'state', 'claim_id', 'status', 'headers', 'body',
+          eb('expires_at', '<', sql.now()).as('expired'),
+          eb.and([eb('state', '=', 'in-flight'), eb('alive_at', '<', sql.now(-abandonment.afterSeconds))]).as('abandoned'),
+        ])
+        .where('owner', '=', owner)
+        .where('key', '=', key)
+        .executeTakeFirst();
       if (!row) continue; // released between our insert and select: claim again
       if (row.state === 'released') {
-        await this.store.query("delete from idempotency_keys where owner = $1 and key = $2 and state = 'released' and claim_id = $3", [owner, key, row.claim_id]);
+        await db.deleteFrom('idempotency_keys').where('owner', '=', owner).where('key', '=', key).where('state', '=', 'released').where('claim_id', '=', row.claim_id).execute();
         continue;
       }
-      if (row.expired) {
-        await this.store.query('delete from idempotency_keys where owner = $1 and key = $2 and expires_at < now()', [owner, key]);
+      // Comparisons come back as booleans from PostgreSQL, as 0 or 1 from SQLite.
+      if (Boolean(row.expired)) {
+        await db.deleteFrom('idempotency_keys').where('owner', '=', owner).where('key', '=', key).where('expires_at', '<', sql.now()).execute();
         continue;
       }
       if (row.fingerprint !== fingerprint) return { kind: 'reused' };
-      if (row.abandoned) {
+      if (Boolean(row.abandoned)) {
         await this.settle(owner, key, encoded(abandonment.answer()), { onlyInFlight: true });
         continue;
       }
       if (row.state === 'in-flight') return { kind: 'in-flight' };
-      const headers = typeof row.headers === 'string' ? (JSON.parse(row.headers) as Record<string, string>) : row.headers ?? {};
+      const headers = row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>);
       return { kind: 'replay', answer: { status: row.status ?? 500, headers, body: Buffer.from(row.body ?? '', 'base64') } };
     }
     return { kind: 'in-flight' };
@@ -115,7 +119,7 @@ export class IdempotencyStore {
 
   /** Tells repeats that the exchange holding the key is still running (see `Abandonment`). */
   async keepAlive(owner: string, key: string): Promise<void> {
-    await this.store.query("update idempotency_keys set alive_at = now() where owner = $1 and key = $2 and state = 'in-flight'", [owner, key]);
+    await this.store.db.updateTable('idempotency_keys').set({ alive_at: this.store.sql.now() }).where('owner', '=', owner).where('key', '=', key).where('state', '=', 'in-flight').execute();
   }
 
   /**
@@ -132,11 +136,12 @@ export class IdempotencyStore {
 
   /** Keeps `answer` as the key's outcome (only over an in-flight claim, when another may have settled it first). */
   private async settle(owner: string, key: string, answer: EncodedAnswer, { onlyInFlight = false } = {}): Promise<void> {
-    await this.store.query(
-      `update idempotency_keys set state = 'done', status = $3, headers = $4, body = $5
-       where owner = $1 and key = $2${onlyInFlight ? " and state = 'in-flight'" : ''}`,
-      [owner, key, answer.status, JSON.stringify(answer.headers), answer.body],
-    );
+    await this.store.db.updateTable('idempotency_keys')
+      .set({ state: 'done', status: answer.status, headers: JSON.stringify(answer.headers), body: answer.body })
+      .where('owner', '=', owner)
+      .where('key', '=', key)
+      .$if(onlyInFlight, (qb) => qb.where('state', '=', 'in-flight'))
+      .execute();
   }
 
   /**
@@ -146,17 +151,18 @@ export class IdempotencyStore {
    * cut network), meets it and lands nowhere. Another exchange's claim is never touched.
    */
   async release({ owner, key, claimId }: KeyClaim): Promise<void> {
-    await this.store.query(
-      `insert into idempotency_keys (owner, key, fingerprint, state, expires_at, claim_id)
-       values ($1, $2, '', 'released', now() + make_interval(secs => $4), $3)
-       on conflict (owner, key) do update set state = 'released'
-       where idempotency_keys.claim_id = $3 and idempotency_keys.state = 'in-flight'`,
-      [owner, key, claimId, this.retentionHours * 3600],
-    );
+    await this.store.db.insertInto('idempotency_keys')
+      .values({ owner, key, fingerprint: '', state: 'released', expires_at: this.store.sql.now(this.retentionHours * 3600), claim_id: claimId })
+      .onConflict((conflict) => conflict.columns(['owner', 'key'])
+        .doUpdateSet({ state: 'released' })
+        .where('idempotency_keys.claim_id', '=', claimId)
+        .where('idempotency_keys.state', '=', 'in-flight'))
+      .execute();
   }
 
   purgeExpired(): Promise<number> {
-    return deleteInBatches(this.store, 'idempotency_keys', 'expires_at < now()');
+    const eb = expressionBuilder<Database, 'idempotency_keys'>();
+    return deleteInBatches(this.store, 'idempotency_keys', eb('expires_at', '<', this.store.sql.now()));
   }
 }
 

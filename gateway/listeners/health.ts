@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { sql } from 'kysely';
 import type { Registry } from '../registry/registry.ts';
 import type { Store } from '../store/store.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
@@ -42,7 +43,7 @@ export class Health {
   async checks(): Promise<Record<string, ReadinessCheck>> {
     const { verifier, registry, traffic, limits, upstreams, heldWrites } = this.sources;
     const store: ReadinessCheck = await Promise.race([
-      this.sources.store.query('select 1').then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message })),
+      sql`select 1`.execute(this.sources.store.db).then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message })),
       new Promise<ReadinessCheck>((resolve) => setTimeout(() => resolve({ ok: false, detail: 'timeout' }), 1000).unref()),
     ]);
     return {

@@ -1,20 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import type { GatewayConfig } from '../config/schema.ts';
-import { EmbeddedStoreInUse } from '../store/lock.ts';
 import { withStore } from '../store/open.ts';
-import type { Store } from '../store/store.ts';
 import { BackupRefused, checkBackup, compareWithStore, exportBackup, restoreBackup, type TableCounts } from './backup.ts';
-
-/** The store for a backup or a restore; a running gateway holding the embedded store offers the backup itself. */
-async function withBackupStore<T>(config: GatewayConfig, work: (store: Store) => Promise<T>): Promise<T> {
-  try {
-    return await withStore(config, work);
-  } catch (error) {
-    if (error instanceof EmbeddedStoreInUse) throw new Error(`${error.message}\n(a running gateway serves the same backup at GET /admin/v1/backup)`);
-    throw error;
-  }
-}
 
 const countsTable = (counts: TableCounts) => Object.entries(counts).map(([table, { now, backup }]) => `  ${table.padEnd(20)} ${String(now).padStart(6)} now -> ${String(backup).padStart(6)} in the backup`).join('\n');
 
@@ -25,7 +13,7 @@ export function registerBackupCommands(program: Command, configOption: Option, c
     .requiredOption('-o, --out <file>', 'file to create (never overwritten)')
     .addOption(configOption)
     .action(async (options: { out: string; config?: string }) => {
-      const backup = await withBackupStore(configFrom(options.config), exportBackup);
+      const backup = await withStore(configFrom(options.config), exportBackup);
       // The registry names every partner and application: readable by its owner only.
       writeFileSync(options.out, `${JSON.stringify(backup, null, 1)}\n`, { flag: 'wx', mode: 0o600 });
       const rows = Object.entries(backup.tables).map(([table, list]) => `${table} ${list.length}`).join(', ');
@@ -44,7 +32,7 @@ export function registerBackupCommands(program: Command, configOption: Option, c
       } catch (error) {
         throw new BackupRefused(`${file}: ${(error as Error).message}`);
       }
-      await withBackupStore(configFrom(options.config), async (store) => {
+      await withStore(configFrom(options.config), async (store) => {
         if (!options.replace) {
           process.stdout.write(`${file} (taken ${backup.createdAt}, registry revision ${backup.registryRevision}) would replace:\n${countsTable(await compareWithStore(store, backup))}\nnothing changed; add --replace to restore\n`);
           return;

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { schemaVersion } from '../store/migrate.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { bumpRevision, currentRevision } from './revision.ts';
 
@@ -10,17 +12,56 @@ import { bumpRevision, currentRevision } from './revision.ts';
  * document), deliveries and idempotency keys (exchanges in flight, which end within hours).
  */
 export const backedUpTables = [
-  { name: 'contracts', key: 'id' },
-  { name: 'consumers', key: 'client_id' },
-  { name: 'partners', key: 'id' },
-  { name: 'client_certificates', key: 'fingerprint' },
-  { name: 'agreements', key: 'number' },
-  { name: 'adapter_collections', key: 'adapter, collection' },
-  { name: 'adapter_documents', key: 'adapter, collection, key' },
+  { name: 'contracts', keys: ['id'] },
+  { name: 'consumers', keys: ['client_id'] },
+  { name: 'partners', keys: ['id'] },
+  { name: 'client_certificates', keys: ['fingerprint'] },
+  { name: 'agreements', keys: ['number'] },
+  { name: 'adapter_collections', keys: ['adapter', 'collection'] },
+  { name: 'adapter_documents', keys: ['adapter', 'collection', 'key'] },
 ] as const;
 
 type TableName = (typeof backedUpTables)[number]['name'];
 type Rows = Record<string, unknown>[];
+
+/**
+ * Columns the store keeps as JSON text (schema.ts) and a backup holds as the JSON value itself
+ * (objects, arrays), as backups have since the first version.
+ */
+const jsonColumns: Record<TableName, readonly string[]> = {
+  contracts: ['definition'],
+  consumers: ['limits'],
+  partners: ['contact'],
+  client_certificates: [],
+  agreements: ['contracts'],
+  adapter_collections: [],
+  adapter_documents: ['body'],
+};
+
+/**
+ * Columns holding times. A backup has them as ISO 8601 strings: `2026-12-07T19:07:56.123Z` from
+ * this version, `2026-12-07T19:07:56.123456+00:00` from earlier ones (PGlite or PostgreSQL); the
+ * store takes them as schema.ts has them. Calendar days (`YYYY-MM-DD`) are the same in both.
+ */
+const timeColumns: Record<TableName, readonly string[]> = {
+  contracts: ['updated_at'],
+  consumers: ['created_at', 'updated_at'],
+  partners: ['created_at', 'updated_at'],
+  client_certificates: ['not_before', 'not_after', 'registered_at'],
+  agreements: ['created_at', 'updated_at'],
+  adapter_collections: [],
+  adapter_documents: ['created_at', 'updated_at'],
+};
+
+/** The backed-up tables seen as plain rows of named values: a backup's rows are written and read as they come. */
+type LooseDatabase = Record<TableName, Record<string, unknown>>;
+const loose = (q: Queryable) => q.db as unknown as Kysely<LooseDatabase>;
+
+/**
+ * Rows per insert statement: SQLite takes a bounded number of parameters in one statement
+ * (32,766 since SQLite 3.32, which node:sqlite bundles), and a table has a dozen columns at most.
+ */
+const insertStep = 200;
 
 export const backupFormat = 'penghubung-backup';
 export const backupFormatVersion = 1;
@@ -44,38 +85,56 @@ export class BackupRefused extends Error {}
 
 const digest = (tables: unknown) => createHash('sha256').update(JSON.stringify(tables)).digest('hex');
 
-async function schemaVersion(db: Queryable): Promise<number> {
-  const [row] = await db.query<{ version: number | null }>('select max(version)::int as version from schema_migrations');
-  return row?.version ?? 0;
+/**
+ * A stored row in the backup's form: JSON columns as their values. Times (ISO strings), calendar
+ * days (`YYYY-MM-DD`) and numbers come from both stores as the backup has them (schema.ts).
+ */
+function backupRow(table: TableName, row: Record<string, unknown>): Record<string, unknown> {
+  const json = jsonColumns[table];
+  return Object.fromEntries(Object.entries(row).map(([column, value]) => [column, json.includes(column) && typeof value === 'string' ? JSON.parse(value) : value]));
+}
+
+/** A backup's row as the store takes it, with every column of `columns` (one the row lacks: null). */
+function storedRow(table: TableName, columns: readonly string[], row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(columns.map((column) => {
+    const value = row[column] ?? null;
+    if (value === null) return [column, null];
+    if (jsonColumns[table].includes(column)) return [column, JSON.stringify(value)];
+    if (timeColumns[table].includes(column)) {
+      const time = new Date(value as string);
+      if (Number.isNaN(time.getTime())) throw new BackupRefused(`table ${table} of the backup has a ${column} that is not a time: ${JSON.stringify(value)}`);
+      return [column, time.toISOString()];
+    }
+    return [column, value];
+  }));
 }
 
 async function readTables(db: Queryable): Promise<Record<TableName, Rows>> {
   const tables = {} as Record<TableName, Rows>;
-  for (const { name, key } of backedUpTables) {
-    const [row] = await db.query<{ rows: Rows }>(`select coalesce(jsonb_agg(to_jsonb(t) order by ${key}), '[]'::jsonb) as rows from ${name} t`);
-    tables[name] = row!.rows;
+  for (const { name, keys } of backedUpTables) {
+    let query = loose(db).selectFrom(name).selectAll();
+    for (const key of keys) query = query.orderBy(key);
+    tables[name] = (await query.execute()).map((row) => backupRow(name, row));
   }
   return tables;
 }
 
 /** One consistent copy (a single transaction) of every table in `backedUpTables`. */
 export async function exportBackup(store: Store): Promise<Backup> {
+  // A snapshot: all tables as of one moment, though the gateway keeps serving meanwhile. Times
+  // come as ISO strings in UTC from both stores, so the same registry gives the same file.
   return store.transaction(async (tx) => {
-    // Repeatable read: all tables as of one moment, though the gateway keeps serving meanwhile.
-    await tx.query('set transaction isolation level repeatable read');
-    // Times in UTC whatever the server's zone, so the same registry gives the same file.
-    await tx.query("set local timezone to 'UTC'");
     const tables = await readTables(tx);
     return {
       format: backupFormat,
       formatVersion: backupFormatVersion,
       createdAt: new Date().toISOString(),
-      schemaVersion: await schemaVersion(tx),
+      schemaVersion: await schemaVersion(tx.db),
       registryRevision: await currentRevision(tx),
       tables,
       sha256: digest(tables),
     };
-  });
+  }, { snapshot: true, readOnly: true });
 }
 
 /** Checks a parsed backup file before it touches the store; the reason names what is wrong. */
@@ -96,42 +155,52 @@ export function checkBackup(document: unknown): Backup {
 export async function compareWithStore(store: Queryable, backup: Backup): Promise<TableCounts> {
   const counts = {} as TableCounts;
   for (const { name } of backedUpTables) {
-    const [row] = await store.query<{ n: number }>(`select count(*)::int as n from ${name}`);
-    counts[name] = { now: row!.n, backup: backup.tables[name].length };
+    const row = await store.db.selectFrom(name).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    counts[name] = { now: Number(row.n), backup: backup.tables[name].length };
   }
   return counts;
 }
 
-async function columnsOf(tx: Queryable, table: string): Promise<Set<string>> {
-  const rows = await tx.query<{ column_name: string }>('select column_name from information_schema.columns where table_schema = current_schema() and table_name = $1', [table]);
-  return new Set(rows.map((r) => r.column_name));
+/** The columns of each table of the store (by the store's own catalogue, either kind). */
+async function storeColumns(tx: Queryable): Promise<Map<string, Set<string>>> {
+  const columns = new Map<string, Set<string>>();
+  // PostgreSQL lists every schema's tables: one named alike in another schema adds its columns.
+  for (const table of await tx.db.introspection.getTables()) {
+    const known = columns.get(table.name) ?? new Set<string>();
+    for (const column of table.columns) known.add(column.name);
+    columns.set(table.name, known);
+  }
+  return columns;
 }
 
 /**
  * Replaces every table of `backedUpTables` with the backup's rows, in one transaction (all or
  * nothing), and bumps the registry revision so every running instance rebuilds its routing table.
  * A backup from an older schema restores too (columns it lacks take their defaults); one from a
- * newer gateway is refused. Document collections get revisions above any they had, so every feed
- * is rebuilt and no cached ETag matches the restored content by accident.
+ * newer gateway is refused. Either store takes a backup either wrote, and one the earlier versions
+ * wrote (PGlite or PostgreSQL, times with microseconds and an offset). Document collections get
+ * revisions above any they had, so every feed is rebuilt and no cached ETag matches the restored
+ * content by accident.
  */
 export async function restoreBackup(store: Store, backup: Backup): Promise<{ revision: number; counts: TableCounts }> {
   return store.transaction(async (tx) => {
-    const ours = await schemaVersion(tx);
+    const ours = await schemaVersion(tx.db);
     if (backup.schemaVersion > ours) throw new BackupRefused(`the backup is from a newer gateway (store schema ${backup.schemaVersion}, this store has ${ours}): upgrade this gateway first`);
     const counts = await compareWithStore(tx, backup);
-    const [feeds] = await tx.query<{ top: number }>('select coalesce(max(revision), 0)::int as top from adapter_collections');
-    for (const { name } of [...backedUpTables].reverse()) await tx.query(`delete from ${name}`);
+    const feeds = await tx.db.selectFrom('adapter_collections').select((eb) => eb.fn.max('revision').as('top')).executeTakeFirst();
+    const top = Number(feeds?.top ?? 0);
+    for (const { name } of [...backedUpTables].reverse()) await tx.db.deleteFrom(name).execute();
+    const known = await storeColumns(tx);
     for (const { name } of backedUpTables) {
       const rows = backup.tables[name];
       if (rows.length === 0) continue;
-      const known = await columnsOf(tx, name);
       const present = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-      const unknown = present.filter((column) => !known.has(column));
+      const unknown = present.filter((column) => !known.get(name)?.has(column));
       if (unknown.length > 0) throw new BackupRefused(`table ${name} of the backup has columns this store does not: ${unknown.join(', ')}`);
-      const columns = present.map((column) => `"${column}"`).join(', ');
-      await tx.query(`insert into ${name} (${columns}) select ${columns} from jsonb_populate_recordset(null::${name}, $1::jsonb)`, [JSON.stringify(rows)]);
+      const stored = rows.map((row) => storedRow(name, present, row));
+      for (let i = 0; i < stored.length; i += insertStep) await loose(tx).insertInto(name).values(stored.slice(i, i + insertStep)).execute();
     }
-    await tx.query('update adapter_collections set revision = revision + $1', [feeds!.top + 1]);
+    await tx.db.updateTable('adapter_collections').set((eb) => ({ revision: eb('revision', '+', top + 1) })).execute();
     return { revision: await bumpRevision(tx), counts };
   });
 }

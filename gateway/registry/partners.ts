@@ -53,39 +53,42 @@ export function normalizeFingerprint(fingerprint: string): string {
   return fingerprint.replaceAll(':', '').toLowerCase();
 }
 
-const day = (value: Date | string) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10));
-const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
-
 export async function readPartnerRegistry(db: Queryable): Promise<PartnerRegistry> {
-  const partners = await db.query<{ id: string; legal_name: string; type: PartnerType; contact: Partner['contact'] | string; status: Partner['status'] }>('select id, legal_name, type, contact, status from partners');
-  const certificates = await db.query<{ fingerprint: string; owner_kind: 'partner' | 'consumer'; owner_id: string; subject: string; issuer: string; serial: string; not_before: Date; not_after: Date }>(
-    'select fingerprint, owner_kind, owner_id, subject, issuer, serial, not_before, not_after from client_certificates',
-  );
-  const agreements = await db.query<{ number: string; title: string; partner_id: string; contracts: string[]; max_classification: Classification; valid_from: Date | string; valid_until: Date | string; daily_quota: number | null; status: AgreementStatus }>(
-    `select number, title, partner_id, contracts, max_classification, to_char(valid_from, 'YYYY-MM-DD') as valid_from,
-       to_char(valid_until, 'YYYY-MM-DD') as valid_until, daily_quota, status from agreements order by valid_until desc, number`,
-  );
+  const partners = await db.db.selectFrom('partners').select(['id', 'legal_name', 'type', 'contact', 'status']).execute();
+  const certificates = await db.db.selectFrom('client_certificates')
+    .select(['fingerprint', 'owner_kind', 'owner_id', 'subject', 'issuer', 'serial', 'not_before', 'not_after'])
+    .execute();
+  // Calendar days come as `YYYY-MM-DD` and times as ISO strings from both stores (schema.ts).
+  const agreements = await db.db.selectFrom('agreements')
+    .select(['number', 'title', 'partner_id', 'contracts', 'max_classification', 'valid_from', 'valid_until', 'daily_quota', 'status'])
+    .orderBy('valid_until', 'desc')
+    .orderBy('number')
+    .execute();
   const agreementsByPartner = new Map<string, Agreement[]>();
   for (const row of agreements) {
     const list = agreementsByPartner.get(row.partner_id) ?? [];
-    list.push({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: row.contracts, maxClassification: row.max_classification, validFrom: day(row.valid_from), validUntil: day(row.valid_until), dailyQuota: row.daily_quota, status: row.status });
+    list.push({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: JSON.parse(row.contracts) as string[], maxClassification: row.max_classification, validFrom: row.valid_from, validUntil: row.valid_until, dailyQuota: row.daily_quota, status: row.status });
     agreementsByPartner.set(row.partner_id, list);
   }
   return {
-    partners: new Map(partners.map((p) => [p.id, { id: p.id, legalName: p.legal_name, type: p.type, contact: typeof p.contact === 'string' ? JSON.parse(p.contact) : p.contact, status: p.status }])),
-    certificates: new Map(certificates.map((c) => [c.fingerprint, { fingerprint: c.fingerprint, ownerKind: c.owner_kind, ownerId: c.owner_id, subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: iso(c.not_before), notAfter: iso(c.not_after) }])),
+    partners: new Map(partners.map((p) => [p.id, { id: p.id, legalName: p.legal_name, type: p.type as PartnerType, contact: JSON.parse(p.contact) as Partner['contact'], status: p.status }])),
+    certificates: new Map(certificates.map((c) => [c.fingerprint, { fingerprint: c.fingerprint, ownerKind: c.owner_kind, ownerId: c.owner_id, subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: c.not_before, notAfter: c.not_after }])),
     agreementsByPartner,
   };
 }
 
 export async function upsertPartner(store: Store, partner: Partner): Promise<number> {
   return store.transaction(async (tx) => {
-    await tx.query(
-      `insert into partners (id, legal_name, type, contact, status) values ($1, $2, $3, $4, $5)
-       on conflict (id) do update set legal_name = excluded.legal_name, type = excluded.type, contact = excluded.contact,
-         status = excluded.status, updated_at = now()`,
-      [partner.id, partner.legalName, partner.type, JSON.stringify(partner.contact), partner.status],
-    );
+    await tx.db.insertInto('partners')
+      .values({ id: partner.id, legal_name: partner.legalName, type: partner.type, contact: JSON.stringify(partner.contact), status: partner.status })
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+        legal_name: eb.ref('excluded.legal_name'),
+        type: eb.ref('excluded.type'),
+        contact: eb.ref('excluded.contact'),
+        status: eb.ref('excluded.status'),
+        updated_at: tx.sql.now(),
+      })))
+      .execute();
     return bumpRevision(tx);
   });
 }
@@ -117,15 +120,17 @@ export function describePem(pem: string): Omit<RegisteredCertificate, 'ownerKind
 export async function registerCertificate(store: Store, ownerKind: 'partner' | 'consumer', ownerId: string, pem: string): Promise<RegisteredCertificate> {
   const described = describePem(pem);
   return store.transaction(async (tx) => {
-    const [existing] = await tx.query<{ owner_kind: string; owner_id: string }>('select owner_kind, owner_id from client_certificates where fingerprint = $1', [described.fingerprint]);
+    const existing = await tx.db.selectFrom('client_certificates').select(['owner_kind', 'owner_id']).where('fingerprint', '=', described.fingerprint).executeTakeFirst();
     if (existing && (existing.owner_kind !== ownerKind || existing.owner_id !== ownerId)) {
       throw new CertificateError(`certificate ${described.fingerprint} is already registered to ${existing.owner_kind} ${existing.owner_id}`);
     }
-    await tx.query(
-      `insert into client_certificates (fingerprint, owner_kind, owner_id, subject, issuer, serial, not_before, not_after, pem)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (fingerprint) do nothing`,
-      [described.fingerprint, ownerKind, ownerId, described.subject, described.issuer, described.serial, described.notBefore, described.notAfter, described.pem],
-    );
+    await tx.db.insertInto('client_certificates')
+      .values({
+        fingerprint: described.fingerprint, owner_kind: ownerKind, owner_id: ownerId, subject: described.subject, issuer: described.issuer,
+        serial: described.serial, not_before: described.notBefore, not_after: described.notAfter, pem: described.pem,
+      })
+      .onConflict((oc) => oc.column('fingerprint').doNothing())
+      .execute();
     await bumpRevision(tx);
     const { pem: _pem, ...registered } = described;
     return { ...registered, ownerKind, ownerId };
@@ -134,7 +139,7 @@ export async function registerCertificate(store: Store, ownerKind: 'partner' | '
 
 export async function unregisterCertificate(store: Store, fingerprint: string): Promise<boolean> {
   return store.transaction(async (tx) => {
-    const removed = await tx.query('delete from client_certificates where fingerprint = $1 returning fingerprint', [normalizeFingerprint(fingerprint)]);
+    const removed = await tx.db.deleteFrom('client_certificates').where('fingerprint', '=', normalizeFingerprint(fingerprint)).returning('fingerprint').execute();
     if (removed.length > 0) await bumpRevision(tx);
     return removed.length > 0;
   });
@@ -142,20 +147,30 @@ export async function unregisterCertificate(store: Store, fingerprint: string): 
 
 export async function upsertAgreement(store: Store, agreement: Agreement): Promise<number> {
   return store.transaction(async (tx) => {
-    await tx.query(
-      `insert into agreements (number, title, partner_id, contracts, max_classification, valid_from, valid_until, daily_quota, status)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       on conflict (number) do update set title = excluded.title, partner_id = excluded.partner_id, contracts = excluded.contracts,
-         max_classification = excluded.max_classification, valid_from = excluded.valid_from, valid_until = excluded.valid_until,
-         daily_quota = excluded.daily_quota, status = excluded.status, updated_at = now()`,
-      [agreement.number, agreement.title, agreement.partnerId, agreement.contracts, agreement.maxClassification, agreement.validFrom, agreement.validUntil, agreement.dailyQuota, agreement.status],
-    );
+    await tx.db.insertInto('agreements')
+      .values({
+        number: agreement.number, title: agreement.title, partner_id: agreement.partnerId, contracts: JSON.stringify(agreement.contracts),
+        max_classification: agreement.maxClassification, valid_from: agreement.validFrom, valid_until: agreement.validUntil,
+        daily_quota: agreement.dailyQuota, status: agreement.status,
+      })
+      .onConflict((oc) => oc.column('number').doUpdateSet((eb) => ({
+        title: eb.ref('excluded.title'),
+        partner_id: eb.ref('excluded.partner_id'),
+        contracts: eb.ref('excluded.contracts'),
+        max_classification: eb.ref('excluded.max_classification'),
+        valid_from: eb.ref('excluded.valid_from'),
+        valid_until: eb.ref('excluded.valid_until'),
+        daily_quota: eb.ref('excluded.daily_quota'),
+        status: eb.ref('excluded.status'),
+        updated_at: tx.sql.now(),
+      })))
+      .execute();
     return bumpRevision(tx);
   });
 }
 
 /** PEMs of every registered client certificate, for monitoring. */
 export async function registeredCertificatePems(db: Queryable): Promise<{ ownerKind: string; ownerId: string; pem: string }[]> {
-  const rows = await db.query<{ owner_kind: string; owner_id: string; pem: string }>('select owner_kind, owner_id, pem from client_certificates order by owner_kind, owner_id');
+  const rows = await db.db.selectFrom('client_certificates').select(['owner_kind', 'owner_id', 'pem']).orderBy('owner_kind').orderBy('owner_id').execute();
   return rows.map((r) => ({ ownerKind: r.owner_kind, ownerId: r.owner_id, pem: r.pem }));
 }

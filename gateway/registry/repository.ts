@@ -31,23 +31,30 @@ function digestOf(definition: ContractDefinition): string {
 /** Writes the contracts in one transaction; unchanged ones are left alone, so applying twice is a no-op. */
 export async function applyContracts(store: Store, loaded: LoadedContract[]): Promise<ApplySummary> {
   return store.transaction(async (tx) => {
-    await tx.query('select pg_advisory_xact_lock(7405002)');
+    await tx.exclusive(7405002);
     const summary: ApplySummary = { created: [], updated: [], unchanged: [], revision: 0 };
     for (const { file, definition } of loaded) {
       const digest = digestOf(definition);
-      const [existing] = await tx.query<{ digest: string }>('select digest from contracts where id = $1', [definition.id]);
+      const existing = await tx.db.selectFrom('contracts').select('digest').where('id', '=', definition.id).executeTakeFirst();
       if (existing?.digest === digest) {
         summary.unchanged.push(definition.id);
         continue;
       }
-      await tx.query(
-        `insert into contracts (id, integration, version, state, definition, digest, source, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, now())
-         on conflict (id) do update set integration = excluded.integration, version = excluded.version,
-           state = excluded.state, definition = excluded.definition, digest = excluded.digest,
-           source = excluded.source, updated_at = now()`,
-        [definition.id, definition.integration, definition.version, definition.state, JSON.stringify(definition), digest, file],
-      );
+      await tx.db.insertInto('contracts')
+        .values({
+          id: definition.id, integration: definition.integration, version: definition.version, state: definition.state,
+          definition: JSON.stringify(definition), digest, source: file, updated_at: tx.sql.now(),
+        })
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+          integration: eb.ref('excluded.integration'),
+          version: eb.ref('excluded.version'),
+          state: eb.ref('excluded.state'),
+          definition: eb.ref('excluded.definition'),
+          digest: eb.ref('excluded.digest'),
+          source: eb.ref('excluded.source'),
+          updated_at: tx.sql.now(),
+        })))
+        .execute();
       (existing ? summary.updated : summary.created).push(definition.id);
     }
     summary.revision = summary.created.length + summary.updated.length > 0 ? await bumpRevision(tx) : await currentRevision(tx);
@@ -60,12 +67,17 @@ export type ConsumerInput = Pick<Consumer, 'clientId' | 'name'> & Partial<Omit<C
 export async function upsertConsumers(store: Store, consumers: ConsumerInput[]): Promise<number> {
   return store.transaction(async (tx) => {
     for (const c of consumers) {
-      await tx.query(
-        `insert into consumers (client_id, name, department, clearance, status, limits) values ($1, $2, $3, $4, $5, $6)
-         on conflict (client_id) do update set name = excluded.name, department = excluded.department,
-           clearance = excluded.clearance, status = excluded.status, limits = excluded.limits, updated_at = now()`,
-        [c.clientId, c.name, c.department ?? '', c.clearance ?? 'publik', c.status ?? 'active', JSON.stringify(c.limits ?? {})],
-      );
+      await tx.db.insertInto('consumers')
+        .values({ client_id: c.clientId, name: c.name, department: c.department ?? '', clearance: c.clearance ?? 'publik', status: c.status ?? 'active', limits: JSON.stringify(c.limits ?? {}) })
+        .onConflict((oc) => oc.column('client_id').doUpdateSet((eb) => ({
+          name: eb.ref('excluded.name'),
+          department: eb.ref('excluded.department'),
+          clearance: eb.ref('excluded.clearance'),
+          status: eb.ref('excluded.status'),
+          limits: eb.ref('excluded.limits'),
+          updated_at: tx.sql.now(),
+        })))
+        .execute();
     }
     return bumpRevision(tx);
   });
@@ -79,16 +91,14 @@ export async function readRevision(db: Queryable): Promise<number> {
 export async function readSnapshot(store: Store): Promise<RegistrySnapshot> {
   return store.transaction(async (tx) => {
     const revision = await currentRevision(tx);
-    const contracts = await tx.query<{ definition: ContractDefinition }>("select definition from contracts where state = 'active' order by id");
-    const consumers = await tx.query<{ client_id: string; name: string; department: string; clearance: Classification; status: Consumer['status']; limits: Consumer['limits'] | string }>(
-      'select client_id, name, department, clearance, status, limits from consumers',
-    );
+    const contracts = await tx.db.selectFrom('contracts').select('definition').where('state', '=', 'active').orderBy('id').execute();
+    const consumers = await tx.db.selectFrom('consumers').select(['client_id', 'name', 'department', 'clearance', 'status', 'limits']).execute();
     const partners = await readPartnerRegistry(tx);
     return {
       ...partners,
       revision,
-      contracts: contracts.map((row) => (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition)),
-      consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status, limits: typeof c.limits === 'string' ? JSON.parse(c.limits) : c.limits }])),
+      contracts: contracts.map((row) => JSON.parse(row.definition) as ContractDefinition),
+      consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status, limits: JSON.parse(c.limits) as Consumer['limits'] }])),
     };
-  });
+  }, { readOnly: true });
 }

@@ -1,4 +1,4 @@
-/** Writing many rows in one statement: the forms both stores share. */
+/** Writing many rows in one PostgreSQL statement. */
 
 /** A column written in bulk: its name and its PostgreSQL type. */
 export interface BulkColumn {
@@ -19,24 +19,4 @@ export function unnestInsert(table: string, columns: readonly BulkColumn[], suff
 /** Row-major values to the column arrays `unnestInsert` takes. */
 export function columnArrays(columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): unknown[][] {
   return columns.map((_, i) => rows.map((row) => row[i] ?? null));
-}
-
-/**
- * Rows as the body of `COPY ... (format csv)`. Null is an unquoted empty field; every other value
- * is quoted (so an empty string stays an empty string and commas, quotes and line breaks inside a
- * value are data).
- */
-export function csvRecords(rows: readonly (readonly unknown[])[]): string {
-  let out = '';
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) out += ',';
-      const value = row[i];
-      if (value === null || value === undefined) continue;
-      const text = value instanceof Date ? value.toISOString() : String(value);
-      out += text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
-    }
-    out += '\n';
-  }
-  return out;
 }

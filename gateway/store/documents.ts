@@ -1,42 +1,45 @@
 import type { DocumentStore, StoredDocument } from '../../adapters/kit/model.ts';
 import type { Store } from './store.ts';
 
-interface DocumentRow { key: string; body: unknown; version: number; updated_at: Date | string }
+interface DocumentRow { key: string; body: string; version: number; updated_at: string }
 
-const iso = (value: Date | string) => (value instanceof Date ? value : new Date(value)).toISOString();
-const toDocument = <T>(row: DocumentRow): StoredDocument<T> => ({ key: row.key, body: row.body as T, version: row.version, updatedAt: iso(row.updated_at) });
+const toDocument = <T>(row: DocumentRow): StoredDocument<T> => ({ key: row.key, body: JSON.parse(row.body) as T, version: row.version, updatedAt: row.updated_at });
 
 /** The `DocumentStore` adapters get, over the gateway's store, scoped to one adapter. */
 export function documentStore(store: Store, adapter: string): DocumentStore {
+  const documents = () => store.db.selectFrom('adapter_documents').select(['key', 'body', 'version', 'updated_at']).where('adapter', '=', adapter);
   return {
     async get<T>(collection: string, key: string) {
-      const rows = await store.query<DocumentRow>('select key, body, version, updated_at from adapter_documents where adapter = $1 and collection = $2 and key = $3', [adapter, collection, key]);
-      return rows[0] ? toDocument<T>(rows[0]) : null;
+      const row = await documents().where('collection', '=', collection).where('key', '=', key).executeTakeFirst();
+      return row ? toDocument<T>(row) : null;
     },
     async list<T>(collection: string) {
-      const rows = await store.query<DocumentRow>('select key, body, version, updated_at from adapter_documents where adapter = $1 and collection = $2 order by created_at, key', [adapter, collection]);
+      const rows = await documents().where('collection', '=', collection).orderBy('created_at').orderBy('key').execute();
       return rows.map((row) => toDocument<T>(row));
     },
     put(collection: string, key: string, body: unknown) {
       return store.transaction(async (tx) => {
-        const written = await tx.query<{ version: number; created: boolean }>(
-          `insert into adapter_documents (adapter, collection, key, body) values ($1, $2, $3, $4)
-           on conflict (adapter, collection, key) do update set body = excluded.body, version = adapter_documents.version + 1, updated_at = now()
-           returning version, (xmax = 0) as created`,
-          [adapter, collection, key, JSON.stringify(body)],
-        );
-        const bumped = await tx.query<{ revision: string }>(
-          `insert into adapter_collections (adapter, collection, revision) values ($1, $2, 1)
-           on conflict (adapter, collection) do update set revision = adapter_collections.revision + 1
-           returning revision`,
-          [adapter, collection],
-        );
-        return { created: written[0]!.created, version: written[0]!.version, revision: Number(bumped[0]!.revision) };
+        // A document is written with version 1 and every update raises it: 1 means it is new.
+        const written = await tx.db.insertInto('adapter_documents')
+          .values({ adapter, collection, key, body: JSON.stringify(body) })
+          .onConflict((conflict) => conflict.columns(['adapter', 'collection', 'key']).doUpdateSet((eb) => ({
+            body: eb.ref('excluded.body'),
+            version: eb('adapter_documents.version', '+', 1),
+            updated_at: tx.sql.now(),
+          })))
+          .returning('version')
+          .executeTakeFirstOrThrow();
+        const bumped = await tx.db.insertInto('adapter_collections')
+          .values({ adapter, collection, revision: 1 })
+          .onConflict((conflict) => conflict.columns(['adapter', 'collection']).doUpdateSet((eb) => ({ revision: eb('adapter_collections.revision', '+', 1) })))
+          .returning('revision')
+          .executeTakeFirstOrThrow();
+        return { created: written.version === 1, version: written.version, revision: Number(bumped.revision) };
       });
     },
     async revision(collection: string) {
-      const rows = await store.query<{ revision: string }>('select revision from adapter_collections where adapter = $1 and collection = $2', [adapter, collection]);
-      return rows[0] ? Number(rows[0].revision) : 0;
+      const row = await store.db.selectFrom('adapter_collections').select('revision').where('adapter', '=', adapter).where('collection', '=', collection).executeTakeFirst();
+      return row ? Number(row.revision) : 0;
     },
   };
 }

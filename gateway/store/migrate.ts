@@ -1,38 +1,51 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from './store.ts';
+import { sql } from 'kysely';
+import type { Store, StoreKind } from './store.ts';
 
 const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 export interface Migration { version: number; name: string; sql: string }
 
-/** `NNNN_name.sql` files, in version order. */
-export function listMigrations(directory = migrationsDir): Migration[] {
+/** The folder of the migrations only one store takes. */
+const dialectFolder: Record<StoreKind, string> = { embedded: 'sqlite', postgres: 'postgres' };
+
+function migrationFiles(directory: string): Migration[] {
+  if (!existsSync(directory)) return [];
   return readdirSync(directory)
     .filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file))
-    .sort()
-    .map((file) => ({
-      version: Number(file.slice(0, 4)),
-      name: file.slice(5, -4),
-      sql: readFileSync(`${directory}/${file}`, 'utf8'),
-    }));
+    .map((file) => ({ version: Number(file.slice(0, 4)), name: file.slice(5, -4), sql: readFileSync(join(directory, file), 'utf8') }));
+}
+
+/**
+ * `NNNN_name.sql` files in version order: those in `migrations/` are written once for both stores,
+ * those in `migrations/<sqlite|postgres>/` for one. A version means the same schema in both (a
+ * backup names it), so a version is in one of the two places, never both.
+ */
+export function listMigrations(kind: StoreKind, directory = migrationsDir): Migration[] {
+  const shared = migrationFiles(directory);
+  const own = migrationFiles(join(directory, dialectFolder[kind]));
+  const clash = own.find(({ version }) => shared.some((migration) => migration.version === version));
+  if (clash) throw new Error(`migration ${clash.version} is both shared and ${dialectFolder[kind]}-only`);
+  return [...shared, ...own].sort((a, b) => a.version - b.version);
 }
 
 /**
  * Applies the migrations not yet recorded, each in its own transaction. An advisory lock keeps
  * several gateway instances starting at once on one PostgreSQL from racing.
  */
-export async function migrate(store: Store, migrations = listMigrations()): Promise<number[]> {
+export async function migrate(store: Store, migrations = listMigrations(store.kind)): Promise<number[]> {
   await store.exec(`create table if not exists schema_migrations (
-    version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    version integer primary key, name text not null, applied_at ${store.kind === 'postgres' ? 'timestamptz not null default now()' : "text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"})`);
   const applied: number[] = [];
   for (const migration of migrations) {
     const done = await store.transaction(async (tx) => {
-      await tx.query('select pg_advisory_xact_lock(7405001)');
-      const rows = await tx.query('select 1 from schema_migrations where version = $1', [migration.version]);
-      if (rows.length > 0) return false;
-      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
-      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [migration.version, migration.name]);
+      await tx.exclusive(7405001);
+      const recorded = await tx.db.selectFrom('schema_migrations').select('version').where('version', '=', migration.version).executeTakeFirst();
+      if (recorded) return false;
+      for (const statement of splitStatements(migration.sql)) await sql.raw(statement).execute(tx.db);
+      await tx.db.insertInto('schema_migrations').values({ version: migration.version, name: migration.name }).execute();
       return true;
     });
     if (done) applied.push(migration.version);
@@ -40,9 +53,15 @@ export async function migrate(store: Store, migrations = listMigrations()): Prom
   return applied;
 }
 
+/** The schema version a store is at: its highest migration. */
+export async function schemaVersion(db: Store['db']): Promise<number> {
+  const row = await db.selectFrom('schema_migrations').select((eb) => eb.fn.max('version').as('version')).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
 /** Migrations are plain DDL: statements end with `;` at the end of a line. */
-function splitStatements(sql: string): string[] {
-  return sql
+function splitStatements(text: string): string[] {
+  return text
     .split(/;\s*$/m)
     .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
     .filter(Boolean);

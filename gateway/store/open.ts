@@ -1,14 +1,29 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { openEmbeddedStore } from './embedded.ts';
 import { openPostgresStore } from './postgres.ts';
-import { lockEmbeddedStore } from './lock.ts';
 import { migrate } from './migrate.ts';
 import type { Store } from './store.ts';
 
-/** PostgreSQL when `store.url` (DATABASE_URL) is set, PGlite under `<dataDir>/store` otherwise; migrated. */
-export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }, log?: Logger): Promise<Store> {
+/** The embedded store's file under the data dir. */
+export const embeddedStoreFile = (dataDir: string) => join(dataDir, 'penghubung.db');
+
+/** A data dir the first embedded store (PGlite, up to 0.x of December 2026) wrote: refused, not read or replaced. */
+export class PgliteDataDir extends Error {
+  override name = 'PgliteDataDir';
+}
+
+function refusePglite(dataDir: string): void {
+  const old = join(dataDir, 'store');
+  if (!existsSync(join(old, 'PG_VERSION'))) return;
+  throw new PgliteDataDir(`${old} holds a registry in the earlier embedded store (PGlite), which this version no longer reads. `
+    + 'Nothing was changed. To move it: with the previous version of Penghubung, run `penghubung backup --out registry.json`; '
+    + `then move ${old} out of the data dir and, with this version, run \`penghubung restore registry.json --replace\` (docs/resilience.md, "Moving from PGlite").`);
+}
+
+/** PostgreSQL when `store.url` (DATABASE_URL) is set, SQLite at `<dataDir>/penghubung.db` otherwise; migrated. */
+export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }): Promise<Store> {
   const queryTimeoutMs = (config.store.queryTimeoutSeconds ?? 30) * 1000;
   if (config.store.url) {
     // Migrations may rewrite large tables: on a connection of their own, without the query timeout.
@@ -20,26 +35,16 @@ export async function openStore(config: { dataDir: string; store: Pick<GatewayCo
     }
     return openPostgresStore(config.store.url, { queryTimeoutMs });
   }
-  const unlock = lockEmbeddedStore(join(config.dataDir, 'store.lock'));
+  refusePglite(config.dataDir);
+  // Another process's write (the CLI's) is waited for, asynchronously, up to the query timeout.
+  const store = await openEmbeddedStore(embeddedStoreFile(config.dataDir), { busyWaitMs: queryTimeoutMs > 0 ? queryTimeoutMs : 30_000 });
   try {
-    const store = await openEmbeddedStore(join(config.dataDir, 'store'), {
-      workerNice: config.store.workerNice ?? 0,
-      ...(config.store.workerHeapMb === undefined ? {} : { workerHeapMb: config.store.workerHeapMb }),
-      workerYield: config.store.workerYield !== false,
-      ...(log ? { log } : {}),
-    });
-    // A failed migration must not leave the thread running (or started again) on an unlocked dir.
-    await migrate(store).catch(async (error: unknown) => {
-      await store.close().catch(() => undefined);
-      throw error;
-    });
-    store.limitCallTime(queryTimeoutMs);
-    const close = store.close;
-    return { ...store, close: async () => { await close(); unlock(); } };
+    await migrate(store);
   } catch (error) {
-    unlock();
+    await store.close().catch(() => undefined);
     throw error;
   }
+  return store;
 }
 
 /** Opens the store, runs `work` with it and closes it, also when `work` fails (the CLI's commands). */

@@ -1,21 +1,51 @@
+import type { Expression, Kysely, RawBuilder } from 'kysely';
 import type { BulkColumn } from './bulk.ts';
+import type { Database } from './schema.ts';
+
+/** `embedded`: SQLite (node:sqlite) under the data dir, one instance. `postgres`: shared by any number. */
+export type StoreKind = 'embedded' | 'postgres';
 
 /**
- * The one query layer over PostgreSQL: PGlite in-process (embedded default) or a `pg` pool.
- * Both speak the same SQL; callers never know which one they have.
+ * The few SQL forms the two stores spell differently, so that every query is still written once
+ * (with Kysely) and reads the same on both.
  */
+export interface StoreSql {
+  /** The store's clock, `seconds` from now (negative: ago), as a time value (schema.ts). */
+  now(seconds?: number | Expression<number>): RawBuilder<string>;
+  /** The JSON object in `column` with its `field` set to null. */
+  jsonWithNull(column: string, field: string): RawBuilder<string>;
+}
+
+/** A store, or one transaction of it: the typed query builder and the store's own SQL forms. */
 export interface Queryable {
-  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  readonly kind: StoreKind;
+  readonly db: Kysely<Database>;
+  readonly sql: StoreSql;
+  /**
+   * Holds lock `id` until the transaction ends, so that two instances (two processes on one
+   * PostgreSQL) doing the same change take turns: a PostgreSQL advisory lock. SQLite runs one
+   * write transaction at a time already (`begin immediate`): nothing to do.
+   */
+  exclusive(id: number): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /** All reads of the transaction see one moment (PostgreSQL `repeatable read`; SQLite always does). */
+  snapshot?: boolean;
+  /**
+   * The transaction only reads: in SQLite it then takes no write lock (a deferred `begin`, which
+   * in WAL mode never waits for a writer), so a registry refresh never queues behind the CLI.
+   */
+  readOnly?: boolean;
 }
 
 export interface Store extends Queryable {
-  readonly kind: 'embedded' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
-   * Appends new rows in one statement, all or none, by the store's fastest path: COPY in the
-   * embedded store (a fifth less of its time per row than an insert), an unnest insert in
-   * PostgreSQL. No conflict handling: a key already present fails the whole call (code 23505).
+   * Appends new rows, all or none, by the store's fastest path: one prepared insert run for each
+   * row in one transaction in SQLite, one unnest insert in PostgreSQL. No conflict handling: a key
+   * already present fails the whole call (code 23505).
    */
   appendRows(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Runs a script of several statements (migrations). */

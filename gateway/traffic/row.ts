@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { BulkColumn } from '../store/bulk.ts';
+import type { TrafficLogTable } from '../store/schema.ts';
 
 /** One exchange as written to the traffic log. */
 export interface TrafficRow {
@@ -58,3 +60,7 @@ export const trafficBulkColumns: readonly BulkColumn[] = trafficColumns.map(([, 
 
 /** A row's values in `trafficBulkColumns` order. */
 export const trafficValues = (row: TrafficRow): unknown[] => trafficColumns.map(([field]) => row[field] ?? null);
+
+/** A row as the query layer inserts it. */
+export const trafficRecord = (row: TrafficRow): Insertable<TrafficLogTable> =>
+  Object.fromEntries(trafficColumns.map(([field, column]) => [column, row[field] ?? null])) as unknown as Insertable<TrafficLogTable>;

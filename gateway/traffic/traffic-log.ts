@@ -1,18 +1,24 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
-import { columnArrays, unnestInsert } from '../store/bulk.ts';
 import { PassFailures } from '../store/pass-failures.ts';
 import { SpoolDir } from '../store/spool-dir.ts';
 import type { Queryable, Store } from '../store/store.ts';
-import { trafficBulkColumns as columns, trafficValues as valuesOf, type TrafficRow } from './row.ts';
+import { trafficBulkColumns as columns, trafficRecord, trafficValues as valuesOf, type TrafficRow } from './row.ts';
 
-const insertSql = unnestInsert('traffic_log', columns, 'on conflict (log_id) do nothing');
 const uniqueViolation = '23505';
 
-/** Writes rows at once, idempotent on log_id: spool replays, and exchanges logged in their own transaction. */
+/** Rows per insert statement: within SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const rowsPerInsert = 1000;
+
+/**
+ * Writes rows, idempotent on log_id (a row already there is left as it is): spool replays, and
+ * exchanges logged in their own transaction.
+ */
 export async function insertTrafficRows(db: Queryable, rows: readonly TrafficRow[]): Promise<void> {
-  await db.query(insertSql, columnArrays(columns, rows.map(valuesOf)));
+  for (let i = 0; i < rows.length; i += rowsPerInsert) {
+    await db.db.insertInto('traffic_log').values(rows.slice(i, i + rowsPerInsert).map(trafficRecord)).onConflict((conflict) => conflict.column('log_id').doNothing()).execute();
+  }
 }
 
 export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number; spoolFailures: number; refused: number }

@@ -125,7 +125,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
 
   it('refuses a request that breaks the contract with 422, before anything is stored or LAPOR! is called', async () => {
     const before = lapor.sim.total();
-    const deliveries = () => lapor.harness.gateway.store.query('select id from deliveries');
+    const deliveries = () => lapor.harness.gateway.store.db.selectFrom('deliveries').select('id').execute();
     const stored = (await deliveries()).length;
     const { reporter: _omitted, ...withoutReporter } = named;
     const invalid: unknown[] = [

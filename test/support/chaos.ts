@@ -111,10 +111,8 @@ export async function sendSpaced(baseUrl: string, specs: Send[], spacingMs: numb
 /** How many traffic-log rows each request id has (after `h.flushTraffic()`); ids without rows get 0. */
 export async function trafficCounts(h: Harness, ids: string[]): Promise<Record<string, number>> {
   await h.flushTraffic();
-  const rows = await h.gateway.store.query<{ request_id: string; n: number }>(
-    'select request_id, count(*)::int as n from traffic_log where request_id = any($1) group by request_id',
-    [ids],
-  );
+  const rows = ids.length === 0 ? [] : await h.gateway.store.db.selectFrom('traffic_log')
+    .select((eb) => ['request_id', eb.fn.countAll<number>().as('n')]).where('request_id', 'in', ids).groupBy('request_id').execute();
   const counts: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   for (const row of rows) counts[row.request_id] = Number(row.n);
   return counts;
@@ -123,10 +121,8 @@ export async function trafficCounts(h: Harness, ids: string[]): Promise<Record<s
 /** The traffic-log rows of the given ids: status and error code per request id. */
 export async function trafficOutcomes(h: Harness, ids: string[]): Promise<Record<string, { status: number; code: string | null }>> {
   await h.flushTraffic();
-  const rows = await h.gateway.store.query<{ request_id: string; status: number; error_code: string | null }>(
-    'select request_id, status, error_code from traffic_log where request_id = any($1)',
-    [ids],
-  );
+  const rows = ids.length === 0 ? [] : await h.gateway.store.db.selectFrom('traffic_log')
+    .select(['request_id', 'status', 'error_code']).where('request_id', 'in', ids).execute();
   return Object.fromEntries(rows.map((row) => [row.request_id, { status: Number(row.status), code: row.error_code }]));
 }
 

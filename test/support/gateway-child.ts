@@ -30,7 +30,7 @@ export interface GatewayChild {
 
 export async function startGatewayChild(options: { config: Record<string, unknown>; consumers?: ConsumerInput[]; timeoutMs?: number }): Promise<GatewayChild> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--no-memory-protection-keys', script, '--config', JSON.stringify(options.config), '--consumers', JSON.stringify(options.consumers ?? [])], {
+  const child = spawn(process.execPath, [script, '--config', JSON.stringify(options.config), '--consumers', JSON.stringify(options.consumers ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Not the runner's NODE_OPTIONS (an --inspect there would make the child fight for its port).
     env: { ...process.env, NODE_OPTIONS: '' },

@@ -1,5 +1,5 @@
 // A gateway in a process of its own, so a test can SIGKILL it and start another on the same data
-// dir. Started by test/support/gateway-child.ts with `process.execPath --no-memory-protection-keys`
+// dir. Started by test/support/gateway-child.ts with `process.execPath`
 // (as `npm start` does); the SSO and upstreams stay in the test process and survive the kill.
 //
 // `node test/support/gateway-process.ts --config '<JSON config overrides>' [--consumers '<JSON ConsumerInput[]>']`
@@ -19,8 +19,9 @@ if (!values.config) throw new Error('--config is required');
 const overrides = JSON.parse(values.config) as Record<string, unknown>;
 const consumers = JSON.parse(values.consumers ?? '[]') as ConsumerInput[];
 
-// The embedded store's worker thread is unref'd: without this, the event loop could run empty
-// while the store opens and node would exit (13, unsettled top-level await). The listeners hold it after.
+// Without this, the event loop could run empty while something starting is awaited (a store
+// waiting out another process's lock on a timer) and node would exit (13, unsettled top-level
+// await). The listeners hold it after.
 const starting = setInterval(() => undefined, 60_000);
 const config = loadConfig({ env: {}, overrides });
 const gateway = await startGateway(config, { logStream: pino.destination({ dest: 2, sync: true }) });

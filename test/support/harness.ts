@@ -116,5 +116,5 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 /** Rows of the traffic log for a request id, straight from the store. */
 export async function trafficRows(gateway: Gateway, requestId: string): Promise<Record<string, unknown>[]> {
-  return gateway.store.query('select * from traffic_log where request_id = $1', [requestId]);
+  return gateway.store.db.selectFrom('traffic_log').selectAll().where('request_id', '=', requestId).execute();
 }

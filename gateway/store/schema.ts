@@ -1,0 +1,182 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The store's tables as both stores hand them over. Both give the same JavaScript types:
+ * - times (`timestamptz` in PostgreSQL, `text` in SQLite) as ISO 8601 UTC strings with
+ *   milliseconds (`2026-12-07T19:07:56.123Z`), which sort as they compare;
+ * - calendar days (`date`, `text`) as `YYYY-MM-DD`;
+ * - JSON (`jsonb`, `text`) as its text, parsed by the caller, written as `JSON.stringify` gives it;
+ * - 64-bit integers as numbers (counts and sequence numbers fit in a double).
+ * The PostgreSQL pool's type parsers (postgres.ts) make it so; SQLite stores them that way.
+ */
+export type Timestamp = ColumnType<string, string, string>;
+export type TimestampDefault = ColumnType<string, string | undefined, string>;
+/** JSON text. */
+export type Json = string;
+export type JsonDefault = ColumnType<string, string | undefined, string>;
+
+export interface ContractsTable {
+  id: string;
+  integration: string;
+  version: string;
+  state: 'draft' | 'approved' | 'active' | 'deprecated' | 'retired';
+  definition: Json;
+  digest: string;
+  source: string;
+  updated_at: TimestampDefault;
+}
+
+export interface ConsumersTable {
+  client_id: string;
+  name: string;
+  department: ColumnType<string, string | undefined, string>;
+  clearance: ColumnType<'publik' | 'terbatas' | 'rahasia', 'publik' | 'terbatas' | 'rahasia' | undefined>;
+  status: ColumnType<'active' | 'suspended', 'active' | 'suspended' | undefined>;
+  limits: JsonDefault;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface RegistryRevisionTable {
+  singleton: Generated<boolean | number>;
+  revision: number;
+}
+
+export interface TrafficLogTable {
+  seq: Generated<number>;
+  log_id: string;
+  request_id: string;
+  at: Timestamp;
+  listener: string;
+  consumer: string | null;
+  contract: string | null;
+  operation: string | null;
+  method: string;
+  path: string;
+  status: number;
+  error_code: string | null;
+  total_ms: number;
+  upstream_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  request_sha256: string | null;
+  response_sha256: string | null;
+  client_address: string | null;
+  trace_id: string | null;
+  partner: string | null;
+  agreement: string | null;
+  cert_fingerprint: string | null;
+}
+
+export interface AdapterDocumentsTable {
+  adapter: string;
+  collection: string;
+  key: string;
+  body: Json;
+  version: Generated<number>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface AdapterCollectionsTable {
+  adapter: string;
+  collection: string;
+  revision: number;
+}
+
+export interface PartnersTable {
+  id: string;
+  legal_name: string;
+  type: string;
+  contact: JsonDefault;
+  status: ColumnType<'active' | 'suspended', 'active' | 'suspended' | undefined>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface ClientCertificatesTable {
+  fingerprint: string;
+  owner_kind: 'partner' | 'consumer';
+  owner_id: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  not_before: Timestamp;
+  not_after: Timestamp;
+  pem: string;
+  registered_at: TimestampDefault;
+}
+
+export interface AgreementsTable {
+  number: string;
+  title: string;
+  partner_id: string;
+  /** JSON array of contract ids. */
+  contracts: Json;
+  max_classification: 'publik' | 'terbatas' | 'rahasia';
+  /** Calendar days, `YYYY-MM-DD`. */
+  valid_from: string;
+  valid_until: string;
+  daily_quota: number | null;
+  status: ColumnType<'active' | 'suspended' | 'terminated', 'active' | 'suspended' | 'terminated' | undefined>;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+}
+
+export interface IdempotencyKeysTable {
+  owner: string;
+  key: string;
+  fingerprint: string;
+  state: 'in-flight' | 'done' | 'released';
+  status: number | null;
+  headers: Json | null;
+  body: string | null;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+  alive_at: TimestampDefault;
+  claim_id: string | null;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  owner: string;
+  contract: string;
+  operation: string;
+  request: Json;
+  order_key: string | null;
+  state: 'pending' | 'delivering' | 'delivered' | 'failed' | 'cancelled';
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  next_attempt_at: TimestampDefault;
+  lease_until: string | null;
+  last_error: string | null;
+  response: Json | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  callback_url: string | null;
+  callback_state: ColumnType<'none' | 'pending' | 'sent' | 'failed', 'none' | 'pending' | 'sent' | 'failed' | undefined>;
+  callback_attempts: ColumnType<number, number | undefined, number>;
+  callback_next_at: string | null;
+  callback_last_error: string | null;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: TimestampDefault;
+}
+
+export interface Database {
+  contracts: ContractsTable;
+  consumers: ConsumersTable;
+  registry_revision: RegistryRevisionTable;
+  traffic_log: TrafficLogTable;
+  adapter_documents: AdapterDocumentsTable;
+  adapter_collections: AdapterCollectionsTable;
+  partners: PartnersTable;
+  client_certificates: ClientCertificatesTable;
+  agreements: AgreementsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  deliveries: DeliveriesTable;
+  schema_migrations: SchemaMigrationsTable;
+}
