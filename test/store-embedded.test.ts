@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSnapshot } from '../gateway/registry/repository.ts';
+import { documentStore } from '../gateway/store/documents.ts';
 import { embeddedStoreFile, openStore, PgliteDataDir } from '../gateway/store/open.ts';
 import { adminClient, asyncSandboxContracts, postLetter } from './support/async-sandbox.ts';
 import { audience, sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
@@ -182,15 +184,45 @@ describe('embedded store: the CLI beside a running gateway', () => {
   });
 });
 
-describe('embedded store: a data dir of the earlier embedded store (PGlite)', () => {
-  it('is refused at start with how to move the registry, and left as it was', async () => {
+describe('embedded store: moving from the earlier embedded store (PGlite)', () => {
+  const config = (dataDir: string) => {
+    const file = join(tempDir('pglite-config-'), 'penghubung.yaml');
+    writeFileSync(file, `dataDir: ${dataDir}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
+    return file;
+  };
+  const penghubung = (...args: string[]) => spawnSync(process.execPath, ['bin/penghubung.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('a data dir it wrote is refused at start with how to move the registry, and left as it was', async () => {
     const dataDir = tempDir('pglite-');
     mkdirSync(join(dataDir, 'store'));
     writeFileSync(join(dataDir, 'store', 'PG_VERSION'), '17\n');
     const opening = openStore({ dataDir, store: { url: null } });
     await expect(opening).rejects.toBeInstanceOf(PgliteDataDir);
     await expect(opening).rejects.toThrow(/penghubung backup --out registry\.json.*penghubung restore registry\.json --replace/);
+    const cli = penghubung('consumer', 'app-x', '--name', 'App X', '--config', config(dataDir));
+    expect(cli.status).not.toBe(0);
+    expect(cli.stderr).toContain('holds a registry in the earlier embedded store (PGlite)');
     expect(readdirSync(dataDir).sort()).toEqual(['store']);
     expect(existsSync(embeddedStoreFile(dataDir))).toBe(false);
+  });
+
+  it('a backup the previous version wrote (test/fixtures/backup-pglite-0.1.json) restores into the embedded store whole', async () => {
+    const dataDir = tempDir('pglite-moved-');
+    const restored = penghubung('restore', 'test/fixtures/backup-pglite-0.1.json', '--replace', '--config', config(dataDir));
+    expect({ status: restored.status, stderr: restored.stderr }).toEqual({ status: 0, stderr: '' });
+    const store = await openStore({ dataDir, store: { url: null } });
+    try {
+      const snapshot = await readSnapshot(store);
+      expect(snapshot.contracts.map((contract) => contract.id)).toEqual(['sandbox-direktori']);
+      expect(snapshot.consumers.get('bkpsdm-simpeg')).toEqual({ clientId: 'bkpsdm-simpeg', name: 'SIMPEG BKPSDM', department: 'BKPSDM', clearance: 'terbatas', status: 'active', limits: { 'sandbox-direktori': { rps: 5, burst: 10 } } });
+      expect(snapshot.agreementsByPartner.get('bank-sumsel')).toEqual([{ number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active' }]);
+      expect(snapshot.partners.get('bank-sumsel')?.contact).toEqual({ email: 'it@banksumselbabel.example' });
+      expect(await documentStore(store, 'jdihn').get('dokumen', 'perbup-22-2021')).toMatchObject({ body: { judul: 'Perbup Bangka Selatan 22/2021 tentang SPBE', tahun: 2021 }, version: 1 });
+      // Times as this version keeps them: ISO 8601 UTC with milliseconds.
+      const { updated_at: updatedAt } = await store.db.selectFrom('contracts').select('updated_at').executeTakeFirstOrThrow();
+      expect(updatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    } finally {
+      await store.close();
+    }
   });
 });
