@@ -70,7 +70,7 @@ export async function applyConfiguredContracts(store: Store, config: GatewayConf
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
   const log = createLogger(config, options.logStream);
   const discovered = await discoverAdapters(config.adapters.directories);
-  const store = await openStore(config);
+  const store = await openStore(config, log.child({ component: 'store' }));
   try {
     const breakers = new Breakers(log);
     const limits = await Limits.create({ redisUrl: config.redis.url, log });

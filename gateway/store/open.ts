@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { openEmbeddedStore } from './embedded.ts';
 import { openPostgresStore } from './postgres.ts';
@@ -23,7 +24,7 @@ function refusePglite(dataDir: string): void {
 }
 
 /** PostgreSQL when `store.url` (DATABASE_URL) is set, SQLite at `<dataDir>/penghubung.db` otherwise; migrated. */
-export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }): Promise<Store> {
+export async function openStore(config: { dataDir: string; store: Pick<GatewayConfig['store'], 'url'> & Partial<GatewayConfig['store']> }, log?: Logger): Promise<Store> {
   const queryTimeoutMs = (config.store.queryTimeoutSeconds ?? 30) * 1000;
   if (config.store.url) {
     // Migrations may rewrite large tables: on a connection of their own, without the query timeout.
@@ -37,7 +38,11 @@ export async function openStore(config: { dataDir: string; store: Pick<GatewayCo
   }
   refusePglite(config.dataDir);
   // Another process's write (the CLI's) is waited for, asynchronously, up to the query timeout.
-  const store = await openEmbeddedStore(embeddedStoreFile(config.dataDir), { busyWaitMs: queryTimeoutMs > 0 ? queryTimeoutMs : 30_000 });
+  const store = await openEmbeddedStore(embeddedStoreFile(config.dataDir), {
+    busyWaitMs: queryTimeoutMs > 0 ? queryTimeoutMs : 30_000,
+    checkpointEveryMs: 1000,
+    ...(log ? { log } : {}),
+  });
   try {
     await migrate(store);
   } catch (error) {
