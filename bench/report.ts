@@ -13,6 +13,16 @@ export interface Report {
   splitCores?: boolean;
   /** Scenarios that could not run, with the reason. */
   skipped: { label: string; reason: string }[];
+  /** The previous embedded store's figures (bench/before-sqlite.json), for an embedded-store run. */
+  before?: Before;
+}
+
+/** Figures of an earlier run, by scenario label, to show beside this run's. */
+export interface Before {
+  what: string;
+  store: string;
+  date: string;
+  scenarios: Record<string, { rps: number; cpuUs: number; cores?: number; rssMiB: number; loopP99PeakMs?: number; loopMaxPeakMs?: number; loopP99HalfMs?: number }>;
 }
 
 /** One gateway scenario at half of its peak, with what it is compared with, run one after the other. */
@@ -122,6 +132,36 @@ export function referenceTable(rows: HalfLoad[]): string {
   return [
     '| same pace as the passthrough at half of peak | req/s (paced) | p50 ms | p99 ms | added p99 ms (over the upstream alone) | generator late p99 ms | proxy CPU µs/req | non-2xx + errors |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...lines,
+  ].join('\n');
+}
+
+/**
+ * The gateway scenarios beside the previous store's run. CPU per request is also shown as a
+ * ratio to express+hpm of the same run, which carries over between runs on a host whose speed
+ * moves from day to day.
+ */
+export function beforeAfterTable(report: Report): string {
+  const before = report.before;
+  if (!before) return '';
+  const express = report.measurements.find((m) => m.scenario.label === 'express+hpm');
+  const expressBefore = before.scenarios['express+hpm'];
+  const lines = report.measurements.flatMap((m) => {
+    const b = before.scenarios[m.scenario.label];
+    if (!b || !m.observed) return [];
+    const half = report.halfLoad.find((h) => h.peak.scenario.label === m.scenario.label);
+    const ratio = (cpu: number, base: number | undefined) => (base ? `${fixed(cpu / base, 2)}x` : 'n/a');
+    const pair = (was: number | undefined, now: number | undefined, digits: number) => `${was === undefined ? 'n/a' : fixed(was, digits)} / ${now === undefined ? 'n/a' : fixed(now, digits)}`;
+    return [`| ${m.scenario.label} | ${pair(b.rps, m.rps, 0)} | ${pair(b.cpuUs, m.proxyCpuUs, 1)} | ${ratio(b.cpuUs, expressBefore?.cpuUs)} / ${ratio(m.proxyCpuUs, express?.proxyCpuUs)} | ${pair(b.cores, m.proxyCores, 2)} | ${pair(b.rssMiB, m.proxyRssMiB, 0)} | ${pair(b.loopP99PeakMs, m.observed.loopDelayP99Ms, 1)} | ${pair(b.loopMaxPeakMs, m.observed.loopDelayMaxMs, 1)} | ${pair(b.loopP99HalfMs, half?.gateway.observed?.loopDelayP99Ms, 1)} |`];
+  });
+  if (lines.length === 0) return '';
+  return [
+    `### Before and after: the embedded store
+
+${before.what} Each cell: ${before.store} / this run.
+`,
+    '| scenario | req/s at peak | proxy CPU µs/req | CPU / express+hpm of the same run | proxy CPU (cores) | proxy RSS MiB (max) | event-loop delay p99 ms at peak | max ms at peak | p99 ms at half of peak |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...lines,
   ].join('\n');
 }
@@ -241,7 +281,9 @@ meanwhile queues behind it.
 
 ${referenceTable(report.halfLoad)}
 ` : ''}` : ''}
-### Aims of issue 6
+${beforeAfterTable(report) ? `${beforeAfterTable(report)}
+
+` : ''}### Aims of issue 6
 
 ${aimsTable(report) || '(no gateway scenario was run)'}
 

@@ -9,7 +9,7 @@
 //                     [--quiet-wait 30]   (seconds to wait, before each scenario, for other work to stop)
 //                     [--no-deployed-env]   (start the gateway without the Environment= lines and node flags of deploy/penghubung.service)
 //                     [--split-cores]   (the proxy under test on half of the CPUs, the load generator and upstreams on the other half)
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { benchClient } from './helper.ts';
 import { measure, medianRound, type LoadSettings, type Measurement, type Scenario } from './measure.ts';
 import { defaultNginx, startNginx } from './nginx.ts';
 import { describeMachine, machineBusyMicros, pinToCpus, rssParts, splitCpus } from './proc.ts';
-import { aimsTable, halfLoadTable, markdown, medianHalfLoad, observedTable, ratios, referenceTable, table, type HalfLoad, type HalfLoadRound, type Report } from './report.ts';
+import { aimsTable, halfLoadTable, markdown, medianHalfLoad, observedTable, ratios, referenceTable, table, type Before, type HalfLoad, type HalfLoadRound, type Report } from './report.ts';
 
 /** Cores of other work during a run past which its figures are flagged as noisy. */
 const busyMachine = 0.3;
@@ -121,6 +121,8 @@ interface UpstreamHello { url: string; pid: number; upstream: string; credential
 async function main(): Promise<void> {
   const machine = describeMachine(args.nginx);
   const report: Report = { date: new Date().toISOString(), machine, settings, notes: [], measurements: [], halfLoad: [], skipped: [] };
+  // The embedded store's runs show the previous embedded store's figures beside their own.
+  if (!args['store-url']) report.before = JSON.parse(readFileSync(here('before-sqlite.json'), 'utf8')) as Before;
   console.log(`bench: ${machine.cpus} CPUs (${machine.model}), Node ${machine.node}, ${machine.nginx}; work dir ${work}`);
   if (cores) {
     report.splitCores = true;

@@ -1,13 +1,11 @@
 // What a traffic-log row costs the embedded store: 100,000 rows appended as the gateway does
 // (`store.appendRows`, batches of 500) into a fresh data dir, CPU and wall time per row for each
 // round of 20,000. The variants change the schema or the session first, to weigh what each costs.
-// The embedded store is SQLite now (node:sqlite, in this process), so the variants say it in
-// SQLite: `async-commit` (PostgreSQL's `synchronous_commit = off` under PGlite) is
-// `pragma synchronous = off` (no fsync at commit: a power cut may lose the last commits, or the
-// file's consistency); `only-pk` drops `traffic_log_at` besides the secondary indexes, `seq`
-// being the rowid (no index of its own) and `log_id`'s unique index one SQLite cannot drop.
+// `synchronous-off`: no `fsync` even at checkpoints (a power cut may then damage the file; not a
+// setting to ship); `only-pk` keeps the rowid (`seq`) and `log_id`'s unique index, which SQLite
+// cannot drop (a constraint's own index).
 //
-//   node bench/traffic-insert.ts [as-is|async-commit|no-secondary|only-pk]
+//   node bench/traffic-insert.ts [as-is|synchronous-off|no-secondary|only-pk]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +16,7 @@ import { trafficBulkColumns, trafficValues, type TrafficRow } from '../gateway/t
 const secondary = ['traffic_log_request_id', 'traffic_log_consumer_at', 'traffic_log_contract_at', 'traffic_log_partner_at'];
 const variants: Record<string, string> = {
   'as-is': 'select 1',
-  'async-commit': 'pragma synchronous = off',
+  'synchronous-off': 'pragma synchronous = off',
   'no-secondary': secondary.map((index) => `drop index ${index}`).join('; '),
   'only-pk': [...secondary, 'traffic_log_at'].map((index) => `drop index ${index}`).join('; '),
 };

@@ -174,15 +174,20 @@ export class Outbox {
           inner('d.order_key', 'is', null),
           inner.not(inner.exists(inner.selectFrom('deliveries as o').select(inner.lit(1).as('one'))
             .whereRef('o.order_key', '=', 'd.order_key')
-            .whereRef('o.created_at', '<', 'd.created_at')
+            // Created in the same millisecond (the embedded store's clock): the id decides.
+            .where((older) => older.or([
+              older('o.created_at', '<', older.ref('d.created_at')),
+              older.and([older('o.created_at', '=', older.ref('d.created_at')), older('o.id', '<', older.ref('d.id'))]),
+            ]))
             .where('o.state', 'in', ['pending', 'delivering', 'failed']))),
         ]))
         .orderBy('d.created_at')
+        .orderBy('d.id')
         .limit(limit)
         .$if(this.store.kind === 'postgres', (qb) => qb.forUpdate().skipLocked())))
       .returning(columns)
       .execute();
-    return rows.map(toDelivery).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return rows.map(toDelivery).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   /** A claim held longer: for an attempt that may take longer than the default lease. */
