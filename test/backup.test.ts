@@ -156,9 +156,10 @@ describe('backup and restore of the registry', () => {
     expect({ status: tampered.status, stderr: tampered.stderr }).toEqual({ status: 2, stderr: `penghubung: ${file}: the backup's SHA-256 does not match its tables: the file was damaged or edited\n` });
   }, 120_000);
 
-  it('penghubung backup reads the embedded store while a gateway serves from it: the registry GET /admin/v1/backup gives', async () => {
+  it('penghubung backup reads the store while a gateway serves from it (the embedded one too): the registry GET /admin/v1/backup gives', async () => {
     const config = join(tempDir('backup-beside-'), 'penghubung.yaml');
-    writeFileSync(config, `dataDir: ${h.dataDir}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
+    const { url } = h.gateway.config.store;
+    writeFileSync(config, `dataDir: ${h.dataDir}\n${url ? `store:\n  url: ${url}\n` : ''}sso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
     const file = join(tempDir('backup-beside-out-'), 'b.json');
     const cli = penghubung('backup', '--out', file, '--config', config);
     expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });

@@ -26,7 +26,7 @@ function embeddedGateway(dataDir?: () => string): { h: Harness } {
     running.h = await startHarness({
       contractDirs: [asyncSandboxContracts('maxAttempts: 3')],
       clients: [adminClient],
-      config: { store: { queryTimeoutSeconds: 1 } },
+      config: { store: { url: null, queryTimeoutSeconds: 1 } },
       ...(dataDir ? { dataDir: dataDir() } : {}),
     });
   }, 60_000);
@@ -156,7 +156,7 @@ describe('embedded store: the disk full', () => {
 describe('embedded store: the CLI beside a running gateway', () => {
   const running = {} as { h: Harness };
   beforeAll(async () => {
-    running.h = await startHarness({ contractDirs: [sandboxContracts] });
+    running.h = await startHarness({ contractDirs: [sandboxContracts], config: { store: { url: null } } });
   }, 60_000);
   afterAll(async () => {
     await running.h?.close();

@@ -192,7 +192,8 @@ describe('graceful shutdown', () => {
     expect(res.body.kode).toBe('2.16');
     await closing;
 
-    const store = await openStore({ dataDir, store: { url: null } });
+    // The store the gateway wrote to (the embedded one in its data dir, or its PostgreSQL).
+    const store = await openStore(h.gateway.config);
     try {
       const rows = await store.db.selectFrom('traffic_log').select('status').where('request_id', '=', 'drain-in-flight').execute();
       expect(rows).toEqual([{ status: 200 }]);

@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../../gateway/config/schema.ts';
 import { startSsoProvider, type SsoClient, type SsoProvider } from '../../gateway/demo/sso-provider.ts';
 import { upsertConsumers, type ConsumerInput } from '../../gateway/registry/repository.ts';
 import { startGateway, type Gateway } from '../../gateway/server.ts';
+import { startPostgres, type PostgresServer } from './postgres.ts';
 
 export const audience = 'urn:penghubung:test';
 export const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
@@ -68,13 +69,38 @@ export function testConfig(overrides: Record<string, unknown>): GatewayConfig {
   return loadConfig({ overrides, env: {} });
 }
 
-/** A real SSO, the sandbox upstream and a gateway on free loopback ports, on a fresh embedded store. */
+/**
+ * Which store a harness that names none runs on: the embedded one, or with
+ * `PENGHUBUNG_TEST_STORE=postgres` a real PostgreSQL of its own (`npm test` runs the suites of
+ * the store's behaviours both ways: package.json).
+ */
+const defaultStore = process.env.PENGHUBUNG_TEST_STORE === 'postgres' ? 'postgres' : 'embedded';
+
+/**
+ * On PostgreSQL, the server of a data dir the caller gave: a harness started again on it (a
+ * gateway restart) finds its store as it left it, as on the embedded store. Stopped when the test
+ * process exits.
+ */
+const postgresOfDataDir = new Map<string, Promise<PostgresServer>>();
+
+async function testPostgres(options: HarnessOptions): Promise<{ server: PostgresServer; owned: boolean } | undefined> {
+  // A harness that names its store (a url, or null for the embedded one) gets that one.
+  const store = (options.config as { store?: object } | undefined)?.store;
+  if (defaultStore !== 'postgres' || (store && 'url' in store)) return undefined;
+  if (!options.dataDir) return { server: await startPostgres(), owned: true };
+  let server = postgresOfDataDir.get(options.dataDir);
+  if (!server) postgresOfDataDir.set(options.dataDir, (server = startPostgres()));
+  return { server: await server, owned: false };
+}
+
+/** A real SSO, the sandbox upstream and a gateway on free loopback ports, on a fresh store (see `defaultStore`). */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const clients = [...testClients, ...(options.clients ?? [])];
   const sso = options.sso ?? (await startSsoProvider({ audience, clients }));
   const upstream = await startSandboxUpstream();
   const dataDir = options.dataDir ?? tempDir();
   const logs = new LogCapture();
+  const postgres = await testPostgres(options);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -87,9 +113,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       trafficLog: { flushMs: 20, replaySeconds: 0.2 },
       shutdown: { drainSeconds: 5 },
       ...options.config,
+      ...(postgres ? { store: { ...(options.config as { store?: object } | undefined)?.store, url: postgres.server.url } } : {}),
     },
   });
   const gateway = await startGateway(config, { logStream: logs });
+  if (postgres && gateway.store.kind !== 'postgres') throw new Error('PENGHUBUNG_TEST_STORE=postgres, yet the gateway opened the embedded store');
   await upsertConsumers(gateway.store, clients.flatMap((c) => (c.consumer ? [{ clientId: c.clientId, ...c.consumer }] : [])));
   await gateway.registry.refresh();
   return {
@@ -109,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await gateway.close();
       await upstream.close();
       if (!options.sso) await sso.close();
+      if (postgres?.owned) await postgres.server.destroy();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
