@@ -98,7 +98,7 @@ describe('SQLite errors as the gateway reads them', () => {
   });
 });
 
-describe('WAL checkpoints off the event loop', () => {
+describe('the background thread: WAL checkpoints and long reads off the event loop', () => {
   let n = 0;
   const row = (): TrafficRow => ({
     logId: `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, requestId: `r-${n}`, at: new Date().toISOString(), listener: 'internal',
@@ -117,15 +117,33 @@ describe('WAL checkpoints off the event loop', () => {
     expect(grown).toBeGreaterThan(before + 1_000_000);
   });
 
-  it('should the worker end, the store\'s connection checkpoints again (SQLite\'s default) and says so', async () => {
+  it('a long read runs on the background thread: the event loop stays free while it scans', async () => {
+    const { store } = await open({ checkpointEveryMs: 100 });
+    // A read that takes a while on its own: counting five million rows of a recursive CTE.
+    const scan = store.db.selectNoFrom(sql<number>`(with recursive g(n) as (select 1 union all select n + 1 from g where n < 5000000) select count(*) from g)`.as('n'));
+    const started = performance.now();
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 10);
+    const [row] = await store.read(scan);
+    clearInterval(ticking);
+    const took = performance.now() - started;
+    expect(row).toEqual({ n: 5_000_000 });
+    // Ticks every 10 ms all along: most of them fired while the scan ran.
+    expect(took).toBeGreaterThan(100);
+    expect(ticks).toBeGreaterThan((took / 10) * 0.5);
+  });
+
+  it('should the background thread end, its read fails as unavailable, later reads and the checkpoints run on the store\'s own connection, and it says so', async () => {
     const warnings: string[] = [];
     const { store } = await open({
       checkpointEveryMs: 100,
-      checkpointWorker: new URL('data:text/javascript,throw new Error("checkpoint worker broken")'),
+      backgroundWorker: new URL('data:text/javascript,setTimeout(() => { throw new Error("background thread broken") }, 300)'),
       log: { info: () => undefined, warn: (_fields: object, message: string) => void warnings.push(message) } as never,
     });
-    await until(() => warnings, (seen) => seen.length > 0, { what: 'the fallback warning' });
-    expect(warnings).toEqual(['embedded store: the WAL checkpoint thread ended; the store checkpoints on its own connection from now on']);
+    const first = store.read(store.db.selectFrom('registry_revision').select('revision')).catch((error: unknown) => error);
+    expect(await first).toBeInstanceOf(StoreUnavailable);
+    expect(warnings).toEqual(['embedded store: its background thread ended; checkpoints and long reads run on the store\'s own connection from now on']);
+    expect(await store.read(store.db.selectFrom('registry_revision').select('revision'))).toEqual([{ revision: 1 }]);
     const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db);
     expect(rows[0]?.wal_autocheckpoint).toBe(1000);
   });

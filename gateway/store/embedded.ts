@@ -1,11 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { once } from 'node:events';
-import { setTimeout as sleep, setImmediate as yieldToExchanges } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
-import { Kysely, sql, type Transaction } from 'kysely';
+import { setImmediate as yieldToExchanges } from 'node:timers/promises';
+import { Kysely, sql, type CompiledQuery, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import { BackgroundThread } from './background.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDialect, sqliteFailure, sqliteValue, whenNotBusy } from './sqlite-dialect.ts';
 import type { Queryable, Store, StoreSql } from './store.ts';
@@ -13,52 +12,14 @@ import type { Queryable, Store, StoreSql } from './store.ts';
 export interface EmbeddedStoreOptions {
   /** How long a statement waits for another process's write (the CLI's) before failing as unavailable. */
   busyWaitMs: number;
-  /** Checkpoints in a worker thread every so often (ms) instead of on the store's connection; 0: none. */
+  /**
+   * Checkpoints (every so often, ms) and long reads on a background thread (background.ts); 0:
+   * none, the store's connection does both (SQLite's default checkpoints).
+   */
   checkpointEveryMs?: number;
-  /** The checkpoint worker's module (tests give one that fails). */
-  checkpointWorker?: URL;
+  /** The background thread's module (tests give one that fails). */
+  backgroundWorker?: URL;
   log?: Pick<Logger, 'info' | 'warn'>;
-}
-
-type CheckpointNews = { failed: string } | { recovered: true };
-
-/**
- * Takes the WAL checkpoints off the event loop (wal-checkpoint-worker.ts). Should the worker end
- * (it never does on its own), the store's connection checkpoints again as SQLite does by default
- * (every 1000 pages), so the WAL never grows without bound; the exchanges then wait for the
- * checkpoints, as they would without the worker.
- */
-function checkpointInBackground(file: string, database: DatabaseSync, options: EmbeddedStoreOptions): () => Promise<void> {
-  const { log } = options;
-  database.exec('pragma wal_autocheckpoint = 0');
-  // It allocates next to nothing: a small heap keeps its isolate's share of memory small.
-  const worker = new Worker(options.checkpointWorker ?? new URL('./wal-checkpoint-worker.ts', import.meta.url), {
-    workerData: { file, everyMs: options.checkpointEveryMs },
-    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
-  });
-  worker.unref();
-  let stopping = false;
-  let onOwnConnection = false;
-  const fallBack = (why: string) => {
-    if (stopping || onOwnConnection || !database.isOpen) return;
-    onOwnConnection = true;
-    log?.warn({ err: why }, 'embedded store: the WAL checkpoint thread ended; the store checkpoints on its own connection from now on');
-    database.exec('pragma wal_autocheckpoint = 1000');
-  };
-  worker.on('message', (news: CheckpointNews) => {
-    if ('failed' in news) log?.warn({ err: news.failed }, 'embedded store: WAL checkpoint failed; tried again every round');
-    else log?.info('embedded store: WAL checkpoints work again');
-  });
-  worker.on('error', (error) => fallBack(error.message));
-  worker.on('exit', (code) => fallBack(`exited (${code})`));
-  return async () => {
-    stopping = true;
-    const exited = once(worker, 'exit');
-    // It closes its connection and ends; a worker in the middle of a long checkpoint is ended.
-    worker.postMessage('stop');
-    await Promise.race([exited, sleep(1000)]);
-    await worker.terminate();
-  };
 }
 
 const isoNow = "'%Y-%m-%dT%H:%M:%fZ', 'now'";
@@ -97,8 +58,16 @@ export async function openEmbeddedStore(file: string, options: EmbeddedStoreOpti
     database.close();
     throw error;
   }
-  const stopCheckpoints = options.checkpointEveryMs ? checkpointInBackground(file, database, options) : async () => undefined;
   const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database, busyWaitMs: options.busyWaitMs }) });
+  const readHere = async <R>(query: CompiledQuery<R>) => (await db.executeQuery(query)).rows;
+  const background = options.checkpointEveryMs
+    ? new BackgroundThread(file, database, {
+      checkpointEveryMs: options.checkpointEveryMs,
+      readHere,
+      ...(options.backgroundWorker ? { worker: options.backgroundWorker } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    })
+    : undefined;
   const queryable = (on: Kysely<Database>): Queryable => ({ kind: 'embedded', db: on, sql: sqliteSql, exclusive: async () => undefined });
   // Runs synchronous work on the database while no Kysely call or transaction holds it.
   const holding = <T>(work: () => Promise<T>) => db.connection().execute(() => work());
@@ -134,8 +103,11 @@ export async function openEmbeddedStore(file: string, options: EmbeddedStoreOpti
     exec(script) {
       return holding(() => whenNotBusy(() => database.exec(script), options.busyWaitMs));
     },
+    read(query) {
+      return background ? background.read(query.compile()) : readHere(query.compile());
+    },
     async close() {
-      await stopCheckpoints();
+      await background?.stop();
       // The last connection to close checkpoints what is left and removes the WAL.
       await db.destroy();
     },

@@ -93,6 +93,9 @@ export async function openPostgresStore(url: string, options: { queryTimeoutMs: 
       if (transactionOptions?.readOnly) builder = builder.setAccessMode('read only');
       return builder.execute((tx: Transaction<Database>) => work(queryable(tx)));
     },
+    async read(query) {
+      return (await db.executeQuery(query.compile())).rows;
+    },
     async appendRows(table, columns, rows) {
       await reported(() => pool.query(unnestInsert(table, columns), columnArrays(columns, rows)));
     },

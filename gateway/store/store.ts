@@ -1,4 +1,4 @@
-import type { Expression, Kysely, RawBuilder } from 'kysely';
+import type { Compilable, Expression, Kysely, RawBuilder } from 'kysely';
 import type { BulkColumn } from './bulk.ts';
 import type { Database } from './schema.ts';
 
@@ -48,6 +48,12 @@ export interface Store extends Queryable {
    * already present fails the whole call (code 23505).
    */
   appendRows(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * Runs a read that may take long (a search that scans the traffic log) where it holds up no
+   * exchange: on the embedded store's background thread (SQLite is synchronous, and on the
+   * gateway's thread it would stop every exchange while it runs); on PostgreSQL as any query.
+   */
+  read<O>(query: Compilable<O>): Promise<O[]>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;

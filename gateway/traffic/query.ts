@@ -1,5 +1,5 @@
 import { Problem } from '../errors/problem.ts';
-import type { Queryable } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { trafficColumns, type TrafficRow } from './row.ts';
 
 export interface TrafficFilter {
@@ -28,12 +28,16 @@ function cursorSeq(cursor: string): number {
   return seq;
 }
 
-/** Newest first, cursor-paginated on the log's sequence number (stable under concurrent inserts). */
-export async function queryTraffic(store: Queryable, filter: TrafficFilter): Promise<TrafficPage> {
+/**
+ * Newest first, cursor-paginated on the log's sequence number (stable under concurrent inserts).
+ * A filter no index serves (`code`, `status`, `agreement`) scans the log from its newest row
+ * until the page is full: over millions of rows that takes a while, so it runs as `Store.read`.
+ */
+export async function queryTraffic(store: Pick<Store, 'db' | 'read'>, filter: TrafficFilter): Promise<TrafficPage> {
   const limit = filter.limit === undefined ? 100 : Number(filter.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new Problem('BAD_REQUEST', 'Query parameter limit must be an integer from 1 to 1000.');
   const status = filter.status ? statusRange(filter.status) : undefined;
-  const rows = await store.db.selectFrom('traffic_log')
+  const rows = await store.read(store.db.selectFrom('traffic_log')
     .select(['seq', ...trafficColumns.map(([, column]) => column as 'log_id')])
     .$if(filter.from !== undefined, (q) => q.where('at', '>=', isoTime(filter.from!, 'from')))
     .$if(filter.to !== undefined, (q) => q.where('at', '<', isoTime(filter.to!, 'to')))
@@ -46,8 +50,7 @@ export async function queryTraffic(store: Queryable, filter: TrafficFilter): Pro
     .$if(status !== undefined, (q) => q.where('status', '>=', status![0]).where('status', '<=', status![1]))
     .$if(Boolean(filter.cursor), (q) => q.where('seq', '<', cursorSeq(filter.cursor!)))
     .orderBy('seq', 'desc')
-    .limit(limit + 1)
-    .execute();
+    .limit(limit + 1));
   const more = rows.length > limit;
   const page = rows.slice(0, limit) as unknown as (Record<string, unknown> & { seq: number })[];
   const last = page.at(-1);
