@@ -46,20 +46,20 @@ describe('deleteInBatches, embedded store', () => {
     await deletesWhatItSelects(store);
   });
 
-  it('lets a call queued meanwhile in between its statements, where one delete would hold the store to the end', async () => {
+  it('lets an exchange\'s callback in between its statements (the event loop free between batches), where one delete would hold it to the end', async () => {
     await store.exec('drop table if exists purge_probe; create table purge_probe (id integer primary key, expires_at text); create index purge_probe_expires_at on purge_probe (expires_at)');
     await sql`with recursive g(n) as (select 1 union all select n + 1 from g where n < 60000)
       insert into purge_probe (id, expires_at) select n, ${store.sql.now(-3600)} from g`.execute(store.db);
     const finished: string[] = [];
     const purge = deleteInBatches(store, 'purge_probe', sql<SqlBool>`expires_at < ${store.sql.now()}`, 5000).then((n) => finished.push(`purge ${n}`));
-    // SQLite runs a statement without yielding, on the one connection every call takes in turn:
-    // sent once the purge has asked for it (as an exchange's claim would be), the call queues
-    // behind the purge's first statement and, batch by batch, runs before its second.
-    await Promise.resolve();
-    const exchange = rows(store, sql<{ n: number }>`select count(*) as n from purge_probe`).then(([row]) => {
-      finished.push('exchange');
-      return Number(row!.n);
-    });
+    // An exchange's callback, due while the purge runs (an I/O callback comes in the same way):
+    // SQLite runs each statement on this thread, so it gets in only where the purge lets it.
+    const exchange = new Promise<number>((resolve) => setImmediate(() => {
+      void rows(store, sql<{ n: number }>`select count(*) as n from purge_probe`).then(([row]) => {
+        finished.push('exchange');
+        resolve(Number(row!.n));
+      });
+    }));
     const [, seen] = await Promise.all([purge, exchange]);
     expect(finished).toEqual(['exchange', 'purge 60000']);
     // It ran between two of the purge's statements: after the first, well before the last.

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setImmediate as yieldToExchanges } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { PassFailures } from '../store/pass-failures.ts';
@@ -234,7 +235,11 @@ export class TrafficLog {
         continue;
       }
       try {
-        for (let i = 0; i < rows.length; i += this.options.batchSize) await insertTrafficRows(this.store, rows.slice(i, i + this.options.batchSize));
+        for (let i = 0; i < rows.length; i += this.options.batchSize) {
+          // The embedded store writes on this thread: exchanges get in between batches.
+          if (i > 0) await yieldToExchanges();
+          await insertTrafficRows(this.store, rows.slice(i, i + this.options.batchSize));
+        }
       } catch {
         return;
       }
@@ -242,6 +247,7 @@ export class TrafficLog {
       this.stats.replayed += rows.length;
       replayed.rows += rows.length;
       replayed.files += 1;
+      await yieldToExchanges();
     }
   }
 
