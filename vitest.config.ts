@@ -14,6 +14,8 @@ const onBothStores = [
 
 export default defineConfig({
   test: {
+    // Installs the Debian packages the tests run, when missing (root on Debian), or names them.
+    globalSetup: ['test/support/debian-packages.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
