@@ -204,6 +204,19 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
     expect(JSON.parse(without.stdout)).toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
   });
 
+  it('offers TLS 1.2 suites with forward secrecy and AEAD only: no RSA key exchange, no CBC (openssl s_client)', async () => {
+    const port = new URL(base).port;
+    const handshake = (cipher: string) => run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-cipher', `${cipher}@SECLEVEL=0`, '-CAfile', pki.caFile, '-cert', clients.bpd!.certFile, '-key', clients.bpd!.keyFile]);
+    const agreed = await handshake('ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256');
+    expect(agreed.stdout).toMatch(/Cipher\s*:\s*ECDHE-(RSA|ECDSA)-AES128-GCM-SHA256/);
+    // RSA key exchange (no forward secrecy), with GCM and with CBC; ECDHE with CBC.
+    for (const refused of ['AES128-GCM-SHA256', 'AES128-SHA', 'ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA384']) {
+      const answer = await handshake(refused);
+      expect({ refused, status: answer.status }).toEqual({ refused, status: 1 });
+      expect(answer.stdout).not.toMatch(/Cipher\s*:\s*[A-Z]/);
+    }
+  });
+
   it('speaks TLS 1.2 and 1.3 and refuses TLS 1.1 (openssl s_client)', async () => {
     const port = new URL(base).port;
     const handshake = (version: string) => run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, version, '-cipher', 'DEFAULT@SECLEVEL=0', '-CAfile', pki.caFile, '-cert', clients.bpd!.certFile, '-key', clients.bpd!.keyFile]);

@@ -98,7 +98,13 @@ export class TlsMaterial implements RevocationIndex {
 
   /** What `tls.createServer` / `server.setSecureContext` take. CRLs are applied per request instead. */
   contextOptions(): SecureContextOptions {
-    return { cert: this.loaded.cert, key: this.loaded.key, ...(this.loaded.cas.length > 0 ? { ca: this.loaded.cas.map((ca) => ca.pem) } : {}) };
+    return {
+      cert: this.loaded.cert,
+      key: this.loaded.key,
+      ...(this.loaded.cas.length > 0 ? { ca: this.loaded.cas.map((ca) => ca.pem) } : {}),
+      ciphers: serverCiphers,
+      honorCipherOrder: true,
+    };
   }
 
   isRevoked(serial: string, issuerFingerprint: string | null): boolean {
@@ -134,6 +140,18 @@ export class TlsMaterial implements RevocationIndex {
     clearInterval(this.timer);
   }
 }
+
+/**
+ * The suites the gateway's TLS listeners offer: TLS 1.3's, and for TLS 1.2 only ephemeral
+ * key exchange (forward secrecy: a recorded session stays sealed should the server key leak)
+ * with an AEAD cipher; no RSA key exchange and no CBC (Lucky13-class padding oracles), as the
+ * "intermediate" profile of Mozilla's server-side TLS guidelines. Node's default list offers both.
+ */
+export const serverCiphers = [
+  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 
 /** For a listener without client certificates: nothing is revoked. */
 export const noRevocations: RevocationIndex = { isRevoked: () => false };
