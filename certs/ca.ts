@@ -7,8 +7,10 @@ import { emptyIndex, writeIndex } from './inventory.ts';
 import { pkiPaths } from './layout.ts';
 import {
   certificateDer, defaultKeySize, fingerprint256, generateRsaKeyPair, keyIdentifierBytes, privateKeyToPem,
-  randomSerial, resolveValidity, signSha256, subjectAttributes, type RsaKeySize, type ValidityOptions,
+  randomSerial, resolveValidity, signSha256, subjectAttributes, type RsaKeySize, type ValidityOptions, type CaMaterial,
 } from './x509.ts';
+
+export type { CaMaterial };
 
 export const defaultCaDays = 3650;
 
@@ -30,14 +32,6 @@ export interface InitCaResult {
   notAfter: Date;
 }
 
-/** The CA as the issuing functions need it. */
-export interface CaMaterial {
-  certificate: forge.pki.Certificate;
-  certificatePem: string;
-  privateKey: forge.pki.rsa.PrivateKey;
-  /** Raw bytes of the CA's key identifier, for authorityKeyIdentifier in issued certificates and the CRL. */
-  keyIdentifier: string;
-}
 
 export function hasCa(pkiDir: string): boolean {
   const paths = pkiPaths(pkiDir);

@@ -1,8 +1,7 @@
 import { X509Certificate, verify as verifySignature } from 'node:crypto';
 import forge from 'node-forge';
-import type { CaMaterial } from './ca.ts';
 import { PkiError } from './errors.ts';
-import { normalizeSerial } from './x509.ts';
+import { normalizeSerial, type CaMaterial } from './x509.ts';
 
 /**
  * node-forge has no CRL API, so the CRL is built and read with forge.asn1 following RFC 5280 5.1:

@@ -140,3 +140,12 @@ export function attributeText(attribute: forge.pki.CertificateField | undefined)
   if (!attribute || typeof attribute.value !== 'string') return undefined;
   return (attribute.valueTagClass as number) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(attribute.value) : attribute.value;
 }
+
+/** The CA as the issuing functions need it. */
+export interface CaMaterial {
+  certificate: forge.pki.Certificate;
+  certificatePem: string;
+  privateKey: forge.pki.rsa.PrivateKey;
+  /** Raw bytes of the CA's key identifier, for authorityKeyIdentifier in issued certificates and the CRL. */
+  keyIdentifier: string;
+}

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ContractDefinition } from '../../gateway/registry/contract.ts';
 import type { Credentials } from './credentials.ts';
-import type { UpstreamClient } from './upstream-client.ts';
 
 /**
  * The adapter contract. An adapter is a folder `adapters/<name>/` whose `adapter.ts` default-exports
@@ -52,7 +51,17 @@ export function connectTimeoutFor(timeoutMs: number): number {
 }
 
 /** Mutual TLS towards an upstream: the gateway's client certificate and key, extra CAs (PEM contents). */
-export interface UpstreamTls { cert: string; key: string; ca?: string[] }
+export type { UpstreamTls } from '../../gateway/resilience/health-checks.ts';
+
+/**
+ * What an adapter does with its upstream's client (`AdapterContext.upstreamClient`): send a
+ * request under the contract's timeout, breaker and retry budget, and close it at a stop.
+ * upstream-client.ts implements it.
+ */
+export interface UpstreamClient {
+  send(request: UpstreamRequest, call?: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>): Promise<UpstreamResponse>;
+  close(): Promise<void>;
+}
 
 /** Connection errors that mean no byte of the request left the gateway. */
 export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -1,5 +1,4 @@
-import type { AdapterCall, CanonicalResponse, UpstreamRequest, UpstreamResponse } from './model.ts';
-import type { UpstreamClient } from './upstream-client.ts';
+import type { AdapterCall, CanonicalResponse, UpstreamClient, UpstreamRequest, UpstreamResponse } from './model.ts';
 
 /**
  * One operation of an adapter as two pure functions: the canonical request to the upstream's

@@ -3,7 +3,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Problem } from '../../gateway/errors/problem.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
 import { upstreamConnector } from './connector.ts';
-import { connectErrorCodes, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
+import { connectErrorCodes, type UpstreamClient as UpstreamClientApi, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
 import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
 
 export interface UpstreamClientOptions {
@@ -46,7 +46,7 @@ class ResponseTooLarge extends Error {}
  * deadline for the whole call. Failures become the gateway's problems; the request URL (which may
  * carry a token in its query, as SIPD's does) never appears in them.
  */
-export class UpstreamClient {
+export class UpstreamClient implements UpstreamClientApi {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly system: string;

@@ -4,7 +4,6 @@ import type { PipelineContext } from '../pipeline/context.ts';
 import { createExchange, type Exchange, type ListenerName } from '../pipeline/exchange.ts';
 import { runExchange, type Stage } from '../pipeline/index.ts';
 import type { Health } from './health.ts';
-import { sendJson } from './json.ts';
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = req.headers['x-forwarded-for'];
@@ -53,9 +52,3 @@ export function asksForOpenApi(ex: Exchange): boolean {
   return ex.method === 'GET' && ex.pathname === '/openapi.json';
 }
 
-/** Answers the exchange with a JSON document the gateway built itself, counted and hashed for the log. */
-export function answerJson(ex: Exchange, document: unknown): void {
-  const body = sendJson(ex.res, 200, document);
-  ex.bytesOut = body.length;
-  ex.responseHash.update(body);
-}

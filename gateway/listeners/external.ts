@@ -8,7 +8,8 @@ import type { Exchange } from '../pipeline/exchange.ts';
 import { identifyPartner } from '../pipeline/12-identify-partner.ts';
 import { asksForDelivery, describeDelivery } from '../pipeline/delivery-status.ts';
 import { partnerStages } from '../pipeline/index.ts';
-import { answerJson, asksForOpenApi, exchangeListener } from './exchange-listener.ts';
+import { answerJson } from '../pipeline/answer-json.ts';
+import { asksForOpenApi, exchangeListener } from './exchange-listener.ts';
 import type { Health } from './health.ts';
 
 /** `GET /openapi.json` for a partner: exactly what its agreements in force today cover. */

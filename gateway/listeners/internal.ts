@@ -8,7 +8,8 @@ import { identify } from '../pipeline/10-identify.ts';
 import { bindCertificate } from '../pipeline/11-bind-certificate.ts';
 import { asksForDelivery, describeDelivery } from '../pipeline/delivery-status.ts';
 import { certificateBoundStages, exchangeStages, type Stage } from '../pipeline/index.ts';
-import { answerJson, asksForOpenApi, exchangeListener } from './exchange-listener.ts';
+import { answerJson } from '../pipeline/answer-json.ts';
+import { asksForOpenApi, exchangeListener } from './exchange-listener.ts';
 import type { Health } from './health.ts';
 
 /** `GET /openapi.json`: identify the caller, then describe what it may call. */

@@ -1,5 +1,5 @@
 import { Problem } from '../errors/problem.ts';
-import { answerJson } from '../listeners/exchange-listener.ts';
+import { answerJson } from './answer-json.ts';
 import { routePrefix } from '../registry/contract.ts';
 import type { PipelineContext } from './context.ts';
 import { callerOf, type Exchange } from './exchange.ts';

@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 import { Client } from 'undici';
 import { defaultUnhealthyThreshold, type BreakerSettings, type BreakerState, type Breakers, type UpstreamBreaker } from './breakers.ts';
 import { outcomeOfStatus } from './outcomes.ts';
-import type { UpstreamTls } from '../../adapters/kit/model.ts';
+
+/**
+ * Client certificate and CAs for an upstream that asks for mutual TLS (an adapter's
+ * `upstreamTls`). Declared here, below the adapters, so that resilience needs nothing of them;
+ * the adapter API (adapters/kit/model.ts) re-exports it.
+ */
+export interface UpstreamTls { cert: string; key: string; ca?: string[] }
 
 /** One upstream's active health check. */
 export interface HealthCheckTarget {

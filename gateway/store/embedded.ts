@@ -6,7 +6,7 @@ import { Kysely, sql, type CompiledQuery, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { BackgroundThread } from './background.ts';
 import type { Database } from './schema.ts';
-import { NodeSqliteDialect, sqliteFailure, sqliteValue, whenNotBusy } from './sqlite-dialect.ts';
+import { NodeSqliteDialect, rollbackQuietly, sqliteFailure, sqliteValue, whenNotBusy } from './sqlite-dialect.ts';
 import type { Queryable, Store, StoreSql } from './store.ts';
 
 export interface EmbeddedStoreOptions {
@@ -91,11 +91,7 @@ export async function openEmbeddedStore(file: string, options: EmbeddedStoreOpti
           }
           await whenNotBusy(() => database.exec('commit'), options.busyWaitMs);
         } catch (error) {
-          try {
-            database.exec('rollback');
-          } catch {
-            // Rolled back already by the failure (a full disk, an I/O error).
-          }
+          rollbackQuietly(database);
           throw sqliteFailure(error);
         }
       });

@@ -108,6 +108,15 @@ export async function whenNotBusy<T>(work: () => T, busyWaitMs: number): Promise
   }
 }
 
+/** Ends the open transaction; a failed statement (a full disk, an I/O error) may have ended it already. */
+export function rollbackQuietly(database: DatabaseSync): void {
+  try {
+    database.exec('rollback');
+  } catch {
+    // No transaction left to roll back.
+  }
+}
+
 /** One connection shared by every call, one holder at a time (a transaction spans awaits). */
 class NodeSqliteDriver implements Driver {
   private readonly options: NodeSqliteDialectOptions;
@@ -140,11 +149,7 @@ class NodeSqliteDriver implements Driver {
   }
 
   async rollbackTransaction(): Promise<void> {
-    try {
-      this.options.database.exec('rollback');
-    } catch {
-      // A failed statement (a full disk, an I/O error) rolled the transaction back already.
-    }
+    rollbackQuietly(this.options.database);
   }
 
   async releaseConnection(): Promise<void> {
