@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { AdapterModule, SandboxModule } from './kit/model.ts';
+import type { AdapterDescriptor, AdapterModule, SandboxModule } from '../gateway/adapter-api/index.ts';
 
 /** The adapters shipped with the gateway: the folders beside this file. */
 export const bundledAdaptersDir = fileURLToPath(new URL('.', import.meta.url));
@@ -35,9 +35,6 @@ export async function discoverAdapters(extra: readonly string[] = []): Promise<M
   }
   return adapters;
 }
-
-/** What the contract loader checks a contract's `forwarding` and `adapter:` block against. */
-export type AdapterDescriptor = Pick<AdapterModule, 'operations' | 'settingsSchema' | 'checkContract'>;
 
 export function describeAdapters(adapters: ReadonlyMap<string, DiscoveredAdapter>): Map<string, AdapterDescriptor> {
   return new Map([...adapters].map(([name, { module }]) => [name, module]));

@@ -10,7 +10,7 @@ import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
 import { applyContracts, readSnapshot, upsertConsumers } from './registry/repository.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
 import { BackupRefused } from './registry/backup.ts';
-import type { CliServices } from '../adapters/kit/model.ts';
+import type { CliServices } from './adapter-api/model.ts';
 import { withStore } from './store/open.ts';
 import { startGateway } from './server.ts';
 import { startDemo } from './demo/profile.ts';

@@ -14,8 +14,11 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { TokenVerifier } from './sso/token-verifier.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
-import { discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
-import { AdapterHost } from './pipeline/adapter-host.ts';
+import { discoverAdapters } from '../adapters/index.ts';
+import type { AdapterDescriptor } from './adapter-api/model.ts';
+import { AdapterHost } from './adapter-host/adapter-host.ts';
+import { UpstreamPools } from './upstream/pools.ts';
+import { upstreamTlsOf } from './upstream/tls.ts';
 import { Breakers, HealthChecks, healthCheckTargets } from './resilience/index.ts';
 import { Limits } from './limits/limits.ts';
 import { IdempotencyStore } from './idempotency/store.ts';
@@ -81,7 +84,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const healthChecks = new HealthChecks(breakers, log.child({ component: 'health-checks' }));
     const syncHealthChecks = () => healthChecks.configure(healthCheckTargets(registry.current.routes, {
       override: (name) => config.upstreams[name]?.healthCheck,
-      tls: (name) => adapters.upstreamTls(name),
+      tls: (name) => upstreamTlsOf(config.upstreams, name),
     }));
     syncHealthChecks();
     registry.onSwap(syncHealthChecks);
@@ -89,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await verifier.start();
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
-    const forwarder = new Forwarder(config.limits.bodyBytes, (name) => adapters.upstreamTls(name));
+    const forwarder = new Forwarder(config.limits.bodyBytes, new UpstreamPools((name) => upstreamTlsOf(config.upstreams, name)));
     const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours, { dataDir: config.dataDir, log });
     await idempotency.start();
     const purge = setInterval(() => {

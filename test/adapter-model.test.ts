@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Credentials, Secret } from '../adapters/kit/credentials.ts';
 import { startSimServer, type SimServer } from '../adapters/kit/sim-server.ts';
 import { TokenCache } from '../adapters/kit/token-cache.ts';
-import { defineSandbox } from '../adapters/kit/model.ts';
+import { defineSandbox } from '../gateway/adapter-api/index.ts';
 import { startIntegration, type Integration } from './support/integration.ts';
 import { tempDir, trafficRows } from './support/harness.ts';
 import { loadContracts } from '../gateway/registry/load-contracts.ts';

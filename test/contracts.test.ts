@@ -2,7 +2,8 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { describeAdapters, discoverAdapters, type AdapterDescriptor } from '../adapters/index.ts';
+import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
+import type { AdapterDescriptor } from '../gateway/adapter-api/index.ts';
 import { ContractLoadError, loadContracts } from '../gateway/registry/load-contracts.ts';
 import { applyContracts, readSnapshot } from '../gateway/registry/repository.ts';
 import { RoutingTable } from '../gateway/registry/routing-table.ts';

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSnapshot } from '../gateway/registry/repository.ts';
-import { documentStore } from '../gateway/store/documents.ts';
+import { documentStore } from '../gateway/adapter-host/documents.ts';
 import { embeddedStoreFile, openStore, PgliteDataDir } from '../gateway/store/open.ts';
 import { adminClient, asyncSandboxContracts, postLetter } from './support/async-sandbox.ts';
 import { audience, sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';

@@ -1,7 +1,7 @@
 // BKN SIASN (national civil service information system): employee data and position changes of
 // the Pemda's civil servants, Perbup 004 Pasal 15(2). Canonical API under /bkn/v1, see
 // contracts/bkn/bkn-siasn.yaml and docs/integrations/bkn.md.
-import { defineAdapter, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../kit/model.ts';
+import { defineAdapter, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { sendAuthorized } from '../kit/run-mapped.ts';
 import { credentialNames, SiasnAuth } from './auth.ts';
 import { system } from './errors.ts';

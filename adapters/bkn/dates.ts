@@ -1,5 +1,5 @@
 // SIASN writes dates as `dd-mm-yyyy` both ways; the canonical API uses ISO `yyyy-mm-dd`. Pure.
-import { upstreamInvalid } from '../kit/upstream-problem.ts';
+import { upstreamInvalid } from '../../gateway/adapter-api/index.ts';
 import { system } from './errors.ts';
 
 const siasnDate = /^(\d{2})-(\d{2})-(\d{4})$/;

@@ -1,9 +1,7 @@
 // How BKN SIASN answers, read into the gateway's problems. Two layers answer a call: the WSO2 API
 // Manager in front (faults with a six-digit code) and the SIASN service behind it (a `code`
 // envelope for reads, a `success` answer for writes, and its own refusal of the SSO token).
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { UpstreamResponse } from '../kit/model.ts';
-import { upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected, upstreamUnavailable } from '../kit/upstream-problem.ts';
+import { Problem, type UpstreamResponse, upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 
 export const system = 'BKN SIASN';
 

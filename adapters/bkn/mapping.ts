@@ -1,9 +1,7 @@
 // Canonical API <-> BKN SIASN, as pure functions per operation (golden fixtures in ./fixtures).
 // SIASN field names come from public SIASN client code (see docs/integrations/bkn.md).
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { AdapterCall, CanonicalResponse, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
+import { Problem, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse, upstreamInvalid } from '../../gateway/adapter-api/index.ts';
 import type { OperationMapping } from '../kit/run-mapped.ts';
-import { upstreamInvalid } from '../kit/upstream-problem.ts';
 import { isoFromSiasn, siasnFromIso } from './dates.ts';
 import { readEnvelope, system, writeAnswer } from './errors.ts';
 import { checkNip } from './nip.ts';

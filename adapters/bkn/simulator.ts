@@ -3,7 +3,7 @@
 // Wire formats follow what public SIASN clients send and expect; what they do not show is marked
 // "assumed" here and in docs/integrations/bkn.md.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RunningSandbox } from '../kit/model.ts';
+import type { RunningSandbox } from '../../gateway/adapter-api/index.ts';
 import { startSimServer, type SimAnswer, type SimRequest, type SimServer } from '../kit/sim-server.ts';
 import { eselon, jabatanFungsional, jabatanPelaksana, simEmployees, unors, type SiasnRecord, type SimEmployee } from './simulator-data.ts';
 

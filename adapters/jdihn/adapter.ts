@@ -2,7 +2,7 @@
 // region's legal documents are registered here by the legal division's JDIH application and
 // published as the JDIHN integration feed on the gateway's public listener. No upstream: the
 // gateway's store is the system of record, and the contract names no `upstream:`.
-import { defineAdapter } from '../kit/model.ts';
+import { defineAdapter } from '../../gateway/adapter-api/index.ts';
 import { feedRoute } from './feed.ts';
 import { documentOperations } from './operations.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DocumentStore, PublicResponse, PublicRoute } from '../kit/model.ts';
+import type { DocumentStore, PublicResponse, PublicRoute } from '../../gateway/adapter-api/index.ts';
 import type { LegalDocument } from './legal-document.ts';
 import { renderFeed } from './mapping.ts';
 

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { AdapterCall, CanonicalResponse, DocumentStore, StoredDocument } from '../kit/model.ts';
+import { Problem, type AdapterCall, type CanonicalResponse, type DocumentStore, type StoredDocument } from '../../gateway/adapter-api/index.ts';
 import { collection } from './feed.ts';
 import { assertStorable, type LegalDocument } from './legal-document.ts';
 

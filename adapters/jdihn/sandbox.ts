@@ -1,4 +1,4 @@
-import { defineSandbox } from '../kit/model.ts';
+import { defineSandbox } from '../../gateway/adapter-api/index.ts';
 import { feedPath } from './feed.ts';
 import { startJdihnHarvester } from './simulator.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { RunningSandbox } from '../kit/model.ts';
+import type { RunningSandbox } from '../../gateway/adapter-api/index.ts';
 import { startSimServer, type SimServer } from '../kit/sim-server.ts';
 import type { JdihnRecord } from './mapping.ts';
 

@@ -2,7 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import { MissingCredential, type Credentials, type Secret } from './credentials.ts';
 import { redactText } from './redact.ts';
 import type { IssuedToken } from './token-cache.ts';
-import { upstreamAuthFailed, upstreamUnavailable } from './upstream-problem.ts';
+import { upstreamAuthFailed, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 
 export interface TokenRequest {
   system: string;

@@ -1,4 +1,4 @@
-import { Problem } from '../../gateway/errors/problem.ts';
+import { Problem } from '../../gateway/adapter-api/index.ts';
 
 export const redacted = '[redacted]';
 

@@ -1,4 +1,4 @@
-import type { AdapterCall, CanonicalResponse, UpstreamClient, UpstreamRequest, UpstreamResponse } from './model.ts';
+import type { AdapterCall, CanonicalResponse, UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 
 /**
  * One operation of an adapter as two pure functions: the canonical request to the upstream's

@@ -1,7 +1,6 @@
 // SP4N-LAPOR! (Perbup 004 Pasal 21): PD applications submit public complaints and follow them
 // through the LAPOR! workflow with one canonical JSON API; wire.ts alone speaks LAPOR!'s XML.
-import { Problem } from '../../gateway/errors/problem.ts';
-import { defineAdapter, type AdapterCall, type CanonicalResponse } from '../kit/model.ts';
+import { Problem, defineAdapter, type AdapterCall, type CanonicalResponse } from '../../gateway/adapter-api/index.ts';
 import { credentialNames, readToken } from './auth.ts';
 import { system } from './errors.ts';
 import { mappings, type LaporOperationId } from './mapping.ts';

@@ -1,9 +1,7 @@
 // LAPOR!'s answers as the gateway's problems. Its own code and message go to the caller under
 // `upstream`, with one guard: a message that quotes what was sent (the reporter's identity, the
 // complaint text, the token) has those values masked, so a problem body never carries them.
-import type { Problem } from '../../gateway/errors/problem.ts';
-import type { UpstreamResponse } from '../kit/model.ts';
-import { upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected, upstreamUnavailable } from '../kit/upstream-problem.ts';
+import { type Problem, type UpstreamResponse, upstreamAuthFailed, upstreamInvalid, upstreamNotFound, upstreamRejected, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 import { redactText } from '../kit/redact.ts';
 import type { LaporFault, WireAnswer } from './wire.ts';
 

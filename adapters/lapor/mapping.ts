@@ -2,8 +2,7 @@
 // request, LAPOR!'s answer to the canonical answer (or a thrown problem). Unlike the kit's
 // OperationMapping they take the region's token, because LAPOR! wants it inside the body; the
 // answer side gets it only to mask it should LAPOR! ever quote it back.
-import { upstreamInvalid } from '../kit/upstream-problem.ts';
-import type { AdapterCall, CanonicalResponse, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
+import { upstreamInvalid, type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { statusLabels, type Category, type Complaint, type ComplaintState, type Receipt } from './canonical.ts';
 import { settle, system } from './errors.ts';
 import { addStreamRequest, readAddStreamAnswer, readStatusAnswer, readTopicsAnswer, statusRequest, topicsRequest } from './wire.ts';

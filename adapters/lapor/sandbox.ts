@@ -1,4 +1,4 @@
-import { defineSandbox } from '../kit/model.ts';
+import { defineSandbox } from '../../gateway/adapter-api/index.ts';
 import { startLaporSimulator } from './simulator.ts';
 
 /** One simulated day per real minute: a complaint submitted in the demo is verified a minute later. */

@@ -2,7 +2,7 @@
 // the RUP (procurement plan) read from it. Perbup Kuantan Singingi 33/2020 Pasal 17 names SIPD
 // the shared application for regional planning and finance; docs/integrations/sipd.md has the
 // upstream facts, their public sources and what is still to be confirmed with Kemendagri.
-import { defineAdapter } from '../kit/model.ts';
+import { defineAdapter } from '../../gateway/adapter-api/index.ts';
 import { runMapped } from '../kit/run-mapped.ts';
 import { redactProblem, redactValues } from '../kit/redact.ts';
 import { credentialNames, SipdCallAuth } from './auth.ts';

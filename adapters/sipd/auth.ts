@@ -1,5 +1,5 @@
 import type { Credentials } from '../kit/credentials.ts';
-import type { UpstreamRequest } from '../kit/model.ts';
+import type { UpstreamRequest } from '../../gateway/adapter-api/index.ts';
 import { readCredentials } from '../kit/oauth2.ts';
 import type { UpstreamAuth } from '../kit/run-mapped.ts';
 import { system } from './errors.ts';

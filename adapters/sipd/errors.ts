@@ -1,6 +1,4 @@
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { UpstreamResponse } from '../kit/model.ts';
-import { parseUpstreamJson, upstreamAuthFailed, upstreamFailing, upstreamInvalid, upstreamNotFound, upstreamRejected } from '../kit/upstream-problem.ts';
+import { Problem, type UpstreamResponse, parseUpstreamJson, upstreamAuthFailed, upstreamFailing, upstreamInvalid, upstreamNotFound, upstreamRejected } from '../../gateway/adapter-api/index.ts';
 import type { SipdPushAnswer } from './types.ts';
 
 /** The name callers see under `upstream.system`. */

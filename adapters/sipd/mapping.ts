@@ -1,7 +1,5 @@
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { AdapterCall } from '../kit/model.ts';
+import { Problem, type AdapterCall, parseUpstreamJson, upstreamInvalid } from '../../gateway/adapter-api/index.ts';
 import type { OperationMappings } from '../kit/run-mapped.ts';
-import { parseUpstreamJson, upstreamInvalid } from '../kit/upstream-problem.ts';
 import { checkHttpStatus, readPushAnswer, sipdFailure, system } from './errors.ts';
 import {
   isPlanKind, sipdStatus,

@@ -2,9 +2,8 @@
 // API Manager: a generic adapter. Any API published on SPLP is consumed by a contract with
 // `forwarding: splp` whose `adapter:` block names the tenant, context, version and, per
 // operation, the SPLP resource. The region's own APIs go the other way with `export.ts`.
-import { defineAdapter } from '../kit/model.ts';
+import { defineAdapter, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 import { runMapped } from '../kit/run-mapped.ts';
-import { upstreamUnavailable } from '../kit/upstream-problem.ts';
 import { oauth2Credentials, SplpAuthenticators } from './auth.ts';
 import { registerSplpCommands } from './cli.ts';
 import { splpMapping } from './mapping.ts';

@@ -1,4 +1,4 @@
-import type { AdapterEnvironment, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
+import type { AdapterEnvironment, UpstreamRequest, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { fetchOAuthToken, readCredentials } from '../kit/oauth2.ts';
 import type { UpstreamAuth } from '../kit/run-mapped.ts';
 import { TokenCache } from '../kit/token-cache.ts';

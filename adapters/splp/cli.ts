@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { CliServices } from '../kit/model.ts';
-import { classifications, type Classification } from '../../gateway/registry/contract.ts';
+import { type CliServices, classifications, type Classification } from '../../gateway/adapter-api/index.ts';
 import { exportForSplp, writeSplpExport } from './export.ts';
 
 interface ExportOptions { out: string; gatewayUrl: string; region?: string; include?: string; tokenUrl?: string; from?: string[]; config?: string }

@@ -1,6 +1,4 @@
-import { Problem } from '../../gateway/errors/problem.ts';
-import type { UpstreamResponse } from '../kit/model.ts';
-import { upstreamAuthFailed, upstreamFailing, upstreamMember, upstreamNotFound, upstreamRejected, type UpstreamFault } from '../kit/upstream-problem.ts';
+import { Problem, type UpstreamResponse, upstreamAuthFailed, upstreamFailing, upstreamMember, upstreamNotFound, upstreamRejected, type UpstreamFault } from '../../gateway/adapter-api/index.ts';
 import { system } from './settings.ts';
 
 /**

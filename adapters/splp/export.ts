@@ -1,8 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deliverySchemas, problemSchema } from '../../gateway/openapi/build.ts';
-import type { Classification, ContractDefinition, OperationSpec, ParameterSpec } from '../../gateway/registry/contract.ts';
-import { routePrefix } from '../../gateway/registry/contract.ts';
+import { deliverySchemas, problemSchema, type Classification, type ContractDefinition, type OperationSpec, type ParameterSpec, routePrefix } from '../../gateway/adapter-api/index.ts';
 import { toOpenApi30, type ConversionContext, type Schema30 } from './openapi30.ts';
 
 /**

@@ -1,6 +1,5 @@
-import type { AdapterCall, CanonicalResponse, UpstreamRequest, UpstreamResponse } from '../kit/model.ts';
+import { type AdapterCall, type CanonicalResponse, type UpstreamRequest, type UpstreamResponse, parseUpstreamJson, upstreamInvalid } from '../../gateway/adapter-api/index.ts';
 import type { OperationMapping } from '../kit/run-mapped.ts';
-import { parseUpstreamJson, upstreamInvalid } from '../kit/upstream-problem.ts';
 import { splpProblem } from './errors.ts';
 import { apiBasePath, system, type SplpOperationSettings, type SplpSettings } from './settings.ts';
 

@@ -1,4 +1,4 @@
-import { defineSandbox } from '../kit/model.ts';
+import { defineSandbox } from '../../gateway/adapter-api/index.ts';
 import { startSplpSim } from './simulator.ts';
 
 /** A WSO2 API Manager gateway standing in for SPLP, with Kemendagri's kode wilayah API deployed. */

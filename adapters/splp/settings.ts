@@ -1,4 +1,4 @@
-import type { ContractUnderCheck, UpstreamMethod } from '../kit/model.ts';
+import type { ContractUnderCheck, UpstreamMethod } from '../../gateway/adapter-api/index.ts';
 
 /** Shown in problems (`upstream.system`) and logs. */
 export const system = 'SPLP';

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { upstreamConnector } from '../../adapters/kit/connector.ts';
-import { connectErrorCodes, connectTimeoutFor, type AdapterCall, type UpstreamTiming } from '../../adapters/kit/model.ts';
+import type { AdapterCall } from '../adapter-api/model.ts';
+import { upstreamConnector } from '../upstream/connector.ts';
+import { connectErrorCodes, connectTimeoutFor, type UpstreamTiming } from '../upstream/model.ts';
 import { Problem } from '../errors/problem.ts';
-import type { AdapterHost } from '../pipeline/adapter-host.ts';
+import type { AdapterHost } from '../adapter-host/adapter-host.ts';
 import type { Route, RoutingTable } from '../registry/routing-table.ts';
 import type { Limits } from '../limits/limits.ts';
 import { guardedCall, outcomeOfStatus, retryableStatuses, takeUpstreamSlot, type Breakers } from '../resilience/index.ts';

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { discoverSandboxes } from '../../adapters/index.ts';
-import type { DemoClient, RunningSandbox, SandboxModule } from '../../adapters/kit/model.ts';
+import type { DemoClient, RunningSandbox, SandboxModule } from '../adapter-api/model.ts';
 import { loadConfig } from '../config/load.ts';
 import { freePort } from '../listeners/free-port.ts';
 import { preparePartnerDemo, registerDemoPartner } from './partners.ts';

@@ -1,5 +1,4 @@
-import type { Classification } from '../registry/contract.ts';
-import { clearanceCovers, routePrefix } from '../registry/contract.ts';
+import { type Classification, clearanceCovers, routePrefix } from '../registry/contract.ts';
 import type { Route } from '../registry/routing-table.ts';
 import { problemCatalogue } from '../errors/catalogue.ts';
 

@@ -1,4 +1,4 @@
-import type { AdapterCall, CanonicalResponse } from '../../adapters/kit/model.ts';
+import type { AdapterCall, CanonicalResponse } from '../adapter-api/model.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import { traceparentOf, type Exchange } from './exchange.ts';

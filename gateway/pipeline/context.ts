@@ -4,7 +4,7 @@ import type { Registry } from '../registry/registry.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
 import type { RevocationIndex } from '../partners/client-certificate.ts';
-import type { AdapterHost } from './adapter-host.ts';
+import type { AdapterHost } from '../adapter-host/adapter-host.ts';
 import type { Breakers } from '../resilience/index.ts';
 import type { Limits } from '../limits/limits.ts';
 import type { IdempotencyStore } from '../idempotency/store.ts';

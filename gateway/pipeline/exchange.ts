@@ -2,7 +2,7 @@ import * as nodeCrypto from 'node:crypto';
 import { createHash, randomFillSync, type Hash } from 'node:crypto';
 import { v7 as uuidV7 } from 'uuid';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { UpstreamTiming } from '../../adapters/kit/model.ts';
+import type { UpstreamTiming } from '../upstream/model.ts';
 import type { Problem } from '../errors/problem.ts';
 import type { PresentedCertificate } from '../partners/client-certificate.ts';
 import type { Agreement, Partner } from '../registry/partners.ts';

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
-import { upstreamConnector } from '../../adapters/kit/connector.ts';
-import { connectErrorCodes, connectTimeoutFor, type UpstreamTls } from '../../adapters/kit/model.ts';
+import type { Dispatcher } from 'undici';
+import { connectErrorCodes } from '../upstream/model.ts';
+import type { UpstreamPools } from '../upstream/pools.ts';
 import { Problem } from '../errors/problem.ts';
 import { tooLarge } from './body.ts';
 import type { Exchange } from './exchange.ts';
@@ -139,32 +139,12 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
  * the CPU per request of http-proxy-middleware (docs/architecture.md, "The forwarder").
  */
 export class Forwarder {
-  private readonly pools = new Map<string, Pool>();
   private readonly bodyLimit: number;
-  private readonly tlsFor: (upstreamName: string) => UpstreamTls | undefined;
+  private readonly pools: UpstreamPools;
 
-  /** `tlsFor`: the gateway's client certificate towards an upstream (`upstreams.<name>.tls`), if any. */
-  constructor(bodyLimit: number, tlsFor: (upstreamName: string) => UpstreamTls | undefined = () => undefined) {
+  constructor(bodyLimit: number, pools: UpstreamPools) {
     this.bodyLimit = bodyLimit;
-    this.tlsFor = tlsFor;
-  }
-
-  /**
-   * One pool per upstream origin and connect timeout (`upstreamConnector`, as the adapters and the
-   * delivery worker connect): an address that never answers (a dropped uplink) fails as a connect
-   * error, known to have sent nothing, before the contract's timeout would make its outcome unknown.
-   */
-  private poolFor(upstream: URL, upstreamName: string, contractTimeoutMs: number): Pool {
-    const connectMs = connectTimeoutFor(contractTimeoutMs);
-    const key = `${upstreamName} ${upstream.origin} ${connectMs}`;
-    let pool = this.pools.get(key);
-    if (!pool) {
-      const tls = upstream.protocol === 'https:' ? this.tlsFor(upstreamName) : undefined;
-      // The gateway's own timer decides the rest (the contract's timeout, an idle timeout once answering).
-      pool = new Pool(upstream.origin, { connections: 256, headersTimeout: 0, bodyTimeout: 0, connect: upstreamConnector(contractTimeoutMs, tls) });
-      this.pools.set(key, pool);
-    }
-    return pool;
+    this.pools = pools;
   }
 
   /**
@@ -187,7 +167,7 @@ export class Forwarder {
       const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
       const sendsReadBody = ex.body !== undefined;
       try {
-        this.poolFor(upstream, route.contract.upstream!.name, route.contract.timeoutMs).dispatch({
+        this.pools.poolFor(upstream, route.contract.upstream!.name, route.contract.timeoutMs).dispatch({
           path: (rest === '/' ? base || '/' : base + rest) + ex.search,
           method: ex.method as Dispatcher.HttpMethod,
           headers: upstreamRequestHeaders(ex, upstream, sendsReadBody),
@@ -211,7 +191,6 @@ export class Forwarder {
   }
 
   close(): void {
-    for (const pool of this.pools.values()) void pool.destroy();
-    this.pools.clear();
+    this.pools.close();
   }
 }

@@ -3,11 +3,10 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type AnySchema } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { contractFileSchema } from './contract-file-schema.ts';
-import type { ContractDefinition, OperationSpec, ParameterSpec, SchemaRef } from './contract.ts';
-import { routePrefix } from './contract.ts';
+import { type ContractDefinition, type OperationSpec, type ParameterSpec, type SchemaRef, routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
 import { defaultBreakerSettings } from '../resilience/breakers.ts';
-import type { AdapterDescriptor } from '../../adapters/index.ts';
+import type { AdapterDescriptor } from '../adapter-api/model.ts';
 
 export interface ContractFileProblem { file: string; reason: string }
 

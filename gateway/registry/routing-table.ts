@@ -1,6 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import type { ContractDefinition, OperationSpec } from './contract.ts';
-import { routePrefix } from './contract.ts';
+import { type ContractDefinition, type OperationSpec, routePrefix } from './contract.ts';
 import type { PartnerRegistry } from './partners.ts';
 import type { Consumer, RegistrySnapshot } from './repository.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';

@@ -1,14 +1,9 @@
 import type { Logger } from 'pino';
 import { Client } from 'undici';
 import { defaultUnhealthyThreshold, type BreakerSettings, type BreakerState, type Breakers, type UpstreamBreaker } from './breakers.ts';
+import { upstreamConnector } from '../upstream/connector.ts';
+import type { UpstreamTls } from '../upstream/model.ts';
 import { outcomeOfStatus } from './outcomes.ts';
-
-/**
- * Client certificate and CAs for an upstream that asks for mutual TLS (an adapter's
- * `upstreamTls`). Declared here, below the adapters, so that resilience needs nothing of them;
- * the adapter API (adapters/kit/model.ts) re-exports it.
- */
-export interface UpstreamTls { cert: string; key: string; ca?: string[] }
 
 /** One upstream's active health check. */
 export interface HealthCheckTarget {
@@ -242,7 +237,8 @@ export class HealthChecks {
     running.client ??= new Client(url.origin, {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
-      connect: { timeout: timeoutMs, ...(tls ?? {}) },
+      // As every upstream client connects: a dropped uplink fails as a connect timeout.
+      connect: upstreamConnector(timeoutMs, tls),
     });
     const { statusCode, body } = await running.client.request({
       method: 'GET',

@@ -2,7 +2,7 @@
 // check, dates, the answer and fault readers, the token endpoint resolution. No server.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
+import type { AdapterCall, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { isoFromSiasn, siasnFromIso } from '../../adapters/bkn/dates.ts';
 import { readEnvelope, refusalOf, transportProblem, writeAnswer } from '../../adapters/bkn/errors.ts';
 import { employeeLookup, readMappings, savePositionMapping, type PositionChange } from '../../adapters/bkn/mapping.ts';

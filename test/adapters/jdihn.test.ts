@@ -7,7 +7,7 @@ import type { LegalDocument } from '../../adapters/jdihn/legal-document.ts';
 import type { JdihnRecord } from '../../adapters/jdihn/mapping.ts';
 import sandbox from '../../adapters/jdihn/sandbox.ts';
 import { startJdihnHarvester, type JdihnHarvester } from '../../adapters/jdihn/simulator.ts';
-import type { DocumentStore, StoredDocument } from '../../adapters/kit/model.ts';
+import type { DocumentStore, StoredDocument } from '../../gateway/adapter-api/index.ts';
 import type { OperationSpec } from '../../gateway/registry/contract.ts';
 import { loadContractFile } from '../../gateway/registry/load-contracts.ts';
 import { createSchemaCompiler } from '../../gateway/registry/schema-compiler.ts';

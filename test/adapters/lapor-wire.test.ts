@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
+import type { AdapterCall, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import type { Complaint } from '../../adapters/lapor/canonical.ts';
 import { masked, redact } from '../../adapters/lapor/errors.ts';
 import { mappings } from '../../adapters/lapor/mapping.ts';

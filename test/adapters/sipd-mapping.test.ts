@@ -10,7 +10,7 @@ import { errorLines } from '../../adapters/sipd/errors.ts';
 import { mappings } from '../../adapters/sipd/mapping.ts';
 import type { PlanDoc, SipdSettings } from '../../adapters/sipd/types.ts';
 import { Credentials } from '../../adapters/kit/credentials.ts';
-import type { AdapterCall, UpstreamRequest, UpstreamResponse } from '../../adapters/kit/model.ts';
+import type { AdapterCall, UpstreamRequest, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { Problem } from '../../gateway/errors/problem.ts';
 import { loadContractFile } from '../../gateway/registry/load-contracts.ts';
 import { problemOf } from '../support/problems.ts';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { AdapterCall, UpstreamResponse } from '../../adapters/kit/model.ts';
+import type { AdapterCall, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { refusesToken } from '../../adapters/splp/auth.ts';
 import { readWso2Fault, retryAfterSeconds } from '../../adapters/splp/errors.ts';
 import { fromUpstream, toUpstream } from '../../adapters/splp/mapping.ts';

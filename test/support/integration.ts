@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { RunningSandbox, SandboxModule, SandboxStartOptions } from '../../adapters/kit/model.ts';
+import type { RunningSandbox, SandboxModule, SandboxStartOptions } from '../../gateway/adapter-api/index.ts';
 import { startHarness, tempDir, type Harness, type HarnessOptions } from './harness.ts';
 
 export interface Integration<Sim extends RunningSandbox> {

@@ -4,8 +4,7 @@
  * switch would (the sockets stay open, nothing arrives); `heal()` relays again, bytes held
  * meanwhile included. New connections made during the partition hang alike.
  */
-import { connect, createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Socket, type AddressInfo } from 'node:net';
 
 export interface TcpPartition {
   /** host:port of the relay, to use in place of the server's. */

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
-import type { Problem } from '../../gateway/errors/problem.ts';
-import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../../gateway/resilience/index.ts';
+import type { Problem } from '../errors/problem.ts';
+import { guardedCall, outcomeOfStatus, retryableStatuses, type RetryPolicy, type UpstreamBreaker } from '../resilience/index.ts';
 import { upstreamConnector } from './connector.ts';
-import { connectErrorCodes, type UpstreamClient as UpstreamClientApi, type AdapterCall, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
-import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './upstream-problem.ts';
+import { connectErrorCodes, type UpstreamCallInfo, type UpstreamClient as UpstreamClientApi, type UpstreamRequest, type UpstreamResponse, type UpstreamTiming, type UpstreamTls } from './model.ts';
+import { upstreamInvalid, upstreamTimeout, upstreamUnavailable } from './problems.ts';
 
 export interface UpstreamClientOptions {
   /** Shown in problems and logs (`BKN SIASN`). */
@@ -74,7 +74,7 @@ export class UpstreamClient implements UpstreamClientApi {
    * failed attempt of an idempotent request is retried with backoff within the retry budget and
    * the contract's timeout (never a POST or PATCH, which may have acted upstream).
    */
-  send(request: UpstreamRequest, call?: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>): Promise<UpstreamResponse> {
+  send(request: UpstreamRequest, call?: UpstreamCallInfo): Promise<UpstreamResponse> {
     const guard = this.guard;
     if (!guard) return this.sendOnce(request, call, this.timeoutMs);
     return guardedCall(guard.breaker, ({ remainingMs }) => this.sendOnce(request, call, Math.min(this.timeoutMs, remainingMs)), {
@@ -86,7 +86,7 @@ export class UpstreamClient implements UpstreamClientApi {
     });
   }
 
-  private async sendOnce(request: UpstreamRequest, call: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'> | undefined, timeoutMs: number): Promise<UpstreamResponse> {
+  private async sendOnce(request: UpstreamRequest, call: UpstreamCallInfo | undefined, timeoutMs: number): Promise<UpstreamResponse> {
     const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query)}` : '';
     const headers: Record<string, string> = { ...request.headers };
     if (call) {

@@ -1,4 +1,4 @@
-import { Problem } from '../../gateway/errors/problem.ts';
+import { Problem } from '../errors/problem.ts';
 
 /** The upstream's own words about a failure, passed to the caller under the `upstream` member. */
 export interface UpstreamFault {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { ContractDefinition } from '../../gateway/registry/contract.ts';
-import type { Credentials } from './credentials.ts';
+import type { ContractDefinition } from '../registry/contract.ts';
+import type { Credentials } from '../../adapters/kit/credentials.ts';
+import type { UpstreamClient, UpstreamTiming } from '../upstream/model.ts';
 
 /**
  * The adapter contract. An adapter is a folder `adapters/<name>/` whose `adapter.ts` default-exports
@@ -10,8 +11,6 @@ import type { Credentials } from './credentials.ts';
  * adapter is data and two pure functions per operation (see `run-mapped.ts`); its upstream auth
  * flow and error mapping sit beside them, its sandbox simulator in `sandbox.ts`.
  */
-
-export type UpstreamMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** A canonical call as the gateway hands it over: the request already validated against the contract. */
 export interface AdapterCall<Settings = Record<string, unknown>> {
@@ -34,58 +33,11 @@ export interface AdapterCall<Settings = Record<string, unknown>> {
   timing: UpstreamTiming;
 }
 
-export interface UpstreamTiming {
-  startedAt?: number; ms?: number; status?: number; timedOut?: boolean;
-  /** The connection was never made (refused, no route, unknown host): nothing reached the upstream. */
-  connectFailed?: boolean;
-}
-
-/**
- * How long to wait for a connection, within a request's `timeoutMs`: half of it, between 250 ms
- * and 10 s. A dropped uplink (packets lost, nothing refused) thus fails as a connect timeout,
- * known to have sent nothing and safe to try again, rather than as a request timeout, whose
- * outcome is unknown. Enforced by `upstreamConnector` (connector.ts).
- */
-export function connectTimeoutFor(timeoutMs: number): number {
-  return Math.max(250, Math.min(10_000, Math.floor(timeoutMs / 2)));
-}
-
-/** Mutual TLS towards an upstream: the gateway's client certificate and key, extra CAs (PEM contents). */
-export type { UpstreamTls } from '../../gateway/resilience/health-checks.ts';
-
-/**
- * What an adapter does with its upstream's client (`AdapterContext.upstreamClient`): send a
- * request under the contract's timeout, breaker and retry budget, and close it at a stop.
- * upstream-client.ts implements it.
- */
-export interface UpstreamClient {
-  send(request: UpstreamRequest, call?: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>): Promise<UpstreamResponse>;
-  close(): Promise<void>;
-}
-
-/** Connection errors that mean no byte of the request left the gateway. */
-export const connectErrorCodes: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-
 /** What the PD application gets back: JSON in the canonical shape of the contract. */
 export interface CanonicalResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
-}
-
-export interface UpstreamRequest {
-  method: UpstreamMethod;
-  /** Below the upstream's base URL, e.g. `/pns/data-utama/199001012015031001`. */
-  path: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
 }
 
 /** A stored document, for adapters that keep data at the gateway (JDIHN's legal documents). */
@@ -168,6 +120,9 @@ export interface AdapterModule<Settings = Record<string, unknown>> {
   /** Commands the adapter adds to the `penghubung` CLI (e.g. `penghubung splp export`). */
   cli?(program: Command, services: CliServices): void;
 }
+
+/** What the contract loader checks a contract's `forwarding` and `adapter:` block against. */
+export type AdapterDescriptor = Pick<AdapterModule, 'operations' | 'settingsSchema' | 'checkContract'>;
 
 /** What the CLI offers adapter commands. */
 export interface CliServices {

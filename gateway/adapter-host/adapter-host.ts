@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { describeAdapters, type AdapterDescriptor, type DiscoveredAdapter } from '../../adapters/index.ts';
+import { describeAdapters, type DiscoveredAdapter } from '../../adapters/index.ts';
+import type { AdapterDescriptor, AdapterInstance, PublicRoute } from '../adapter-api/model.ts';
 import { Credentials } from '../../adapters/kit/credentials.ts';
-import type { AdapterInstance, PublicRoute, UpstreamTls } from '../../adapters/kit/model.ts';
-import { UpstreamClient } from '../../adapters/kit/upstream-client.ts';
-import { readFileSync } from 'node:fs';
+import { upstreamTlsOf } from '../upstream/tls.ts';
+import { UpstreamClient } from '../upstream/upstream-client.ts';
 import { Agent } from 'undici';
 import type { GatewayConfig } from '../config/schema.ts';
 import type { ContractDefinition } from '../registry/contract.ts';
 import type { RoutingTable } from '../registry/routing-table.ts';
-import { documentStore } from '../store/documents.ts';
+import { documentStore } from './documents.ts';
 import type { Breakers } from '../resilience/index.ts';
 import type { Store } from '../store/store.ts';
 
@@ -53,7 +53,7 @@ export class AdapterHost {
     const credentials = new Credentials(upstreamName, this.config.upstreams[upstreamName]?.credentials ?? {});
     const missing = credentials.missing(adapter.module.credentials ?? []);
     if (missing.length > 0) log.warn({ missing }, 'upstream credentials not configured: calls will fail with UPSTREAM_AUTH_FAILED');
-    const tls = this.upstreamTls(upstreamName);
+    const tls = upstreamTlsOf(this.config.upstreams, upstreamName);
     const dispatcher = tls ? new Agent({ connect: tls }) : undefined;
     if (dispatcher) this.dispatchers.push(dispatcher);
     instance = adapter.module.create({
@@ -72,17 +72,6 @@ export class AdapterHost {
     });
     this.instances.set(key, instance);
     return instance;
-  }
-
-  /**
-   * The gateway's client certificate towards an upstream (`upstreams.<name>.tls`), as PEM. Read
-   * when an instance is made: a renewed certificate applies when the contract is re-applied or
-   * the gateway restarts.
-   */
-  upstreamTls(upstreamName: string): UpstreamTls | undefined {
-    const files = this.config.upstreams[upstreamName]?.tls;
-    if (!files) return undefined;
-    return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), ...(files.ca ? { ca: files.ca.map((f) => readFileSync(f, 'utf8')) } : {}) };
   }
 
   /** A public route of an adapter that an active contract in `table` uses. */

@@ -1,5 +1,5 @@
-import type { DocumentStore, StoredDocument } from '../../adapters/kit/model.ts';
-import type { Store } from './store.ts';
+import type { DocumentStore, StoredDocument } from '../adapter-api/model.ts';
+import type { Store } from '../store/store.ts';
 
 interface DocumentRow { key: string; body: string; version: number; updated_at: string }
 

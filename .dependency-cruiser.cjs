@@ -1,0 +1,93 @@
+/**
+ * The import rules of docs/architecture.md ("Layers"), checked by `npm test` (npm run lint:deps).
+ * Each rule names the layer it protects; `npx depcruise --config .dependency-cruiser.cjs gateway
+ * adapters certs bin bench --output-type text` shows what breaks one.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycle anywhere in non-test code: a layer is known by what it does not import.',
+      from: { pathNot: '^test/' },
+      to: { circular: true },
+    },
+    {
+      name: 'adapters-use-only-the-adapter-api',
+      severity: 'error',
+      comment: 'An adapter depends on the adapter API (gateway/adapter-api/index.ts) and on nothing else of gateway/.',
+      from: { path: '^(adapters|test/fixtures/adapters)/' },
+      to: { path: '^gateway/', pathNot: '^gateway/adapter-api/index[.]ts$' },
+    },
+    {
+      name: 'gateway-reaches-adapters-by-discovery',
+      severity: 'error',
+      comment: 'gateway/ names no adapter: it finds them through discovery (adapters/index.ts) and talks to them through the adapter API.',
+      from: { path: '^gateway/' },
+      to: { path: '^adapters/', pathNot: '^adapters/index[.]ts$' },
+    },
+    {
+      name: 'adapter-api-below-the-host',
+      severity: 'error',
+      comment: 'The adapter API is what adapters see: it may not reach the pipeline, the listeners, the host or the adapters.',
+      from: { path: '^gateway/adapter-api/' },
+      to: { path: '^(adapters/|gateway/(pipeline|listeners|delivery|adapter-host|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
+      name: 'certs-stand-alone',
+      severity: 'error',
+      comment: 'certs/ is the Dinas CA toolkit: usable without the gateway.',
+      from: { path: '^certs/' },
+      to: { path: '^(gateway|adapters)/' },
+    },
+    {
+      name: 'outbound-http-in-one-place',
+      severity: 'error',
+      comment: 'gateway/upstream/ is outbound HTTP only: it knows no exchange, listener, delivery or adapter.',
+      from: { path: '^gateway/upstream/' },
+      to: { path: '^(adapters/|gateway/(pipeline|listeners|delivery|adapter-host|adapter-api|registry|traffic|idempotency|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
+      name: 'pipeline-below-listeners',
+      severity: 'error',
+      comment: 'Listeners compose the pipeline; the pipeline never reaches back up to a listener.',
+      from: { path: '^gateway/pipeline/' },
+      to: { path: '^gateway/(listeners|demo|server[.]ts|cli[.]ts)' },
+    },
+    {
+      name: 'delivery-below-pipeline',
+      severity: 'error',
+      comment: 'The delivery worker sends stored requests itself; it does not run the pipeline.',
+      from: { path: '^gateway/delivery/' },
+      to: { path: '^gateway/(pipeline|listeners|demo|server[.]ts|cli[.]ts)' },
+    },
+    {
+      name: 'foundations-import-no-feature',
+      severity: 'error',
+      comment: 'config, errors, store and limits are the ground floor: they import nothing above them.',
+      from: { path: '^gateway/(config|errors|store|limits)/' },
+      to: { path: '^(adapters/|gateway/(?!(config|errors|store|limits)/))' },
+    },
+    {
+      name: 'no-test-code-in-production',
+      severity: 'error',
+      from: { pathNot: '^test/' },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'no-dev-dependencies-at-run-time',
+      severity: 'error',
+      comment: 'What `npm ci --omit=dev` installs must be enough to run the gateway.',
+      from: { path: '^(gateway|adapters|certs|bin)/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // Type-only imports are dependencies too: a cycle through types is still a cycle for a reader.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};
