@@ -26,6 +26,44 @@ describe('configuration', () => {
     expect(config.dataDir.endsWith('/data')).toBe(true);
   });
 
+  it('fills every default the schema declares (the types count on them being present)', () => {
+    const { dataDir, ...config } = loadConfig({ file: configFile(minimal), env: {} });
+    const tls = { cert: null, key: null, clientCa: [], crl: [], minVersion: 'TLSv1.2' };
+    expect(dataDir.endsWith('/data')).toBe(true);
+    expect(config).toEqual({
+      internal: { host: '0.0.0.0', port: 8080, trustProxy: false, tls, requireClientCert: false },
+      external: { host: '0.0.0.0', port: 8443, enabled: false, trustProxy: false, tls },
+      tlsReloadSeconds: 5,
+      delivery: {
+        pollMs: 1000, batchSize: 20, leaseSeconds: 120, baseDelayMs: 2000, maxDelayMs: 600000, defaultMaxAttempts: 50, retentionDays: 30,
+        callbacks: { allowedOrigins: [], maxAttempts: 5, timeoutMs: 5000, baseDelayMs: 5000, maxDelayMs: 300000 },
+      },
+      idempotency: { retentionHours: 24, inFlightGraceSeconds: 60 },
+      timezone: 'Asia/Jakarta',
+      admin: { host: '127.0.0.1', port: 9090 },
+      sso: {
+        issuer: 'https://sso.example.go.id/realms/pemda', audience: 'penghubung', algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        jwksRefreshSeconds: 300, jwksCooldownSeconds: 30, clockToleranceSeconds: 5, tokenCacheSize: 10000, roleClaims: ['roles', 'realm_access.roles'],
+      },
+      limits: { bodyBytes: 1048576, defaultRate: { rps: 50, burst: 100 } },
+      store: { url: null, queryTimeoutSeconds: 30 },
+      redis: { url: null },
+      contracts: { directories: [], reloadSeconds: 2 },
+      upstreams: {},
+      adapters: { directories: [] },
+      public: { host: '0.0.0.0', port: 8088, enabled: false },
+      trafficLog: { batchSize: 500, flushMs: 200, maxQueue: 20000, replaySeconds: 5 },
+      shutdown: { drainSeconds: 15 },
+      log: { level: 'info', exchanges: 'errors' },
+    });
+  });
+
+  it('takes an upstream\'s health check override, or false, and fills its credentials map', () => {
+    const file = configFile(`${minimal}upstreams:\n  a:\n    healthCheck: false\n  b:\n    healthCheck:\n      intervalSeconds: 30\n`);
+    const { upstreams } = loadConfig({ file, env: {} });
+    expect(upstreams).toEqual({ a: { credentials: {}, healthCheck: false }, b: { credentials: {}, healthCheck: { intervalSeconds: 30 } } });
+  });
+
   it('takes DATABASE_URL, REDIS_URL and PENGHUBUNG_DATA_DIR from the environment', () => {
     const config = loadConfig({ file: configFile(minimal), env: { DATABASE_URL: 'postgres://db/penghubung', REDIS_URL: 'redis://cache:6379', PENGHUBUNG_DATA_DIR: '/var/lib/penghubung' } });
     expect(config.store.url).toBe('postgres://db/penghubung');
@@ -48,6 +86,12 @@ describe('configuration', () => {
     ['the partner listener without certificates', `${minimal}external:\n  enabled: true\n`, '"external.enabled" needs "external.tls.cert" and "external.tls.key"'],
     ['requireClientCert on plain HTTP', `${minimal}internal:\n  requireClientCert: true\n`, '"internal.requireClientCert" needs'],
     ['an unknown time zone', `${minimal}timezone: Asia/Bandung\n`, 'bad value at "timezone"'],
+    ['a wrong type', `${minimal}internal:\n  port: eighty\n`, 'bad value at "internal.port": must be integer'],
+    ['a wrong type in a nullable key', `${minimal}store:\n  url: 5\n`, 'bad value at "store.url": must be string'],
+    ['a value outside an enum', `${minimal}log:\n  level: loud\n`, 'bad value at "log.level": must be equal to one of the allowed values'],
+    ['a missing section', 'timezone: Asia/Jakarta\n', 'missing key "sso"'],
+    ['an unknown key in a health check override', `${minimal}upstreams:\n  a:\n    healthCheck:\n      interval: 30\n`, 'unknown key "upstreams.a.healthCheck.interval"'],
+    ['a health check override that is neither false nor a mapping', `${minimal}upstreams:\n  a:\n    healthCheck: true\n`, 'bad value at "upstreams.a.healthCheck": must be equal to constant'],
     ['a credential value instead of a reference', `${minimal}upstreams:\n  bkn-siasn:\n    credentials:\n      consumerSecret: s3cr3t-value\n`, 'bad value at "upstreams.bkn-siasn.credentials.consumerSecret"'],
   ])('stops on %s, naming the key', (_name, text, message) => {
     expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(ConfigError);

@@ -5,8 +5,7 @@
 // on its own when BKN refuses it.
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import type { Credentials } from '../kit/credentials.ts';
-import type { UpstreamRequest, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
+import type { Credentials, UpstreamRequest, UpstreamResponse } from '../../gateway/adapter-api/index.ts';
 import { fetchOAuthToken, readCredentials } from '../kit/oauth2.ts';
 import type { UpstreamAuth } from '../kit/run-mapped.ts';
 import { TokenCache } from '../kit/token-cache.ts';

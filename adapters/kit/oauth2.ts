@@ -1,8 +1,7 @@
 import { request, type Dispatcher } from 'undici';
-import { MissingCredential, type Credentials, type Secret } from './credentials.ts';
+import { MissingCredential, type Credentials, type Secret, upstreamAuthFailed, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 import { redactText } from './redact.ts';
 import type { IssuedToken } from './token-cache.ts';
-import { upstreamAuthFailed, upstreamUnavailable } from '../../gateway/adapter-api/index.ts';
 
 export interface TokenRequest {
   system: string;

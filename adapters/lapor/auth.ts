@@ -2,7 +2,7 @@
 // `token` attribute of `<lapor>`, the `KEYTOKEN` parameter of gettopics). There is nothing to fetch
 // or refresh: it is read from its secret reference at each call, so a rotated secret file is used
 // from the next call on, and it stays a Secret until the wire module puts it in the body.
-import type { Credentials, Secret } from '../kit/credentials.ts';
+import type { Credentials, Secret } from '../../gateway/adapter-api/index.ts';
 import { readCredentials } from '../kit/oauth2.ts';
 import { system } from './errors.ts';
 

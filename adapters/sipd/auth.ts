@@ -1,5 +1,4 @@
-import type { Credentials } from '../kit/credentials.ts';
-import type { UpstreamRequest } from '../../gateway/adapter-api/index.ts';
+import type { Credentials, UpstreamRequest } from '../../gateway/adapter-api/index.ts';
 import { readCredentials } from '../kit/oauth2.ts';
 import type { UpstreamAuth } from '../kit/run-mapped.ts';
 import { system } from './errors.ts';

@@ -5,6 +5,7 @@
  * docs/adapters.md.
  */
 export * from './model.ts';
+export { Credentials, MissingCredential, Secret } from '../upstream/credentials.ts';
 export type { UpstreamCallInfo, UpstreamClient, UpstreamMethod, UpstreamRequest, UpstreamResponse, UpstreamTiming, UpstreamTls } from '../upstream/model.ts';
 export {
   parseUpstreamJson,

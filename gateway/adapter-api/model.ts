@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { ContractDefinition } from '../registry/contract.ts';
-import type { Credentials } from '../../adapters/kit/credentials.ts';
+import type { Credentials } from '../upstream/credentials.ts';
 import type { UpstreamClient, UpstreamTiming } from '../upstream/model.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { describeAdapters, type DiscoveredAdapter } from '../../adapters/index.ts';
 import type { AdapterDescriptor, AdapterInstance, PublicRoute } from '../adapter-api/model.ts';
-import { Credentials } from '../../adapters/kit/credentials.ts';
+import { Credentials } from '../upstream/credentials.ts';
 import { upstreamTlsOf } from '../upstream/tls.ts';
 import { UpstreamClient } from '../upstream/upstream-client.ts';
 import { Agent } from 'undici';

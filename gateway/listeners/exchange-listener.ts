@@ -1,8 +1,8 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
-import { Problem, sendProblem } from '../errors/problem.ts';
+import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { createExchange, type Exchange, type ListenerName } from '../pipeline/exchange.ts';
-import { runExchange, type Stage } from '../pipeline/index.ts';
+import { runExchange, type Pipeline } from '../pipeline/run.ts';
 import type { Health } from './health.ts';
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -15,14 +15,14 @@ export interface ExchangeListenerOptions {
   listener: ListenerName;
   trustProxy: boolean;
   isDraining: () => boolean;
-  /** The stages for this exchange (`GET /openapi.json` gets its own). */
-  stagesFor: (ex: Exchange) => readonly Stage[];
+  /** The listener's pipeline for this exchange (`GET /openapi.json` gets its own). */
+  pipelineFor: (ex: Exchange) => Pipeline;
 }
 
 /**
  * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, an
  * Exchange for everything else, refused while draining or while it could not be recorded, then the
- * listener's stages.
+ * listener's pipeline.
  */
 export function exchangeListener(ctx: PipelineContext, health: Health, options: ExchangeListenerOptions): RequestListener {
   return (req, res) => {
@@ -35,7 +35,7 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
     // Refused before any stage: not an exchange, so not a traffic-log row either.
     const refuse = (problem: Problem) => {
       ex.problem = problem;
-      sendProblem(res, problem, ex.id);
+      ex.reply.problem(problem, ex.id);
     };
     if (options.isDraining()) return refuse(new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' }));
     if (!ctx.traffic.accepting) {
@@ -43,12 +43,6 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
       return refuse(new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' }));
     }
     // runExchange answers every failure itself; a fault in that answer must not end the process.
-    runExchange(ex, ctx, options.stagesFor(ex)).catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault'));
+    runExchange(ex, ctx, options.pipelineFor(ex)).catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault'));
   };
 }
-
-/** `GET /openapi.json` asks for the caller's API description rather than an exchange with an upstream. */
-export function asksForOpenApi(ex: Exchange): boolean {
-  return ex.method === 'GET' && ex.pathname === '/openapi.json';
-}
-

@@ -26,5 +26,5 @@ export async function limit(ex: Exchange, ctx: PipelineContext): Promise<void> {
     }
     decisions.push(daily);
   }
-  for (const [name, value] of Object.entries(rateLimitHeaders(tightest(decisions)!))) ex.res.setHeader(name, value);
+  for (const [name, value] of Object.entries(rateLimitHeaders(tightest(decisions)!))) ex.reply.header(name, value);
 }

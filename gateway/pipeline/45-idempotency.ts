@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Problem } from '../errors/problem.ts';
 import type { KeyClaim, Outcome, StoredAnswer } from '../idempotency/store.ts';
 import { StoreUnavailable } from '../store/unavailable.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import { withinExchangeTime } from './store-deadline.ts';
-import { callerOf, timeOrderedUuid, whenClosed, type Exchange } from './exchange.ts';
+import { callerOf, timeOrderedUuid, type Exchange } from './exchange.ts';
 
 // An sf-string ("...") or a bare token of printable ASCII, as the IETF draft's examples use both.
 const keyPattern = /^"?([\x21\x23-\x7e]{1,255})"?$/;
@@ -29,34 +29,9 @@ export function requestFingerprint(method: string, pathAndQuery: string, body: B
   return createHash('sha256').update(`${method} ${pathAndQuery}\n`).update(body).digest('hex');
 }
 
-/** Collects what the answer writes, whichever stage or forwarder writes it; null past `maxStoredBytes`. */
-function capture(res: ServerResponse): () => Buffer | null {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let overflow = false;
-  const keep = (chunk: unknown, encoding?: unknown) => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function' || overflow) return;
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-    size += bytes.length;
-    if (size > maxStoredBytes) overflow = true;
-    else chunks.push(bytes);
-  };
-  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    keep(chunk, rest[0]);
-    return write(chunk, ...rest);
-  }) as ServerResponse['write'];
-  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-    keep(chunk, rest[0]);
-    return end(chunk, ...rest);
-  }) as ServerResponse['end'];
-  return () => (overflow ? null : Buffer.concat(chunks, size));
-}
-
-function storedHeaders(res: ServerResponse): Record<string, string> {
+function storedHeaders(sent: OutgoingHttpHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(res.getHeaders())) {
+  for (const [name, value] of Object.entries(sent)) {
     if (value !== undefined && !unstored.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return headers;
@@ -70,13 +45,7 @@ function problemAnswer(problem: Problem, requestId: string): StoredAnswer {
 const outcomeUnknown = (requestId: string, why: string) => problemAnswer(new Problem('IDEMPOTENCY_OUTCOME_UNKNOWN', `The first request with this Idempotency-Key reached the upstream, but ${why}; the upstream may have acted. Check with the service before sending it under a new key.`), requestId);
 
 function replay(ex: Exchange, answer: StoredAnswer): void {
-  for (const [name, value] of Object.entries(answer.headers)) ex.res.setHeader(name, value);
-  ex.res.setHeader('idempotent-replayed', 'true');
-  ex.res.setHeader('content-length', answer.body.length);
-  ex.res.statusCode = answer.status;
-  ex.res.end(answer.body);
-  ex.bytesOut = answer.body.length;
-  ex.responseHash.update(answer.body);
+  ex.reply.send(answer.status, { ...answer.headers, 'idempotent-replayed': 'true' }, answer.body);
 }
 
 /**
@@ -126,23 +95,26 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     replay(ex, claim.answer);
     return;
   }
-  const captured = capture(ex.res);
+  ex.reply.keep(maxStoredBytes);
   // Only an exchange that outlives a third of the bound (a long streamed answer) writes this.
   const heartbeat = setInterval(() => {
     ctx.idempotency.keepAlive(owner, key).catch((error: unknown) => ctx.log.warn({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not kept alive'));
   }, (abandonment.afterSeconds * 1000) / 3).unref();
   // The caller may have left while the claim waited for the store: then the key is given back now.
-  whenClosed(ex.res, () => {
+  ex.reply.onClose(() => {
     clearInterval(heartbeat);
     // An accepted async delivery counts as done: a retry must get the same delivery, not a second one.
-    const reachedUpstream = ex.deliveryId !== undefined || (ex.upstream.startedAt !== undefined && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
+    // An adapter acts on what it is handed even when no upstream is called (it answers from the
+    // gateway's own store): its answer is kept like an upstream's.
+    const handedOver = ex.upstream.startedAt !== undefined || ex.handedToAdapter === true;
+    const reachedUpstream = ex.deliveryId !== undefined || (handedOver && !ex.upstream.connectFailed && !(ex.problem && nothingSent.has(ex.problem.code)));
     const outcome = (): Outcome => {
       if (!reachedUpstream) return 'release';
       // Cut off after the upstream was called: its outcome is unknown, so a retry must not run it again.
-      if (!ex.res.writableFinished) return { answer: outcomeUnknown(ex.id, 'its answer was cut off') };
-      const body = captured();
-      if (body) return { answer: { status: ex.res.statusCode, headers: storedHeaders(ex.res), body } };
-      const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.res.statusCode}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.res.statusCode });
+      if (!ex.reply.finished) return { answer: outcomeUnknown(ex.id, 'its answer was cut off') };
+      const body = ex.reply.kept();
+      if (body) return { answer: { status: ex.reply.status, headers: storedHeaders(ex.reply.headers), body } };
+      const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.reply.status}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.reply.status });
       return { answer: problemAnswer(tooLarge, ex.id) };
     };
     void ctx.idempotency.finish(claimed, outcome());

@@ -5,7 +5,7 @@ import { routePrefix } from '../registry/contract.ts';
 import { insertTrafficRows } from '../traffic/traffic-log.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
-import { callerGone, callerOf, type Exchange } from './exchange.ts';
+import { callerOf, type Exchange } from './exchange.ts';
 import { trafficRowOf } from './60-record.ts';
 import { deliveryLocation } from './delivery-status.ts';
 
@@ -68,7 +68,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
     // the delivery is not accepted (rolled back), so its retry does not file it twice. (No
     // deadline of the exchange's own bounds this wait, unlike the idempotency claim: a late
     // acceptance could not be undone before the worker sends it. `store.queryTimeoutSeconds` does.)
-    if (callerGone(ex)) throw new CallerLeft();
+    if (ex.reply.callerGone) throw new CallerLeft();
     // Logged with the answer it is about to get; the exchange counts that answer only once it is
     // accepted (should the transaction fail, the caller gets a problem, hashed as sent).
     await insertTrafficRows(tx, [{ ...trafficRowOf(ex, 202), bytesOut: body.length, responseSha256: createHash('sha256').update(body).digest('hex') }]);
@@ -78,13 +78,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
     throw error;
   });
   if (!accepted) return;
-  ex.bytesOut = body.length;
-  ex.responseHash.update(body);
   ex.deliveryId = id;
-  ex.res.statusCode = 202;
-  ex.res.setHeader('location', location);
-  ex.res.setHeader('content-type', 'application/json');
-  ex.res.setHeader('content-length', body.length);
-  ex.res.end(body);
+  ex.reply.send(202, { location, 'content-type': 'application/json' }, body);
   void ctx.deliveries.worker.tick();
 }

@@ -1,13 +1,13 @@
 import { guardedCall, outcomeOfStatus, retryable, takeUpstreamSlot } from '../resilience/index.ts';
 import { callAdapter } from './adapter-call.ts';
 import type { PipelineContext } from './context.ts';
-import { callerGone, whenClosed, type Exchange } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
 import { hasRequestBody } from './forward-headers.ts';
 
 /** The upstream's concurrency cap: a slot held until the answer is over. */
 function takeSlot(ex: Exchange, ctx: PipelineContext): void {
   const release = takeUpstreamSlot(ctx.limits, ex.match!.route.contract.upstream);
-  if (release) whenClosed(ex.res, release);
+  if (release) ex.reply.onClose(release);
 }
 
 /**
@@ -44,7 +44,7 @@ export async function forward(ex: Exchange, ctx: PipelineContext): Promise<void>
     policy: contract.resilience?.retries,
     judge,
     // Not for a caller that has gone meanwhile: nobody would get the answer.
-    repeatable: () => !ex.res.headersSent && !callerGone(ex),
+    repeatable: () => !ex.reply.started && !ex.reply.callerGone,
     deadlineMs: contract.timeoutMs,
   });
 }

@@ -32,9 +32,9 @@ export function trafficRowOf(ex: Exchange, status: number, final = false): Traff
     totalMs: Math.round((performance.now() - ex.startedAt) * 1000) / 1000,
     upstreamMs: ex.upstream.ms === undefined ? null : Math.round(ex.upstream.ms * 1000) / 1000,
     bytesIn: ex.bytesIn,
-    bytesOut: ex.bytesOut,
+    bytesOut: ex.reply.bytes,
     requestSha256: ex.bytesIn > 0 ? hex(ex.requestHash) : null,
-    responseSha256: ex.bytesOut > 0 ? hex(ex.responseHash) : null,
+    responseSha256: ex.reply.bytes > 0 ? hex(ex.reply.hash) : null,
     clientAddress: ex.clientAddress,
     traceId: ex.trace.traceId,
     partner: ex.partner?.id ?? null,
@@ -43,10 +43,10 @@ export function trafficRowOf(ex: Exchange, status: number, final = false): Traff
   };
 }
 
-/** The traffic log row and the access log line of a finished exchange. Runs once the response is over. */
+/** The traffic log row and the access log line of a finished exchange: the response phase's last stage, run once the answer is over. */
 export function record(ex: Exchange, ctx: PipelineContext): void {
   const route = ex.match?.route;
-  const status = ex.res.writableFinished ? ex.res.statusCode : ex.problem?.status ?? 499;
+  const status = ex.reply.finished ? ex.reply.status : ex.problem?.status ?? 499;
   const row = trafficRowOf(ex, status, true);
   // An accepted delivery's row was written in the outbox's transaction; the store keeps that one.
   if (ex.deliveryId === undefined) ctx.traffic.enqueue(row);

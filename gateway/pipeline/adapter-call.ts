@@ -1,4 +1,4 @@
-import type { AdapterCall, CanonicalResponse } from '../adapter-api/model.ts';
+import type { AdapterCall } from '../adapter-api/model.ts';
 import { parseJson, readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import { traceparentOf, type Exchange } from './exchange.ts';
@@ -22,18 +22,6 @@ function declaredQuery(search: string, declared: Readonly<Record<string, unknown
   return query;
 }
 
-/** Writes the adapter's canonical answer, counting and hashing it for the traffic log. */
-function respond(ex: Exchange, answer: CanonicalResponse): void {
-  const body = Buffer.from(JSON.stringify(answer.body));
-  for (const [name, value] of Object.entries(answer.headers ?? {})) ex.res.setHeader(name, value);
-  ex.res.statusCode = answer.status;
-  ex.res.setHeader('content-type', 'application/json');
-  ex.res.setHeader('content-length', body.length);
-  ex.res.end(ex.method === 'HEAD' ? undefined : body);
-  ex.bytesOut = body.length;
-  ex.responseHash.update(body);
-}
-
 /**
  * The adapter's side of `forward`: the validated canonical request handed to the contract's
  * adapter, its canonical answer written back. Upstream timing lands on `ex.upstream` directly.
@@ -53,5 +41,7 @@ export async function callAdapter(ex: Exchange, ctx: PipelineContext): Promise<v
     timing: ex.upstream,
   };
   const instance = ctx.adapters.instanceFor(route.contract, route.upstream);
-  respond(ex, await instance.execute(call));
+  ex.handedToAdapter = true;
+  const answer = await instance.execute(call);
+  ex.reply.send(answer.status, { ...answer.headers, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(answer.body)));
 }

@@ -1,5 +1,4 @@
 import { Problem } from '../errors/problem.ts';
-import { answerJson } from './answer-json.ts';
 import { routePrefix } from '../registry/contract.ts';
 import type { PipelineContext } from './context.ts';
 import { callerOf, type Exchange } from './exchange.ts';
@@ -37,7 +36,7 @@ export async function describeDelivery(ex: Exchange, ctx: PipelineContext): Prom
   const delivery = await ctx.deliveries.outbox.get(id);
   const underItsPrefix = prefixRoutes === undefined || prefixRoutes.some((route) => route.contract.id === delivery?.contract);
   if (!delivery || delivery.owner !== owner || !underItsPrefix) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${id} of this caller.`);
-  answerJson(ex, {
+  ex.reply.json(200, {
     deliveryId: delivery.id,
     contract: delivery.contract,
     operation: delivery.operation,

@@ -9,6 +9,7 @@ import type { Agreement, Partner } from '../registry/partners.ts';
 import type { Consumer } from '../registry/repository.ts';
 import type { RouteMatch, RoutingTable } from '../registry/routing-table.ts';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
+import { Reply } from './reply.ts';
 
 export type ListenerName = 'internal' | 'external' | 'public';
 
@@ -27,7 +28,8 @@ export interface Exchange {
   /** `performance.now()` at arrival, for latencies. */
   readonly startedAt: number;
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  /** The answer: the only way to the caller's response (reply.ts). */
+  readonly reply: Reply;
   readonly method: string;
   readonly pathname: string;
   readonly search: string;
@@ -53,11 +55,11 @@ export interface Exchange {
   document?: unknown;
   /** forward */
   upstream: UpstreamTiming;
+  /** forward: the request was handed to its adapter, which may act on it without an upstream (JDIHN's store). */
+  handedToAdapter?: boolean;
 
   bytesIn: number;
-  bytesOut: number;
   readonly requestHash: Hash;
-  readonly responseHash: Hash;
   /** store-and-forward: the delivery this exchange was accepted as (answered 202). */
   deliveryId?: string;
   /** Traffic-log row id, fixed when the row is first taken. */
@@ -100,21 +102,6 @@ function traceFrom(header: string | undefined): TraceContext {
   return { traceId: randomHex(16), spanId, flags: '01' };
 }
 
-/**
- * Runs `then` once the response is over: answered, cut off, or its caller gone. At once when it
- * already is (the caller left while a stage waited, on a slow store say), where a `close`
- * listener added now would never run.
- */
-export function whenClosed(res: ServerResponse, then: () => void): void {
-  if (res.closed) then();
-  else res.once('close', then);
-}
-
-/** The caller closed its connection before the answer was complete. */
-export function callerGone(ex: Pick<Exchange, 'res'>): boolean {
-  return ex.res.destroyed && !ex.res.writableFinished;
-}
-
 /** Who is calling, as limits, idempotency keys and deliveries key it: `consumer:<clientId>` or `partner:<id>`. */
 export function callerOf(ex: Pick<Exchange, 'consumer' | 'partner'>): string {
   return ex.consumer ? `consumer:${ex.consumer.clientId}` : `partner:${ex.partner!.id}`;
@@ -134,14 +121,15 @@ export function createExchange(req: IncomingMessage, res: ServerResponse, listen
   const id = requestIdOf(req);
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  res.setHeader('x-request-id', id);
+  const reply = new Reply(res);
+  reply.header('x-request-id', id);
   return {
     id,
     listener,
     receivedAt: new Date(),
     startedAt: performance.now(),
     req,
-    res,
+    reply,
     method: req.method ?? 'GET',
     pathname: q < 0 ? url : url.slice(0, q),
     search: q < 0 ? '' : url.slice(q),
@@ -150,8 +138,6 @@ export function createExchange(req: IncomingMessage, res: ServerResponse, listen
     table,
     upstream: {},
     bytesIn: 0,
-    bytesOut: 0,
     requestHash: createHash('sha256'),
-    responseHash: createHash('sha256'),
   };
 }

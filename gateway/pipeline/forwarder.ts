@@ -62,27 +62,21 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (this.settled) return controller.abort(new Error('attempt already settled'));
     const { ex } = this;
     ex.upstream.status = statusCode;
-    const res = ex.res;
-    // undici's parser already refused names and values node would not send (HPE_ errors below).
-    const kept = callerResponseHeaders(headers);
-    for (const name in kept) res.setHeader(name, kept[name]!);
     this.answering = true;
     // From here the timeout is an idle timeout: an answer that keeps flowing may take its time.
     this.timer.refresh();
-    if (statusMessage) res.writeHead(statusCode, statusMessage);
-    else res.writeHead(statusCode);
+    // undici's parser already refused names and values node would not send (HPE_ errors below).
+    ex.reply.start(statusCode, callerResponseHeaders(headers), statusMessage);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
     const { ex } = this;
     this.timer.refresh();
-    ex.bytesOut += chunk.length;
-    ex.responseHash.update(chunk);
-    if (!ex.res.write(chunk) && !this.waitingForDrain) {
+    if (!ex.reply.write(chunk) && !this.waitingForDrain) {
       this.waitingForDrain = true;
       controller.pause();
-      ex.res.once('drain', () => {
+      ex.reply.onDrain(() => {
         this.waitingForDrain = false;
         controller.resume();
       });
@@ -94,7 +88,7 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     this.settled = true;
     clearTimeout(this.timer);
     this.ex.upstream.ms = performance.now() - this.ex.upstream.startedAt!;
-    this.ex.res.end();
+    this.ex.reply.end();
     this.settle.resolve();
   }
 
@@ -126,7 +120,7 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
       // The status line is already out: the caller learns of it by the cut connection. The problem
       // is set before the cut, so the traffic log (written on close) names it.
       ex.problem = problem;
-      if (!ex.res.writableFinished) ex.res.destroy();
+      ex.reply.cut();
     }
     this.settle.reject(problem);
   }
@@ -158,12 +152,12 @@ export class Forwarder {
     const upstream = route.upstream!;
     if (ex.upstream.connectFailed) ex.upstream.connectFailed = false; // a retry: this attempt decides
     return new Promise<void>((resolve, reject) => {
-      const onClose = () => attempt.callerGone();
+      let stopWatching = () => {};
       const attempt = new UpstreamAttempt(ex, {
-        resolve: () => (ex.res.off('close', onClose), resolve()),
-        reject: (problem) => (ex.res.off('close', onClose), reject(problem)),
+        resolve: () => (stopWatching(), resolve()),
+        reject: (problem) => (stopWatching(), reject(problem)),
       }, timeoutMs);
-      ex.res.once('close', onClose);
+      stopWatching = ex.reply.onClose(() => attempt.callerGone());
       const base = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
       const sendsReadBody = ex.body !== undefined;
       try {

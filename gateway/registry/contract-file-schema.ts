@@ -1,17 +1,7 @@
+import { healthCheck } from '../config/shared-schemas.ts';
 import { classifications, contractStates, httpMethods } from './contract.ts';
 
 const name = { type: 'string', pattern: '^[a-z][a-z0-9-]*$', maxLength: 64 } as const;
-export const healthCheck = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['path'],
-  properties: {
-    path: { type: 'string', pattern: '^/' },
-    intervalSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
-    timeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
-    unhealthyThreshold: { type: 'integer', minimum: 1, maximum: 10 },
-  },
-} as const;
 
 /** Sustained requests per second and the burst allowed at once. */
 export const rateRule = {

@@ -1,20 +1,9 @@
+import type { HealthCheckSpec } from '../config/shared-schemas.ts';
 import type { BreakerSettings } from './breakers.ts';
 import type { HealthCheckTarget } from './health-checks.ts';
 
-/**
- * An upstream's health check as a contract states it (`upstream.healthCheck`), and as config
- * `upstreams.<name>.healthCheck` overrides it.
- */
-export interface HealthCheckSpec {
-  /** Below the upstream's base URL, like an operation path; may carry a query. */
-  path: string;
-  /** Pause between probes (default 10). */
-  intervalSeconds?: number;
-  /** Per probe (default 2000, or the interval if shorter). */
-  timeoutMs?: number;
-  /** Failed probes in a row that open the circuit (default 2). */
-  unhealthyThreshold?: number;
-}
+// The spec's schema is shared with the contract format and the config, below them in config.
+export type { HealthCheckSpec } from '../config/shared-schemas.ts';
 
 export const defaultHealthCheck = Object.freeze({ intervalSeconds: 10, timeoutMs: 2000 });
 

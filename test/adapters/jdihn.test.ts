@@ -42,8 +42,8 @@ describe('the JDIHN adapter and its harvest feed', () => {
     await it_?.close();
   });
 
-  const call = async (method: string, path: string, body?: unknown, token?: string | null): Promise<Answer> => {
-    const headers: Record<string, string> = {};
+  const call = async (method: string, path: string, body?: unknown, token?: string | null, extra: Record<string, string> = {}): Promise<Answer> => {
+    const headers: Record<string, string> = { ...extra };
     const bearer = token === undefined ? await it_.token(client) : token;
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -185,6 +185,23 @@ describe('the JDIHN adapter and its harvest feed', () => {
     }
     const other = await fetch(`${it_.harness.gateway.public!.url}/jdihn/other`);
     expect(other.status).toBe(404);
+  });
+
+  it('keeps the promise of an Idempotency-Key on a document POST the adapter answers from the store', async () => {
+    const document = { ...(operations.get('registerDocument')!.request!.example as Record<string, unknown>), id: 'perbup-idempotent' };
+    const key = { 'idempotency-key': 'jdih-register-perbup-idempotent' };
+    const first = await call('POST', '/dokumen', document, undefined, key);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const repeat = await call('POST', '/dokumen', document, undefined, key);
+    expect(repeat.status).toBe(201);
+    expect(repeat.headers.get('idempotent-replayed')).toBe('true');
+    expect(repeat.body).toEqual(first.body);
+    const otherBody = await call('POST', '/dokumen', { ...document, title: `${String(document.title)} (diubah)` }, undefined, key);
+    expect(otherBody.status).toBe(422);
+    expect(otherBody.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    // Neither the repeat nor the refused one reached the store: still version 1, the first title.
+    const stored = await call('GET', '/dokumen/perbup-idempotent');
+    expect(stored.body).toMatchObject({ version: 1, document: { title: document.title } });
   });
 
   it('keeps the canonical API behind the SSO while the feed is public', async () => {

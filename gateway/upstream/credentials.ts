@@ -70,6 +70,3 @@ export class Credentials {
     }
   }
 }
-
-/** The config schema of a credential reference: the value itself is refused, so it never sits in a config file. */
-export const credentialReferencePattern = '^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$';

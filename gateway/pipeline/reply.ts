@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Problem } from '../errors/problem.ts';
+
+/** An answer on its way to the caller, as the response filters see it. */
+export interface OutgoingAnswer {
+  status: number;
+  /** Lower-case names; a filter may change them. */
+  headers: OutgoingHttpHeaders;
+  /** The whole body, or null when it streams from the upstream (a filter then sees the head only). */
+  body: Buffer | null;
+}
+
+/** Sees each answer before it is written: the response phase's filters (the field classification filter of DESIGN.md). */
+export type AnswerFilter = (answer: OutgoingAnswer) => void;
+
+/**
+ * The answer of one exchange (fastify's reply): the only writer of the caller's response. Every
+ * way of answering (a stage's own JSON, an adapter's canonical answer, an idempotent replay, a
+ * 202 of store-and-forward, a refusal, the upstream's stream) goes through it, so each byte is
+ * counted and hashed for the traffic log, each answer passes the response filters, and
+ * idempotency keeps a copy without patching the response.
+ */
+export class Reply {
+  /** SHA-256 of the body bytes answered (of what a HEAD answer would have carried). */
+  readonly hash = createHash('sha256');
+  /** Body bytes answered. */
+  bytes = 0;
+  private readonly res: ServerResponse;
+  private filters: readonly AnswerFilter[] = [];
+  private keptChunks: Buffer[] | null = null;
+  private keptBytes = 0;
+  private keepLimit = 0;
+  private keptOverflow = false;
+
+  constructor(res: ServerResponse) {
+    this.res = res;
+  }
+
+  /** The response filters of the exchange's pipeline, once it is chosen. */
+  useFilters(filters: readonly AnswerFilter[]): void {
+    this.filters = filters;
+  }
+
+  /** The status line is out: from here on the answer can only be completed or cut. */
+  get started(): boolean {
+    return this.res.headersSent;
+  }
+
+  /** The whole answer reached the socket. */
+  get finished(): boolean {
+    return this.res.writableFinished;
+  }
+
+  /** A response was ended (written whole, or its stream ended): no further stage answers. */
+  get ended(): boolean {
+    return this.res.writableEnded;
+  }
+
+  /** The caller closed its connection before the answer was complete. */
+  get callerGone(): boolean {
+    return this.res.destroyed && !this.res.writableFinished;
+  }
+
+  get status(): number {
+    return this.res.statusCode;
+  }
+
+  /** The headers set so far (or sent), lower-case names. */
+  get headers(): OutgoingHttpHeaders {
+    return this.res.getHeaders();
+  }
+
+  /** A header for whichever answer comes (request id, rate-limit state); ignored once started. */
+  header(name: string, value: string | number | readonly string[]): this {
+    if (!this.res.headersSent) this.res.setHeader(name, value);
+    return this;
+  }
+
+  /**
+   * Runs `then` once the response is over: answered, cut off, or its caller gone; at once when it
+   * already is (the caller left while a stage waited), where a `close` listener added now would
+   * never run. Returns a function that cancels it.
+   */
+  onClose(then: () => void): () => void {
+    if (this.res.closed) {
+      then();
+      return () => {};
+    }
+    this.res.once('close', then);
+    return () => void this.res.off('close', then);
+  }
+
+  /** A whole answer: filtered, counted, hashed, written. */
+  send(status: number, headers: OutgoingHttpHeaders, body: Buffer): void {
+    const answer: OutgoingAnswer = { status, headers, body };
+    for (const filter of this.filters) filter(answer);
+    const bytes = answer.body ?? Buffer.alloc(0);
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) this.res.setHeader(name, value);
+    this.res.statusCode = answer.status;
+    // Node leaves the body out itself on a HEAD answer and on 204/304; it is counted as answered.
+    if (answer.status !== 304 && answer.status !== 204) this.res.setHeader('content-length', bytes.length);
+    this.count(bytes);
+    this.res.end(bytes);
+  }
+
+  /** A JSON document the gateway built itself, never cached. */
+  json(status: number, document: unknown, headers: OutgoingHttpHeaders = {}): void {
+    this.send(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }, Buffer.from(JSON.stringify(document)));
+  }
+
+  /**
+   * The refusal as an RFC 9457 problem document. Once the status line is out the caller got that
+   * answer (cut off), not the problem: the connection is cut.
+   */
+  problem(problem: Problem, requestId: string): void {
+    if (this.res.headersSent) {
+      this.cut();
+      return;
+    }
+    this.send(problem.status, { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, Buffer.from(JSON.stringify(problem.toDocument(requestId))));
+  }
+
+  /** The head of a streamed answer (the upstream's status and headers); its body follows by `write`. */
+  start(status: number, headers: OutgoingHttpHeaders, statusMessage?: string): void {
+    const answer: OutgoingAnswer = { status, headers, body: null };
+    for (const filter of this.filters) filter(answer);
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) this.res.setHeader(name, value);
+    if (statusMessage) this.res.writeHead(answer.status, statusMessage);
+    else this.res.writeHead(answer.status);
+  }
+
+  /** A chunk of a streamed answer; false when the caller's socket is full (wait for `onDrain`). */
+  write(chunk: Buffer): boolean {
+    this.count(chunk);
+    return this.res.write(chunk);
+  }
+
+  onDrain(then: () => void): void {
+    this.res.once('drain', then);
+  }
+
+  end(): void {
+    this.res.end();
+  }
+
+  /** Cuts the connection: the caller learns of a failure after the status line only this way. */
+  cut(): void {
+    if (!this.res.writableFinished) this.res.destroy();
+  }
+
+  /** Keeps a copy of the body from here on (idempotent replay), up to `limit` bytes. */
+  keep(limit: number): void {
+    this.keptChunks = [];
+    this.keepLimit = limit;
+  }
+
+  /** The body kept since `keep`; null when it outgrew the limit. */
+  kept(): Buffer | null {
+    if (this.keptOverflow || !this.keptChunks) return null;
+    return Buffer.concat(this.keptChunks, this.keptBytes);
+  }
+
+  private count(bytes: Buffer): void {
+    this.bytes += bytes.length;
+    this.hash.update(bytes);
+    if (!this.keptChunks || this.keptOverflow) return;
+    this.keptBytes += bytes.length;
+    if (this.keptBytes > this.keepLimit) {
+      this.keptOverflow = true;
+      this.keptChunks = [];
+    } else {
+      this.keptChunks.push(bytes);
+    }
+  }
+}
