@@ -1,8 +1,9 @@
-// `npm run bench`: the gateway against nginx, a bare express + http-proxy-middleware proxy and the
-// upstream itself, side by side on loopback, in one run. Writes bench/RESULTS.md.
+// `npm run bench`: the gateway against nginx, a bare Node proxy (node:http + undici), a bare express +
+// http-proxy-middleware proxy and the upstream itself, side by side on loopback, in one run. Writes
+// bench/RESULTS.md.
 //
 //   node bench/run.ts [--duration 10] [--warmup 2] [--connections 32] [--pipelining 1]
-//                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,express,passthrough,pipeline,adapter]
+//                     [--rounds 1] [--log-level info] [--scenarios direct,nginx,node,express,passthrough,pipeline,adapter]
 //                     [--no-half-load]   (skip the runs at half of peak that give the latency the gateway adds)
 //                     [--nginx /usr/sbin/nginx] [--out bench/RESULTS.md] [--no-write]
 //                     [--store-url postgres://...]   (the gateway on PostgreSQL instead of the embedded SQLite store)
@@ -26,7 +27,9 @@ import { aimsTable, halfLoadTable, markdown, medianHalfLoad, observedTable, rati
 /** Cores of other work during a run past which its figures are flagged as noisy. */
 const busyMachine = 0.3;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const allScenarios = ['direct', 'nginx', 'express', 'passthrough', 'pipeline', 'adapter'] as const;
+const allScenarios = ['direct', 'nginx', 'node', 'express', 'passthrough', 'pipeline', 'adapter'] as const;
+/** The baseline proxies, run at the gateway passthrough's half-load pace as well. */
+const baselineKeys: readonly string[] = ['nginx', 'node', 'express'];
 type ScenarioKey = (typeof allScenarios)[number];
 
 const { values: args } = parseArgs({
@@ -76,7 +79,7 @@ let stopping = false;
 // Bounded run time: every scenario's warm-up and run, plus start-up and shutdown.
 const quietWait = positive('quiet-wait', args['quiet-wait']);
 const halfLoadRuns = args['no-half-load'] ? 0 : 2 * ['passthrough', 'pipeline', 'adapter'].filter((key) => wanted.has(key)).length
-  + (wanted.has('passthrough') ? ['nginx', 'express'].filter((key) => wanted.has(key)).length : 0);
+  + (wanted.has('passthrough') ? baselineKeys.filter((key) => wanted.has(key)).length : 0);
 const deadlineMs = (settings.rounds * (wanted.size + halfLoadRuns) * (settings.warmupSeconds + settings.durationSeconds + quietWait) + 180) * 1000;
 const deadline = setTimeout(() => {
   console.error(`bench: still running after ${deadlineMs / 1000} s; giving up`);
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   if (cores) {
     report.splitCores = true;
     pinToCpus(process.pid, cores.load);
-    report.notes.push(`cores split (\`--split-cores\`): the proxy under test (nginx, express+hpm, the gateway with every thread of it) bound to CPU ${cores.proxy.join(',')}; the load generator, the SSO and the upstreams to CPU ${cores.load.join(',')} (\`taskset\`), as if the callers and the national systems were on another machine; the "direct" row is the upstream on the load half`);
+    report.notes.push(`cores split (\`--split-cores\`): the proxy under test (nginx, the bare Node proxy, express+hpm, the gateway with every thread of it) bound to CPU ${cores.proxy.join(',')}; the load generator, the SSO and the upstreams to CPU ${cores.load.join(',')} (\`taskset\`), as if the callers and the national systems were on another machine; the "direct" row is the upstream on the load half`);
     console.log(`bench: proxies on CPU ${cores.proxy.join(',')}, load generator and upstreams on CPU ${cores.load.join(',')}`);
   }
 
@@ -147,6 +150,11 @@ async function main(): Promise<void> {
       console.error(`bench: nginx skipped: ${(error as Error).message}`);
       report.skipped.push({ label: 'nginx', reason: (error as Error).message.split('\n')[0]! });
     }
+  }
+  if (wanted.has('node')) {
+    const node = await forkHelper<{ url: string }>('bare Node proxy', here('./baseline-node-undici.ts'), ['--upstream', upstream.hello.url]);
+    ownCores(node.child.pid);
+    targets.node = { url: node.hello.url, pid: node.child.pid };
   }
   if (wanted.has('express')) {
     const express = await forkHelper<{ url: string }>('express+hpm', here('./baseline-express-hpm.ts'), ['--upstream', upstream.hello.url]);
@@ -175,6 +183,7 @@ async function main(): Promise<void> {
   };
   add('direct', 'direct (upstream)', targets.direct, '/perangkat-daerah/2.16', 'GET');
   add('nginx', 'nginx', targets.nginx, '/perangkat-daerah/2.16', 'GET');
+  add('node', 'bare Node proxy', targets.node, '/perangkat-daerah/2.16', 'GET');
   add('express', 'express+hpm', targets.express, '/perangkat-daerah/2.16', 'GET');
   const gatewayTarget = gateway && { url: gateway.hello.url, pid: gateway.child.pid };
   const observer = gateway && {
@@ -238,7 +247,7 @@ async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<H
       ? undefined
       : paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`);
     // The baselines proxy the same GET: at the passthrough's pace they show what any proxy adds here.
-    const baselines = peak.scenario.key === 'passthrough' ? measured.filter((m) => m.scenario.key === 'nginx' || m.scenario.key === 'express') : [];
+    const baselines = peak.scenario.key === 'passthrough' ? measured.filter((m) => baselineKeys.includes(m.scenario.key)) : [];
     const rounds: HalfLoadRound[] = [];
     for (let round = 1; round <= settings.rounds; round++) {
       const of = settings.rounds > 1 ? `round ${round}/${settings.rounds}, ` : '';
@@ -285,9 +294,10 @@ async function startGatewayProcess(issuer: string, upstreams: Record<string, { u
 function describeSetup(gateway: GatewayHello | undefined, targets: Partial<Record<ScenarioKey, { url: string }>>): string[] {
   const notes = [
     'requests: GET `/perangkat-daerah/2.16` (a 120-byte JSON answer) with the same `Authorization: Bearer <token>` header for every GET row; the full pipeline row is `POST /sandbox/v1/surat` with a 180-byte JSON letter (`application/json`), answered 201 with a receipt',
-    'processes: the sandbox upstream (adapters/sandbox/simulator.ts), the BKN SIASN simulator (adapters/bkn/simulator.ts) for the adapter row, nginx, the express + hpm baseline and the gateway each in a process of their own; the load generator and the SSO (a real OIDC provider, idle once the token is issued and the key set fetched) in the bench process',
+    'processes: the sandbox upstream (adapters/sandbox/simulator.ts), the BKN SIASN simulator (adapters/bkn/simulator.ts) for the adapter row, nginx, the bare Node proxy, the express + hpm baseline and the gateway each in a process of their own; the load generator and the SSO (a real OIDC provider, idle once the token is issued and the key set fetched) in the bench process',
   ];
   if (targets.nginx) notes.push('nginx: `master_process off`, one process, `access_log off`, `upstream { keepalive 64; }`, `proxy_http_version 1.1`, `proxy_set_header Connection ""`, `keepalive_requests 1000000` both sides');
+  if (targets.node) notes.push('bare Node proxy: bench/baseline-node-undici.ts, a `node:http` server and an undici `Pool` of 256 keep-alive connections (as the gateway\'s forwarder), `pool.stream`: method, path and the headers less the hop-by-hop ones forwarded, the body streamed both ways, nothing else (no routing, token check, validation, logging or traffic log)');
   if (targets.express) notes.push('express+hpm: bench/baseline-express-hpm.ts, express 5 + http-proxy-middleware 4 with the proxy options the gateway used before its undici forwarder (changeOrigin, xfwd, keep-alive agent of 256 sockets), nothing else');
   if (gateway) {
     notes.push(`gateway: bench/gateway-process.ts, the demo profile's pieces with the upstreams and the SSO in other processes: the bundled contracts, ${gateway.store === 'embedded' ? 'the embedded store (SQLite through node:sqlite, on the gateway process\'s own thread, so in its CPU and memory) in a temp data dir' : 'PostgreSQL (`--store-url`, its CPU and memory not counted)'}, configuration defaults otherwise (token cache 10000, traffic log batches of 500 every 200 ms, registry revision polled every 2 s; the rate limit raised so that it counts every request but refuses none)`);
