@@ -80,19 +80,45 @@ describe('GET /admin/v1/traffic', () => {
 });
 
 describe('health', () => {
-  it('/healthz and /readyz answer on every listener', async () => {
+  it('/healthz and /readyz answer on every listener, with the checks behind readiness on the admin listener only', async () => {
     for (const base of [h.url, h.adminUrl]) {
       expect((await request(base).get('/healthz')).body).toEqual({ status: 'ok' });
-      const ready = await request(base).get('/readyz');
-      expect(ready.status).toBe(200);
-      expect(ready.body.checks.sso.ok).toBe(true);
-      expect(ready.body.checks.store.ok).toBe(true);
+      expect((await request(base).get('/readyz')).status).toBe(200);
     }
+    const detail = await request(h.adminUrl).get('/readyz');
+    expect(detail.body.checks.sso.ok).toBe(true);
+    expect(detail.body.checks.store.ok).toBe(true);
+    expect(detail.body.checks.registry.detail).toMatch(/^revision \d+/);
+    // Registry revision, queues and the limiter backend are not for PD applications or partners.
+    expect((await request(h.url).get('/readyz')).body).toEqual({ status: 'ready' });
   });
 
   it('unknown admin paths are problem+json 404', async () => {
     const res = await request(h.adminUrl).get('/admin/v1/nothing');
     expect(res.status).toBe(404);
     expect(res.body.code).toBe('NOT_FOUND');
+  });
+});
+
+// Last: its exchanges would change the counts above.
+describe('exchange ids', () => {
+  it('tells two callers\' exchanges apart when they send the same X-Request-Id', async () => {
+    const tokens = [await h.token('app-reader'), await h.token('app-writer')];
+    const sent = await Promise.all(tokens.map((token) => request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`).set('x-request-id', 'same-id-by-two-callers')));
+    const exchangeIds = sent.map((res) => res.headers['penghubung-exchange-id'] as string);
+    expect(sent.map((res) => res.headers['x-request-id'])).toEqual(['same-id-by-two-callers', 'same-id-by-two-callers']);
+    expect(exchangeIds.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
+    expect(new Set(exchangeIds).size).toBe(2);
+    await h.gateway.traffic.flush();
+    const shared = await traffic('?requestId=same-id-by-two-callers');
+    expect(shared.body.items).toHaveLength(2);
+    for (const [i, exchangeId] of exchangeIds.entries()) {
+      const own = await traffic(`?exchangeId=${exchangeId}`);
+      expect(own.body.items).toHaveLength(1);
+      expect(own.body.items[0]).toMatchObject({ logId: exchangeId, requestId: 'same-id-by-two-callers', consumer: ['app-reader', 'app-writer'][i] });
+    }
+    const refused = await request(h.url).get('/nowhere/v1/x').set('authorization', `Bearer ${tokens[0]!}`).set('x-request-id', 'same-id-by-two-callers');
+    expect(refused.body).toMatchObject({ instance: 'same-id-by-two-callers', exchangeId: refused.headers['penghubung-exchange-id'] });
+    expect((await traffic('?exchangeId=not-a-uuid')).body.code).toBe('BAD_REQUEST');
   });
 });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
@@ -88,5 +89,45 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(['Problem']);
     expect(doc.paths['/sandbox/v1/surat']!.post.responses['200']).toBeDefined();
     expect(doc.paths['/sandbox/v1/surat']!.post.callbacks).toBeUndefined();
+  });
+});
+
+/** A request written by hand, for what HTTP clients will not send (two Host headers). */
+function rawRequest(url: string, head: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(`${head}\r\n\r\n`));
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+describe('the listener URL in servers', () => {
+  it('is the address the connection arrived on, never the caller\'s Host', async () => {
+    const res = await request(h.url).get('/openapi.json').set('host', 'attacker.example').set('authorization', `Bearer ${await h.token('app-reader')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.servers).toEqual([{ url: h.url }]);
+    expect(JSON.stringify(res.body)).not.toContain('attacker.example');
+  });
+
+  it('is the configured publicUrl when there is one', async () => {
+    const proxied = await startHarness({ config: { internal: { publicUrl: 'https://penghubung.kuansing.go.id/' } } });
+    try {
+      const res = await request(proxied.url).get('/openapi.json').set('host', 'attacker.example').set('authorization', `Bearer ${await proxied.token('app-reader')}`);
+      expect(res.body.servers).toEqual([{ url: 'https://penghubung.kuansing.go.id' }]);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('two Host headers are refused with 400 problem+json, on the exchange and admin listeners', async () => {
+    for (const base of [h.url, h.adminUrl]) {
+      const answer = await rawRequest(base, `GET /openapi.json HTTP/1.1\r\nHost: ${new URL(base).host}\r\nHost: attacker.example\r\nConnection: close`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(answer).toContain('"code":"BAD_REQUEST"');
+    }
   });
 });

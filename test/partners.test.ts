@@ -187,6 +187,7 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
       detail: 'The 2 calls a day of PKS PKS/009/QB/2026 are used up.',
       instance: third.headers['x-request-id'],
       code: 'QUOTA_EXCEEDED',
+      exchangeId: third.headers['penghubung-exchange-id'],
       agreement: 'PKS/009/QB/2026',
       quota: 2,
     });

@@ -46,6 +46,7 @@ describe('limits and breakers through the gateway', () => {
       detail: 'More than 4 requests in 4 s to sandbox-direktori.',
       instance: answers[4]!.headers.get('x-request-id'),
       code: 'RATE_LIMITED',
+      exchangeId: answers[4]!.headers.get('penghubung-exchange-id'),
       limit: { rps: 1, burst: 4 },
     });
     expect(answers[4]!.body.instance).toMatch(/\S/);
@@ -114,7 +115,7 @@ describe('active health checks through the gateway', () => {
     const h = await startHarness({ contractDirs: [dir] });
     try {
       const readyDetail = async () => {
-        const ready = (await (await fetch(`${h.url}/readyz`)).json()) as { checks?: Record<string, { detail?: string }> };
+        const ready = (await (await fetch(`${h.adminUrl}/readyz`)).json()) as { checks?: Record<string, { detail?: string }> };
         return ready.checks?.upstreams?.detail ?? JSON.stringify(ready);
       };
       expect(await until(readyDetail, (detail) => detail.includes('sandbox up'), { what: 'the sandbox probed up in /readyz', timeoutMs: 5000, intervalMs: 100 })).toContain('sandbox up');

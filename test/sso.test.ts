@@ -184,7 +184,7 @@ describe('an SSO that is down when the gateway starts', () => {
     const late = await startHarness({ sso: absent, config: { sso: { issuer, audience, jwksCooldownSeconds: 0.2 } } });
     let lateSso: SsoProvider | undefined;
     try {
-      const notReady = await request(late.url).get('/readyz');
+      const notReady = await request(late.adminUrl).get('/readyz');
       expect(notReady.status).toBe(503);
       expect(notReady.body.checks.sso.ok).toBe(false);
 

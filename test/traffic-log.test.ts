@@ -50,7 +50,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
     await send(first.url, token, during);
     sent.push(...during);
     await until(() => first.gateway.traffic.stats.spoolFiles > 0, Boolean, { what: 'rows to be spooled', timeoutMs: 15_000 });
-    const ready = await request(first.url).get('/readyz');
+    const ready = await request(first.adminUrl).get('/readyz');
     expect(ready.body.checks.store.ok).toBe(false);
 
     // More traffic, then the gateway stops while the database is still down: the queue goes to the spool.
@@ -127,7 +127,7 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       const samples = new Set<number>();
       for (const started = Date.now(); Date.now() - started < 300; await new Promise((resolve) => setTimeout(resolve, 1))) samples.add(h.gateway.traffic.stats.queued);
       expect([...samples]).toEqual([served.length]);
-      const ready = await request(h.url).get('/readyz');
+      const ready = await request(h.adminUrl).get('/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.checks.trafficLog.ok).toBe(false);
       expect(ready.body.checks.trafficLog.detail).toMatch(/^1[01] queued, 0 spool files; spool unwritable since .*; 2 exchanges refused$/);
@@ -149,9 +149,9 @@ describe('traffic log on PostgreSQL, with the database going down', () => {
       expect(h.logs.text).toContain('traffic log writing works again');
 
       // The disk is repaired: the next probe finds it writable, and readiness says so.
-      expect((await request(h.url).get('/readyz')).body.checks.trafficLog.detail).toMatch(/spool unwritable/);
+      expect((await request(h.adminUrl).get('/readyz')).body.checks.trafficLog.detail).toMatch(/spool unwritable/);
       repairSpool();
-      await until(async () => (await request(h.url).get('/readyz')).body.checks.trafficLog.detail as string, (detail) => !detail.includes('unwritable'), { what: 'the spool probe', timeoutMs: 15_000 });
+      await until(async () => (await request(h.adminUrl).get('/readyz')).body.checks.trafficLog.detail as string, (detail) => !detail.includes('unwritable'), { what: 'the spool probe', timeoutMs: 15_000 });
       expect(h.logs.text).toContain('traffic log spool writable again');
     } finally {
       await pg.start();

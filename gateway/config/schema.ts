@@ -33,6 +33,13 @@ const listener = (host: string, port: number) => section({
 });
 export type ListenerConfig = Static<ReturnType<typeof listener>>;
 
+/**
+ * The URL callers reach a listener at (through a proxy or a DNS name), as `GET /openapi.json`
+ * names it in `servers`. Never taken from the request's `Host`, which the caller writes; when
+ * null, the address the connection arrived on.
+ */
+const publicUrl = NullableString({ format: 'uri', pattern: '^https?://[^/?#]+(/[^?#]*)?$', default: null });
+
 /** TLS material of a listener, as PEM file paths. Files are re-read when they change. */
 const tls = section({
   cert: NullableString({ default: null }),
@@ -68,6 +75,7 @@ export const configSchema = Type.Object({
   dataDir: Type.String({ minLength: 1, default: './data' }),
   internal: section({
     ...listener('0.0.0.0', 8080).properties,
+    publicUrl,
     trustProxy: Type.Boolean({ default: false }),
     /** HTTPS for PD applications when `tls.cert` is set. */
     tls,
@@ -77,6 +85,7 @@ export const configSchema = Type.Object({
   /** The partner listener: mutual TLS with registered certificates, under cooperation agreements. */
   external: section({
     ...listener('0.0.0.0', 8443).properties,
+    publicUrl,
     enabled: Type.Boolean({ default: false }),
     trustProxy: Type.Boolean({ default: false }),
     tls,

@@ -29,7 +29,8 @@ export class Problem extends Error {
     this.headers = headers;
   }
 
-  toDocument(requestId: string): ProblemDocument {
+  /** `exchangeId`: the gateway's own id of the exchange refused (the traffic log's key), when there is one. */
+  toDocument(requestId: string, exchangeId?: string): ProblemDocument {
     return {
       type: problemType(this.code),
       title: problemCatalogue[this.code].title,
@@ -37,6 +38,7 @@ export class Problem extends Error {
       detail: this.message,
       instance: requestId,
       code: this.code,
+      ...(exchangeId === undefined ? {} : { exchangeId }),
       ...this.extensions,
     };
   }

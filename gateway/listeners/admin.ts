@@ -7,6 +7,7 @@ import type { VerifiedToken } from '../sso/token-verifier.ts';
 import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
 import { bearerToken } from '../pipeline/10-identify.ts';
 import { requestIdOf } from '../pipeline/exchange.ts';
+import { hasOneHost, oneHostOnly } from './exchange-listener.ts';
 import type { Health } from './health.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
@@ -59,14 +60,14 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.use((req: AdminRequest, res, next) => {
     req.requestId = requestIdOf(req);
     res.setHeader('x-request-id', req.requestId);
-    next();
+    next(hasOneHost(req) ? undefined : oneHostOnly());
   });
-  app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res));
+  app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res, { detail: true }));
 
   app.get('/admin/v1/traffic', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
     try {
       const filter: TrafficFilter = {};
-      for (const key of ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'limit', 'cursor'] as const) {
+      for (const key of ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'exchangeId', 'limit', 'cursor'] as const) {
         const value = req.query[key];
         if (typeof value === 'string' && value !== '') filter[key] = value;
         else if (value !== undefined && typeof value !== 'string') throw new Problem('BAD_REQUEST', `Query parameter ${key} must be given once.`);

@@ -11,6 +11,19 @@ function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? '';
 }
 
+/**
+ * More than one `Host` header: Node keeps the first, a proxy in front may have routed on another
+ * (RFC 9112 3.2 asks for 400). Counted on the raw headers, which are few.
+ */
+export function hasOneHost(req: IncomingMessage): boolean {
+  let count = 0;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') count++;
+  return count <= 1;
+}
+
+export const oneHostOnly = () => new Problem('BAD_REQUEST', 'Send exactly one Host header.', {}, { connection: 'close' });
+
 export interface ExchangeListenerOptions {
   listener: ListenerName;
   trustProxy: boolean;
@@ -28,21 +41,22 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
   return (req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/healthz' || url === '/readyz')) {
-      void health.respond(url, res);
+      void health.respond(url, res, { detail: false });
       return;
     }
     const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
     // Refused before any stage: not an exchange, so not a traffic-log row either.
     const refuse = (problem: Problem) => {
       ex.problem = problem;
-      ex.reply.problem(problem, ex.id);
+      ex.reply.problem(problem);
     };
+    if (!hasOneHost(req)) return refuse(oneHostOnly());
     if (options.isDraining()) return refuse(new Problem('SERVICE_DRAINING', 'The gateway is restarting; retry shortly.', {}, { 'retry-after': '2', connection: 'close' }));
     if (!ctx.traffic.accepting) {
       ctx.traffic.countRefused();
       return refuse(new Problem('TRAFFIC_LOG_UNAVAILABLE', 'The gateway cannot record exchanges at the moment (traffic log store and spool unavailable); nothing was sent upstream.', {}, { 'retry-after': '5' }));
     }
     // runExchange answers every failure itself; a fault in that answer must not end the process.
-    runExchange(ex, ctx, options.pipelineFor(ex)).catch((error: unknown) => ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault'));
+    runExchange(ex, ctx, options.pipelineFor(ex)).catch((error: unknown) => ctx.log.error({ reqId: ex.requestId, exchangeId: ex.id, err: error }, 'pipeline fault'));
   };
 }

@@ -62,14 +62,18 @@ export class Health {
     };
   }
 
-  async respond(path: string, res: ServerResponse): Promise<void> {
+  /**
+   * `detail`: the checks behind `/readyz` (registry revision, queues, limiter backend, upstreams)
+   * are for the Dinas, so only the admin listener gives them; elsewhere `/readyz` is a bare status.
+   */
+  async respond(path: string, res: ServerResponse, { detail }: { detail: boolean }): Promise<void> {
     let status = 200;
     let body: unknown = { status: 'ok' };
     if (path === '/readyz') {
       const checks = await this.checks();
       const ready = checks.sso!.ok && checks.draining!.ok && checks.trafficLog!.ok;
       status = ready ? 200 : 503;
-      body = { status: ready ? 'ready' : 'not-ready', checks };
+      body = { status: ready ? 'ready' : 'not-ready', ...(detail ? { checks } : {}) };
     }
     sendJson(res, status, body);
   }

@@ -38,11 +38,11 @@ function storedHeaders(sent: OutgoingHttpHeaders): Record<string, string> {
 }
 
 /** A problem kept as a key's answer, replayed to every repeat. */
-function problemAnswer(problem: Problem, requestId: string): StoredAnswer {
-  return { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from(JSON.stringify(problem.toDocument(requestId))) };
+function problemAnswer(problem: Problem, ex: Pick<Exchange, 'id' | 'requestId'>): StoredAnswer {
+  return { status: problem.status, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from(JSON.stringify(problem.toDocument(ex.requestId, ex.id))) };
 }
 
-const outcomeUnknown = (requestId: string, why: string) => problemAnswer(new Problem('IDEMPOTENCY_OUTCOME_UNKNOWN', `The first request with this Idempotency-Key reached the upstream, but ${why}; the upstream may have acted. Check with the service before sending it under a new key.`), requestId);
+const outcomeUnknown = (ex: Pick<Exchange, 'id' | 'requestId'>, why: string) => problemAnswer(new Problem('IDEMPOTENCY_OUTCOME_UNKNOWN', `The first request with this Idempotency-Key reached the upstream, but ${why}; the upstream may have acted. Check with the service before sending it under a new key.`), ex);
 
 function replay(ex: Exchange, answer: StoredAnswer): void {
   ex.reply.send(answer.status, { ...answer.headers, 'idempotent-replayed': 'true' }, answer.body);
@@ -75,9 +75,9 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   // timeout plus the grace was left by a gateway that stopped mid-exchange.
   const abandonment = {
     afterSeconds: ex.match!.route.contract.timeoutMs / 1000 + ctx.config.idempotency.inFlightGraceSeconds,
-    answer: () => outcomeUnknown(ex.id, 'the gateway stopped before its answer came back'),
+    answer: () => outcomeUnknown(ex, 'the gateway stopped before its answer came back'),
   };
-  const claimed: KeyClaim = { owner, key, claimId: timeOrderedUuid(), reqId: ex.id };
+  const claimed: KeyClaim = { owner, key, claimId: timeOrderedUuid(), reqId: ex.requestId };
   const giveBack = () => void ctx.idempotency.finish(claimed, 'release');
   const claiming = ctx.idempotency.claim(claimed, fingerprint, abandonment);
   // A claim the store did not confirm (the connection lost, no answer in time) may still land
@@ -98,7 +98,7 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
   ex.reply.keep(maxStoredBytes);
   // Only an exchange that outlives a third of the bound (a long streamed answer) writes this.
   const heartbeat = setInterval(() => {
-    ctx.idempotency.keepAlive(owner, key).catch((error: unknown) => ctx.log.warn({ reqId: ex.id, err: (error as Error).message }, 'idempotency key not kept alive'));
+    ctx.idempotency.keepAlive(owner, key).catch((error: unknown) => ctx.log.warn({ reqId: ex.requestId, exchangeId: ex.id, err: (error as Error).message }, 'idempotency key not kept alive'));
   }, (abandonment.afterSeconds * 1000) / 3).unref();
   // The caller may have left while the claim waited for the store: then the key is given back now.
   ex.reply.onClose(() => {
@@ -111,11 +111,11 @@ export async function idempotency(ex: Exchange, ctx: PipelineContext): Promise<v
     const outcome = (): Outcome => {
       if (!reachedUpstream) return 'release';
       // Cut off after the upstream was called: its outcome is unknown, so a retry must not run it again.
-      if (!ex.reply.finished) return { answer: outcomeUnknown(ex.id, 'its answer was cut off') };
+      if (!ex.reply.finished) return { answer: outcomeUnknown(ex, 'its answer was cut off') };
       const body = ex.reply.kept();
       if (body) return { answer: { status: ex.reply.status, headers: storedHeaders(ex.reply.headers), body } };
       const tooLarge = new Problem('IDEMPOTENCY_ANSWER_NOT_KEPT', `The first request with this Idempotency-Key was answered with status ${ex.reply.status}, but the answer was over ${maxStoredBytes / 2 ** 20} MiB and not kept for replay.`, { originalStatus: ex.reply.status });
-      return { answer: problemAnswer(tooLarge, ex.id) };
+      return { answer: problemAnswer(tooLarge, ex) };
     };
     void ctx.idempotency.finish(claimed, outcome());
   });

@@ -51,7 +51,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
     query,
     contentType: typeof ex.req.headers['content-type'] === 'string' ? ex.req.headers['content-type'] : null,
     body: ex.body && ex.body.length > 0 ? ex.body.toString('base64') : null,
-    requestId: ex.id,
+    requestId: ex.requestId,
     traceId: ex.trace.traceId,
     consumer: ex.consumer?.clientId ?? null,
     partner: ex.partner?.id ?? null,

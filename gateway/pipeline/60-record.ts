@@ -1,6 +1,6 @@
 import type { TrafficRow } from '../traffic/row.ts';
 import type { PipelineContext } from './context.ts';
-import { timeOrderedUuid, type Exchange } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
 
 /** Digit runs long enough to be a NIK (16), NIP (18) or phone number are not written to logs. */
 export function maskPersonalIds(text: string): string {
@@ -10,16 +10,15 @@ export function maskPersonalIds(text: string): string {
 /**
  * The traffic-log row of an exchange as it stands. Hashes are read from copies, so the row can be
  * taken early (an async delivery logs its acceptance in its own transaction) and again at the end;
- * both carry the same `logId`, and the store keeps the first.
+ * both carry the exchange id as `logId`, and the store keeps the first.
  */
 export function trafficRowOf(ex: Exchange, status: number, final = false): TrafficRow {
   // The last row of an exchange reads the hashes themselves (a copy costs per request).
   const hex = (hash: Exchange['requestHash']) => (final ? hash : hash.copy()).digest('hex');
   const route = ex.match?.route;
-  ex.logId ??= timeOrderedUuid();
   return {
-    logId: ex.logId,
-    requestId: ex.id,
+    logId: ex.id,
+    requestId: ex.requestId,
     at: ex.receivedAt.toISOString(),
     listener: ex.listener,
     consumer: ex.consumer?.clientId ?? ex.token?.clientId ?? null,
@@ -55,7 +54,8 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
   const lines = ctx.config.log.exchanges;
   if (lines === 'none' || (lines === 'errors' && status < 400)) return;
   ctx.log.info({
-    reqId: ex.id,
+    reqId: ex.requestId,
+    exchangeId: ex.id,
     traceId: row.traceId,
     method: row.method,
     // The route template, not the path: paths carry NIPs and NIKs.

@@ -29,7 +29,7 @@ function declaredQuery(search: string, declared: Readonly<Record<string, unknown
 export async function callAdapter(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const { route, params } = ex.match!;
   const call: AdapterCall = {
-    requestId: ex.id,
+    requestId: ex.requestId,
     traceparent: traceparentOf(ex.trace),
     contractId: route.contract.id,
     operation: route.operation.id,

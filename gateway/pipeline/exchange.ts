@@ -22,7 +22,10 @@ export interface TraceContext { traceId: string; spanId: string; flags: string }
  * response is over. Stages only add to it; nothing flows back.
  */
 export interface Exchange {
+  /** The gateway's own id of this exchange (a UUID v7), never chosen by the caller: the traffic log's key (`logId`). */
   readonly id: string;
+  /** The caller's `X-Request-Id` when it sent a sane one, else the exchange id: echoed to the caller, passed upstream. */
+  readonly requestId: string;
   readonly listener: ListenerName;
   readonly receivedAt: Date;
   /** `performance.now()` at arrival, for latencies. */
@@ -62,8 +65,6 @@ export interface Exchange {
   readonly requestHash: Hash;
   /** store-and-forward: the delivery this exchange was accepted as (answered 202). */
   deliveryId?: string;
-  /** Traffic-log row id, fixed when the row is first taken. */
-  logId?: string;
   /** The refusal, when the gateway answered itself. */
   problem?: Problem;
 }
@@ -111,20 +112,26 @@ export function traceparentOf(trace: TraceContext): string {
   return `00-${trace.traceId}-${trace.spanId}-${trace.flags}`;
 }
 
+/** The caller's `X-Request-Id` when it is a sane token. */
+function callerRequestId(req: IncomingMessage): string | undefined {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && requestIdPattern.test(sent) ? sent : undefined;
+}
+
 /** The caller's `X-Request-Id` when it is a sane token, a new (time-ordered) UUID otherwise. */
 export function requestIdOf(req: IncomingMessage): string {
-  const sent = req.headers['x-request-id'];
-  return typeof sent === 'string' && requestIdPattern.test(sent) ? sent : timeOrderedUuid();
+  return callerRequestId(req) ?? timeOrderedUuid();
 }
 
 export function createExchange(req: IncomingMessage, res: ServerResponse, listener: ListenerName, clientAddress: string, table: RoutingTable): Exchange {
-  const id = requestIdOf(req);
+  const id = timeOrderedUuid();
+  const requestId = callerRequestId(req) ?? id;
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const reply = new Reply(res);
-  reply.header('x-request-id', id);
+  const reply = new Reply(res, { requestId, exchangeId: id });
   return {
     id,
+    requestId,
     listener,
     receivedAt: new Date(),
     startedAt: performance.now(),

@@ -11,6 +11,9 @@ export interface OutgoingAnswer {
   body: Buffer | null;
 }
 
+/** The caller's request id (echoed as `X-Request-Id`) and the gateway's own exchange id (`Penghubung-Exchange-Id`). */
+export interface ExchangeIds { requestId: string; exchangeId: string }
+
 /** Sees each answer before it is written: the response phase's filters (the field classification filter of DESIGN.md). */
 export type AnswerFilter = (answer: OutgoingAnswer) => void;
 
@@ -33,8 +36,13 @@ export class Reply {
   private keepLimit = 0;
   private keptOverflow = false;
 
-  constructor(res: ServerResponse) {
+  private readonly ids: ExchangeIds;
+
+  constructor(res: ServerResponse, ids: ExchangeIds) {
     this.res = res;
+    this.ids = ids;
+    res.setHeader('x-request-id', ids.requestId);
+    res.setHeader('penghubung-exchange-id', ids.exchangeId);
   }
 
   /** The response filters of the exchange's pipeline, once it is chosen. */
@@ -113,12 +121,12 @@ export class Reply {
    * The refusal as an RFC 9457 problem document. Once the status line is out the caller got that
    * answer (cut off), not the problem: the connection is cut.
    */
-  problem(problem: Problem, requestId: string): void {
+  problem(problem: Problem): void {
     if (this.res.headersSent) {
       this.cut();
       return;
     }
-    this.send(problem.status, { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, Buffer.from(JSON.stringify(problem.toDocument(requestId))));
+    this.send(problem.status, { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, Buffer.from(JSON.stringify(problem.toDocument(this.ids.requestId, this.ids.exchangeId))));
   }
 
   /** The head of a streamed answer (the upstream's status and headers); its body follows by `write`. */

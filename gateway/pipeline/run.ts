@@ -38,10 +38,10 @@ export async function runExchange(ex: Exchange, ctx: PipelineContext, pipeline: 
     }
   } catch (error) {
     const problem = asProblem(error);
-    if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: ex.id, err: error }, 'pipeline fault');
+    if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: ex.requestId, exchangeId: ex.id, err: error }, 'pipeline fault');
     ex.problem = problem;
     // Recorded as the caller left (499): there is nobody to answer.
     if (ex.reply.callerGone) return;
-    ex.reply.problem(problem, ex.id);
+    ex.reply.problem(problem);
   }
 }

@@ -4,6 +4,8 @@ import { trafficColumns, type TrafficRow } from './row.ts';
 
 export interface TrafficFilter {
   from?: string; to?: string; consumer?: string; partner?: string; agreement?: string; contract?: string; status?: string; code?: string; requestId?: string;
+  /** The gateway's own exchange id (`Penghubung-Exchange-Id`, the row's `logId`): exactly one exchange. */
+  exchangeId?: string;
   limit?: string; cursor?: string;
 }
 
@@ -19,6 +21,11 @@ function statusRange(status: string): [number, number] {
   const klass = /^([1-5])xx$/i.exec(status);
   if (klass) return [Number(klass[1]) * 100, Number(klass[1]) * 100 + 99];
   throw new Problem('BAD_REQUEST', 'Query parameter status must be a status code (e.g. 404) or a class (e.g. 5xx).');
+}
+
+function exchangeIdOf(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new Problem('BAD_REQUEST', 'Query parameter exchangeId must be a UUID (the Penghubung-Exchange-Id of an answer).');
+  return value.toLowerCase();
 }
 
 function cursorSeq(cursor: string): number {
@@ -47,6 +54,7 @@ export async function queryTraffic(store: Pick<Store, 'db' | 'read'>, filter: Tr
     .$if(Boolean(filter.contract), (q) => q.where('contract', '=', filter.contract!))
     .$if(Boolean(filter.code), (q) => q.where('error_code', '=', filter.code!))
     .$if(Boolean(filter.requestId), (q) => q.where('request_id', '=', filter.requestId!))
+    .$if(Boolean(filter.exchangeId), (q) => q.where('log_id', '=', exchangeIdOf(filter.exchangeId!)))
     .$if(status !== undefined, (q) => q.where('status', '>=', status![0]).where('status', '<=', status![1]))
     .$if(Boolean(filter.cursor), (q) => q.where('seq', '<', cursorSeq(filter.cursor!)))
     .orderBy('seq', 'desc')

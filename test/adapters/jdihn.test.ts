@@ -188,7 +188,7 @@ describe('the JDIHN adapter and its harvest feed', () => {
   });
 
   it('keeps the promise of an Idempotency-Key on a document POST the adapter answers from the store', async () => {
-    const document = { ...(operations.get('registerDocument')!.request!.example as Record<string, unknown>), id: 'perbup-idempotent' };
+    const document: Record<string, unknown> = { ...(operations.get('registerDocument')!.request!.example as Record<string, unknown>), id: 'perbup-idempotent' };
     const key = { 'idempotency-key': 'jdih-register-perbup-idempotent' };
     const first = await call('POST', '/dokumen', document, undefined, key);
     expect(first.status, JSON.stringify(first.body)).toBe(201);
