@@ -2,8 +2,16 @@ import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from './context.ts';
 import type { Exchange } from './exchange.ts';
 
-/** Which contract and operation: method + path against the routing table in force. */
+/** A `.` or `..` segment, written plainly or percent-encoded: what a path normaliser further on would resolve. */
+const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+
+/**
+ * Which contract and operation: method + path against the routing table in force. Dot segments
+ * are refused rather than resolved: the gateway and an upstream behind it must never disagree on
+ * which path was asked for.
+ */
 export function route(ex: Exchange, _ctx: PipelineContext): void {
+  if (dotSegment.test(ex.pathname)) throw new Problem('BAD_REQUEST', 'The path has "." or ".." segments; send the path they stand for.');
   const match = ex.table.match(ex.method, ex.pathname);
   if (!match) throw new Problem('CONTRACT_NOT_FOUND', `No active contract serves ${ex.method} ${ex.pathname}.`);
   ex.match = match;

@@ -19,7 +19,16 @@ export interface Route {
   validateBody: ValidateFunction | null;
 }
 
-export interface RouteMatch { route: Route; params: Record<string, string>; /** path below the prefix */ rest: string }
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+  /**
+   * The path below the prefix as the route matched it, the one forwarded: the operation's own
+   * segments and its parameters encoded afresh. Never the caller's raw text, whose empty segments
+   * or encodings the route read past but an upstream might read otherwise.
+   */
+  rest: string;
+}
 
 const bodyCompiler = createSchemaCompiler();
 // Path and query values arrive as strings; coercion lets a schema say `type: integer` for `?limit=10`.
@@ -92,10 +101,14 @@ export class RoutingTable {
     if (second < 0) return null;
     const third = pathname.indexOf('/', second + 1);
     const prefix = third < 0 ? pathname : pathname.slice(0, third);
-    const rest = third < 0 ? '/' : pathname.slice(third);
     const candidates = this.byPrefix.get(`${method === 'HEAD' ? 'GET' : method} ${prefix}`);
     if (!candidates) return null;
-    const parts = splitPath(rest);
+    let parts: string[];
+    try {
+      parts = splitPath(third < 0 ? '/' : pathname.slice(third)).map((part) => decodeURIComponent(part));
+    } catch {
+      return null;
+    }
     for (const route of candidates) {
       if (route.segments.length !== parts.length) continue;
       const params: Record<string, string> = {};
@@ -103,20 +116,13 @@ export class RoutingTable {
       let p = 0;
       for (let i = 0; i < parts.length; i++) {
         const segment = route.segments[i];
-        let part: string;
-        try {
-          part = decodeURIComponent(parts[i] as string);
-        } catch {
-          ok = false;
-          break;
-        }
-        if (segment === null) params[route.paramNames[p++] as string] = part;
-        else if (segment !== part) {
+        if (segment === null) params[route.paramNames[p++] as string] = parts[i]!;
+        else if (segment !== parts[i]) {
           ok = false;
           break;
         }
       }
-      if (ok) return { route, params, rest };
+      if (ok) return { route, params, rest: `/${route.segments.map((segment, i) => segment ?? encodeURIComponent(parts[i]!)).join('/')}` };
     }
     return null;
   }
