@@ -1,8 +1,8 @@
-import { connect } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { startHarness, type Harness } from './support/harness.ts';
+import { rawRequest } from './support/raw-http.ts';
 
 /** A complaint application: the bundled LAPOR! contract's submission is delivered asynchronously. */
 const complaintApp = { clientId: 'app-pengaduan', secret: 'pengaduan-secret-0123456789', scopes: ['lapor.read', 'lapor.write'], consumer: { name: 'Pengaduan', department: 'Inspektorat', clearance: 'terbatas' as const } };
@@ -91,18 +91,6 @@ describe('GET /openapi.json', () => {
     expect(doc.paths['/sandbox/v1/surat']!.post.callbacks).toBeUndefined();
   });
 });
-
-/** A request written by hand, for what HTTP clients will not send (two Host headers). */
-function rawRequest(url: string, head: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.end(`${head}\r\n\r\n`));
-    let text = '';
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    socket.on('end', () => resolve(text));
-    socket.on('error', reject);
-  });
-}
 
 describe('the listener URL in servers', () => {
   it('is the address the connection arrived on, never the caller\'s Host', async () => {

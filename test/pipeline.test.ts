@@ -138,7 +138,8 @@ describe('headers across the gateway', () => {
         .set('x-penghubung-consumer', 'someone-else')
         .set('connection', 'keep-alive, x-caller-hop')
         .set('x-caller-hop', 'secret')
-        .set('x-caller-kept', 'yes');
+        .set('x-caller-kept', 'yes')
+        .set('accept-language', 'id');
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ kode: '2.16' });
       expect(seen).toMatchObject({
@@ -146,11 +147,12 @@ describe('headers across the gateway', () => {
         'x-forwarded-proto': 'http',
         'x-penghubung-consumer': 'app-reader',
         'x-penghubung-contract': 'sandbox-direktori',
-        'x-caller-kept': 'yes',
+        'accept-language': 'id',
       });
       expect(seen['x-forwarded-for']).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
       expect(seen['x-forwarded-host']).toBe(new URL(own.url).host);
-      for (const name of ['authorization', 'cookie', 'x-penghubung-partner', 'x-caller-hop']) expect(seen[name], name).toBeUndefined();
+      // A header off the allow-list (docs/contracts.md, forwardHeaders) stays at the gateway.
+      for (const name of ['authorization', 'cookie', 'x-penghubung-partner', 'x-caller-hop', 'x-caller-kept']) expect(seen[name], name).toBeUndefined();
       expect(res.headers['x-upstream-kept']).toBe('yes');
       expect(res.headers['x-upstream-hop']).toBeUndefined();
       expect(res.headers['keep-alive']).not.toBe('timeout=5');

@@ -174,7 +174,7 @@ export const problemCatalogue = {
   CONTRACT_VALIDATION_FAILED: {
     status: 422,
     title: 'Request does not match the contract',
-    description: 'The request body, path or query parameters violate the contract\'s JSON Schema. Every failing field is listed in `errors` (`in`, `pointer`, `message`). Nothing was sent upstream.',
+    description: 'The request body, path or query parameters violate the contract\'s JSON Schema. The failing fields are listed in `errors` (`in`, `pointer`, `message`), at most 20; when there are more, `errorsOmitted` counts those left out (`detail` gives the total). Nothing was sent upstream.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -184,7 +184,17 @@ export const problemCatalogue = {
   MALFORMED_JSON: {
     status: 400,
     title: 'Malformed JSON',
-    description: 'The body of a JSON request could not be parsed. The `detail` names the position.',
+    description: 'The body of a JSON request could not be parsed, or is not UTF-8. The `detail` names the position.',
+  },
+  JSON_TOO_COMPLEX: {
+    status: 400,
+    title: 'JSON body too complex',
+    description: 'The JSON body goes past one of the gateway\'s limits on its structure, checked before it is parsed: objects and arrays nested more than 32 deep, more than 10 000 values in all (each property value and array element counts), a string longer than 65 536 bytes, a property name longer than 1 024 bytes or a number longer than 100 characters (lengths as sent, escapes included). `limit` names the limit, `max` its value and `pointer` where it was passed. Nothing was sent upstream. Send the data in smaller requests.',
+  },
+  JSON_DUPLICATE_KEY: {
+    status: 400,
+    title: 'Duplicate property in JSON body',
+    description: 'An object in the JSON body has the same property twice (also when spelled with escapes, such as `"a"` and `"\\u0061"`). Parsers differ in which value they keep, so the gateway could check one value while the service acts on the other. `pointer` locates the object and `name` the property. Nothing was sent upstream. Send each property once.',
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -195,6 +205,16 @@ export const problemCatalogue = {
     status: 400,
     title: 'Bad request',
     description: 'The request could not be read (for example a body cut off by the client, or a bad query parameter on the admin API). The `detail` says which.',
+  },
+  REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request line and headers together are over the listener\'s limit (Node\'s `maxHeaderSize`, 16 KiB by default). Send fewer or shorter headers; a long query belongs in a body.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    description: 'The request\'s headers or body did not arrive within the listener\'s time limit; the connection is closed. Send the request again.',
   },
   RATE_LIMITED: {
     status: 429,

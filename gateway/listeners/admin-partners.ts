@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
+import { adminJson, adminText } from './admin-bodies.ts';
 import { certificatesInUse } from '../partners/certificates-in-use.ts';
 import type { TlsMaterial } from '../partners/tls-material.ts';
 import { classifications } from '../registry/contract.ts';
@@ -77,7 +78,7 @@ export interface PartnerAdminDeps {
  */
 export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
   const router = express.Router();
-  const json = express.json({ limit: '256kb' });
+  const json = adminJson('256kb');
   const applied = async () => deps.registry.refresh();
 
   router.get('/admin/v1/partners', deps.read, handle(async (_req, res) => {
@@ -115,7 +116,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
       throw error;
     }
   });
-  const text = express.text({ type: ['text/plain', 'application/x-pem-file'], limit: '64kb' });
+  const text = adminText(['text/plain', 'application/x-pem-file'], '64kb');
   router.post('/admin/v1/partners/:id/certificates', deps.write, json, text, registerTo('partner'));
   router.post('/admin/v1/consumers/:id/certificates', deps.write, json, text, registerTo('consumer'));
 

@@ -10,6 +10,7 @@ import { requestIdOf } from '../pipeline/exchange.ts';
 import { hasOneHost, oneHostOnly } from './exchange-listener.ts';
 import type { Health } from './health.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
+import { bodyProblem } from './admin-bodies.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
 import { opsActionStates, type Delivery, type DeliveryState, type OpsAction } from '../delivery/outbox.ts';
 import type { BreakerSettings } from '../resilience/breakers.ts';
@@ -146,7 +147,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.
   app.use((error: unknown, req: AdminRequest, res: Response, _next: NextFunction) => {
-    const problem = error instanceof SyntaxError ? new Problem('MALFORMED_JSON', error.message) : asProblem(error);
+    const problem = bodyProblem(error) ?? asProblem(error);
     if (problem.code === 'INTERNAL_ERROR') ctx.log.error({ reqId: req.requestId, err: error }, 'admin API fault');
     sendProblem(res, problem, req.requestId ?? '');
   });

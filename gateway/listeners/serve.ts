@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
+import { answerClientErrors } from './client-errors.ts';
 
 /** A listening server with graceful drain: no new exchanges, in-flight ones finish, then close. */
 export interface Listening {
@@ -11,6 +12,7 @@ export interface Listening {
 }
 
 export async function listen(server: Server, host: string, port: number): Promise<Listening> {
+  answerClientErrors(server);
   let active = 0;
   let draining = false;
   server.prependListener('request', (req, res) => {

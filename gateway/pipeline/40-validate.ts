@@ -8,25 +8,38 @@ export interface FieldError { in: 'path' | 'query' | 'body'; pointer: string; me
 
 const jsonType = /^application\/([\w.+-]*\+)?json\s*(;|$)/i;
 
-function fieldErrors(errors: ErrorObject[] | null | undefined, where: FieldError['in']): FieldError[] {
-  return (errors ?? []).map((error) => {
+/**
+ * Errors listed in a CONTRACT_VALIDATION_FAILED answer; `errorsOmitted` counts the rest. A body
+ * within the JSON limits (body.ts) can still fail in thousands of places, and every listed error
+ * is bytes to build and send.
+ */
+export const maxListedErrors = 20;
+
+/** A property name as a JSON pointer segment (RFC 6901). */
+const segment = (name: string) => `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+
+/** The first `room` of ajv's errors as field errors: the rest are only counted, never mapped. */
+function fieldErrors(errors: ErrorObject[] | null | undefined, where: FieldError['in'], room: number): FieldError[] {
+  return (errors ?? []).slice(0, Math.max(0, room)).map((error) => {
     let pointer = error.instancePath;
-    if (error.keyword === 'required') pointer += `/${(error.params as { missingProperty: string }).missingProperty}`;
-    if (error.keyword === 'additionalProperties') pointer += `/${(error.params as { additionalProperty: string }).additionalProperty}`;
+    if (error.keyword === 'required') pointer += segment((error.params as { missingProperty: string }).missingProperty);
+    if (error.keyword === 'additionalProperties') pointer += segment((error.params as { additionalProperty: string }).additionalProperty);
     return { in: where, pointer: pointer || '/', message: error.message ?? error.keyword };
   });
 }
 
 /**
  * The request against the contract's metadata schema: path and query parameters, then the JSON
- * body. Every failing field is listed. Bodies of operations without a schema are not read here:
- * they stream to the upstream, still under the size limit.
+ * body (read within the JSON limits of body.ts, duplicate names refused). The first
+ * `maxListedErrors` failing fields are listed and the rest counted. Bodies of operations without a
+ * schema are not read here: they stream to the upstream, still under the size limit.
  */
 export async function validate(ex: Exchange, ctx: PipelineContext): Promise<void> {
   const { route, params } = ex.match!;
   const limit = ctx.config.limits.bodyBytes;
   checkDeclaredLength(ex.req, limit);
   const errors: FieldError[] = [];
+  let found = 0;
 
   if (route.validateParams) {
     const values: Record<string, unknown> = { ...params };
@@ -34,10 +47,11 @@ export async function validate(ex: Exchange, ctx: PipelineContext): Promise<void
       if (name in route.operation.query) values[name] = value;
     }
     if (!route.validateParams(values)) {
-      errors.push(...fieldErrors(route.validateParams.errors, 'path').map((e) => {
+      found += route.validateParams.errors?.length ?? 0;
+      for (const e of fieldErrors(route.validateParams.errors, 'path', maxListedErrors - errors.length)) {
         const name = e.pointer.split('/')[1] ?? '';
-        return name in route.operation.query ? { ...e, in: 'query' as const } : e;
-      }));
+        errors.push(name in route.operation.query ? { ...e, in: 'query' as const } : e);
+      }
     }
   }
 
@@ -51,10 +65,15 @@ export async function validate(ex: Exchange, ctx: PipelineContext): Promise<void
     ex.requestHash.update(ex.body);
     const document = parseJson(ex.body);
     ex.document = document;
-    if (!route.validateBody(document)) errors.push(...fieldErrors(route.validateBody.errors, 'body'));
+    if (!route.validateBody(document)) {
+      found += route.validateBody.errors?.length ?? 0;
+      for (const e of fieldErrors(route.validateBody.errors, 'body', maxListedErrors - errors.length)) errors.push(e);
+    }
   }
 
-  if (errors.length > 0) {
-    throw new Problem('CONTRACT_VALIDATION_FAILED', `The request violates contract ${route.contract.id} (${errors.length} ${errors.length === 1 ? 'error' : 'errors'}).`, { errors });
+  if (found > 0) {
+    const omitted = found - errors.length;
+    const detail = `The request violates contract ${route.contract.id} (${found} ${found === 1 ? 'error' : 'errors'}${omitted > 0 ? `, the first ${errors.length} listed` : ''}).`;
+    throw new Problem('CONTRACT_VALIDATION_FAILED', detail, omitted > 0 ? { errors, errorsOmitted: omitted } : { errors });
   }
 }

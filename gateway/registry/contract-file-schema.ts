@@ -95,6 +95,8 @@ export const contractFileSchema = {
       },
     },
     forwarding: name,
+    /** Passthrough: request headers the upstream gets beside the gateway's allow-list (RFC 9110 field names). */
+    forwardHeaders: { type: 'array', maxItems: 32, uniqueItems: true, items: { type: 'string', pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', maxLength: 64 } },
     /** Settings for the adapter, checked against the adapter's own `settingsSchema`. */
     adapter: { type: 'object' },
     operations: {

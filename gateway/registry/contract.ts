@@ -56,6 +56,11 @@ export interface ContractDefinition {
   };
   /** `passthrough` streams to the upstream as is; any other value names an adapter. */
   forwarding: string;
+  /**
+   * Request headers (lower case) a passthrough upstream gets beside the gateway's allow-list
+   * (`gateway/pipeline/forward-headers.ts`); never one of `reservedRequestHeader`.
+   */
+  forwardHeaders?: string[];
   /** The contract's `adapter:` block, for the adapter named by `forwarding`. */
   adapterSettings: Record<string, unknown>;
   operations: OperationSpec[];
@@ -74,4 +79,23 @@ export function majorVersion(version: string): number {
 /** Public prefix of every route of the contract: `/{integration}/v{major}`. */
 export function routePrefix(contract: Pick<ContractDefinition, 'integration' | 'version'>): string {
   return `/${contract.integration}/v${majorVersion(contract.version)}`;
+}
+
+/**
+ * Request headers no contract can have forwarded (`forwardHeaders`): those of one connection
+ * (RFC 9110 §7.6.1) and the framing, the caller's credentials (for the gateway only), what the
+ * gateway says about the call (who, from where: it sets these itself or never), and those that
+ * make an upstream do something else than the route the caller was authorized for.
+ */
+const reservedRequestHeaders = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect', 'content-length', 'host',
+  'authorization', 'proxy-authorization', 'cookie',
+  'x-request-id', 'traceparent', 'forwarded', 'via', 'x-real-ip', 'penghubung-callback',
+  'x-http-method-override', 'x-http-method', 'x-method-override',
+]);
+const reservedRequestHeaderPrefixes = ['x-forwarded-', 'x-penghubung-'];
+
+/** Whether `name` (lower case) is a request header no contract can have forwarded. */
+export function reservedRequestHeader(name: string): boolean {
+  return reservedRequestHeaders.has(name) || reservedRequestHeaderPrefixes.some((prefix) => name.startsWith(prefix));
 }

@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type AnySchema } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { contractFileSchema } from './contract-file-schema.ts';
-import { type ContractDefinition, type OperationSpec, type ParameterSpec, type SchemaRef, routePrefix } from './contract.ts';
+import { type ContractDefinition, type OperationSpec, type ParameterSpec, type SchemaRef, reservedRequestHeader, routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
 import { defaultBreakerSettings } from '../resilience/breakers.ts';
 import type { AdapterDescriptor } from '../adapter-api/model.ts';
@@ -138,6 +138,7 @@ function checkForwarding(contract: RawContract, forwarding: string, adapters: Re
     if (contract.adapter) throw new FileProblem('an adapter: block needs forwarding to name an adapter');
     return;
   }
+  if (contract.forwardHeaders) throw new FileProblem(`forwardHeaders is for passthrough contracts: adapter ${forwarding} builds its upstream requests itself`);
   const adapter = adapters.get(forwarding);
   if (!adapter) throw new FileProblem(`forwarding "${forwarding}" names no adapter (known: passthrough${[...adapters.keys()].map((a) => `, ${a}`).join('')})`);
   const mapped = adapter.operations;
@@ -155,6 +156,17 @@ function checkForwarding(contract: RawContract, forwarding: string, adapters: Re
   if (problems.length > 0) throw new FileProblem(`adapter ${forwarding}: ${problems.join('; ')}`);
 }
 
+/** The contract's `forwardHeaders` in lower case, none of them a header no contract can forward. */
+function forwardHeadersOf(contract: RawContract): string[] | undefined {
+  if (!contract.forwardHeaders) return undefined;
+  const names = [...new Set(contract.forwardHeaders.map((name) => name.toLowerCase()))];
+  const reserved = names.filter(reservedRequestHeader);
+  if (reserved.length > 0) {
+    throw new FileProblem(`forwardHeaders: ${reserved.join(', ')} cannot be forwarded by a contract (a header of the connection, the caller's credentials, what the gateway says about the call, or a method override: see docs/contracts.md)`);
+  }
+  return names;
+}
+
 export function loadContractFile(file: string, adapters: ReadonlyMap<string, AdapterDescriptor> = new Map()): ContractDefinition {
   let raw: unknown;
   try {
@@ -169,6 +181,7 @@ export function loadContractFile(file: string, adapters: ReadonlyMap<string, Ada
   const contract = raw as RawContract;
   const forwarding = contract.forwarding ?? 'passthrough';
   checkForwarding(contract, forwarding, adapters);
+  const forwardHeaders = forwardHeadersOf(contract);
   const seen = new Set<string>();
   for (const op of contract.operations) {
     if (seen.has(op.id)) throw new FileProblem(`operation id ${op.id} is used twice`);
@@ -188,6 +201,7 @@ export function loadContractFile(file: string, adapters: ReadonlyMap<string, Ada
     ...(contract.limits ? { limits: contract.limits } : {}),
     ...(contract.resilience ? { resilience: contract.resilience } : {}),
     forwarding,
+    ...(forwardHeaders ? { forwardHeaders } : {}),
     adapterSettings: contract.adapter ?? {},
     operations: contract.operations.map((op) => toOperation(file, op)),
   };
