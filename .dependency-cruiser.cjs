@@ -49,6 +49,20 @@ module.exports = {
       to: { path: '^(adapters/|gateway/(pipeline|listeners|delivery|adapter-host|adapter-api|registry|traffic|idempotency|demo|server[.]ts|cli[.]ts))' },
     },
     {
+      name: 'registry-knows-no-adapter',
+      severity: 'error',
+      comment: 'The registry checks contracts against adapter descriptors it declares itself; it knows no adapter, host or exchange.',
+      from: { path: '^gateway/registry/' },
+      to: { path: '^(adapters/|gateway/(adapter-api|adapter-host|pipeline|listeners|delivery|upstream|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
+      name: 'resilience-is-policy',
+      severity: 'error',
+      comment: 'Breakers, retries and slots are policy over any call: they know no upstream client, contract or exchange.',
+      from: { path: '^gateway/resilience/' },
+      to: { path: '^(adapters/|gateway/(upstream|registry|adapter-api|adapter-host|pipeline|listeners|delivery|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
       name: 'pipeline-below-listeners',
       severity: 'error',
       comment: 'Listeners compose the pipeline; the pipeline never reaches back up to a listener.',

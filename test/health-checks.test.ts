@@ -6,8 +6,8 @@ import { Problem } from '../gateway/errors/problem.ts';
 import type { Route } from '../gateway/registry/routing-table.ts';
 import { Breakers, type BreakerSettings } from '../gateway/resilience/breakers.ts';
 import { circuitOpenCode } from '../gateway/resilience/circuit-open.ts';
-import { HealthChecks, probeUrl, type HealthCheckTarget, type ProbeRequest } from '../gateway/resilience/health-checks.ts';
-import { healthCheckTargets, type HealthCheckedRoute } from '../gateway/resilience/health-targets.ts';
+import { HealthChecks, probeUrl, type HealthCheckTarget, type ProbeRequest } from '../gateway/upstream/health-checks.ts';
+import { healthCheckTargets, type HealthCheckedRoute } from '../gateway/upstream/health-targets.ts';
 import { freePort } from './support/ports.ts';
 import { rejection } from './support/problems.ts';
 

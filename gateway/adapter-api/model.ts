@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
+import type { AdapterDescriptor } from '../registry/adapter-descriptor.ts';
 import type { ContractDefinition } from '../registry/contract.ts';
+
+export type { AdapterDescriptor, ContractUnderCheck } from '../registry/adapter-descriptor.ts';
 import type { Credentials } from '../upstream/credentials.ts';
 import type { UpstreamClient, UpstreamTiming } from '../upstream/model.ts';
 
@@ -66,13 +69,6 @@ export interface PublicRoute {
   handle(request: PublicRequest): Promise<PublicResponse>;
 }
 
-/** The parts of a contract an adapter's `checkContract` sees. */
-export interface ContractUnderCheck {
-  id: string;
-  operations: readonly { id: string; method: string; path: string }[];
-  settings: Record<string, unknown>;
-}
-
 /** What the gateway gives an adapter instance. */
 export interface AdapterEnvironment {
   /** Upstream name from the contract (`bkn-siasn`); credentials and URL are configured under it. */
@@ -100,29 +96,15 @@ export interface AdapterInstance<Settings = Record<string, unknown>> {
   close?(): Promise<void>;
 }
 
-export interface AdapterModule<Settings = Record<string, unknown>> {
+/** An adapter: what the contract loader checks contracts against (`AdapterDescriptor`), and how it runs. */
+export interface AdapterModule<Settings = Record<string, unknown>> extends AdapterDescriptor {
   name: string;
-  /**
-   * Operation ids this adapter maps; a contract naming another one is refused at apply time.
-   * `'*'` for a generic adapter whose operations come from each contract's `adapter:` block (SPLP).
-   */
-  operations: readonly string[] | '*';
   /** Credential names read from `upstreams.<name>.credentials` (env: or file: references). */
   credentials?: readonly string[];
-  /** JSON Schema of the contract's `adapter:` block (Kong style: the schema beside the handler). */
-  settingsSchema?: object;
-  /**
-   * Checks a schema cannot express, run when a contract is applied (e.g. every operation has an
-   * upstream mapping in the settings). Returns the problems; none means the contract is accepted.
-   */
-  checkContract?(contract: ContractUnderCheck): string[];
   create(env: AdapterEnvironment): AdapterInstance<Settings>;
   /** Commands the adapter adds to the `penghubung` CLI (e.g. `penghubung splp export`). */
   cli?(program: Command, services: CliServices): void;
 }
-
-/** What the contract loader checks a contract's `forwarding` and `adapter:` block against. */
-export type AdapterDescriptor = Pick<AdapterModule, 'operations' | 'settingsSchema' | 'checkContract'>;
 
 /** What the CLI offers adapter commands. */
 export interface CliServices {

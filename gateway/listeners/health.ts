@@ -5,7 +5,7 @@ import type { Store } from '../store/store.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
 import type { Limits } from '../limits/limits.ts';
-import type { HealthChecks } from '../resilience/index.ts';
+import type { HealthChecks } from '../upstream/health-checks.ts';
 import { sendJson } from './json.ts';
 
 export interface ReadinessCheck { ok: boolean; detail?: string }

@@ -1,5 +1,5 @@
 import type { AnySchema } from 'ajv';
-import type { HealthCheckSpec } from '../resilience/health-targets.ts';
+import type { HealthCheckSpec } from '../config/shared-schemas.ts';
 
 export const classifications = ['publik', 'terbatas', 'rahasia'] as const;
 export type Classification = (typeof classifications)[number];

@@ -6,7 +6,7 @@ import { contractFileSchema } from './contract-file-schema.ts';
 import { type ContractDefinition, type OperationSpec, type ParameterSpec, type SchemaRef, reservedRequestHeader, routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
 import { defaultBreakerSettings } from '../resilience/breakers.ts';
-import type { AdapterDescriptor } from '../adapter-api/model.ts';
+import type { AdapterDescriptor } from './adapter-descriptor.ts';
 
 export interface ContractFileProblem { file: string; reason: string }
 

@@ -12,8 +12,6 @@ export {
 } from './breakers.ts';
 export { circuitOpenCode, circuitOpenProblem, isCircuitOpen } from './circuit-open.ts';
 export { guardedCall, type GuardedCallOptions } from './guarded-call.ts';
-export { HealthChecks, probeUrl, type HealthCheckStatus, type HealthCheckTarget, type HealthChecksOptions, type ProbeRequest } from './health-checks.ts';
-export { healthCheckTargets, type HealthCheckSpec } from './health-targets.ts';
 export { countsAsFailure, isRetryableFailure, outcomeOfStatus, retryableStatuses, type UpstreamOutcome } from './outcomes.ts';
 export {
   backoffDelay,

@@ -1,6 +1,5 @@
 import { Problem } from '../errors/problem.ts';
 import type { Limits } from '../limits/limits.ts';
-import type { ContractDefinition } from '../registry/contract.ts';
 
 /**
  * A slot of the upstream's concurrency cap (`upstream.maxConcurrent`), shared by the live
@@ -8,7 +7,7 @@ import type { ContractDefinition } from '../registry/contract.ts';
  * way round) beyond what the upstream is allowed. Returns its release; without a cap, undefined.
  * At the cap: 503 `UPSTREAM_BUSY`, nothing sent.
  */
-export function takeUpstreamSlot(limits: Limits, upstream: ContractDefinition['upstream']): (() => void) | undefined {
+export function takeUpstreamSlot(limits: Limits, upstream: { name: string; maxConcurrent?: number } | undefined): (() => void) | undefined {
   if (!upstream?.maxConcurrent) return undefined;
   const release = limits.acquire(`upstream:${upstream.name}`, upstream.maxConcurrent);
   if (!release) {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { Client } from 'undici';
-import { defaultUnhealthyThreshold, type BreakerSettings, type BreakerState, type Breakers, type UpstreamBreaker } from './breakers.ts';
-import { upstreamConnector } from '../upstream/connector.ts';
-import type { UpstreamTls } from '../upstream/model.ts';
-import { outcomeOfStatus } from './outcomes.ts';
+import { defaultUnhealthyThreshold, type BreakerSettings, type BreakerState, type Breakers, type UpstreamBreaker } from '../resilience/breakers.ts';
+import { outcomeOfStatus } from '../resilience/outcomes.ts';
+import { upstreamConnector } from './connector.ts';
+import type { UpstreamTls } from './model.ts';
 
 /** One upstream's active health check. */
 export interface HealthCheckTarget {

@@ -1,5 +1,5 @@
 import type { HealthCheckSpec } from '../config/shared-schemas.ts';
-import type { BreakerSettings } from './breakers.ts';
+import type { BreakerSettings } from '../resilience/breakers.ts';
 import type { HealthCheckTarget } from './health-checks.ts';
 
 // The spec's schema is shared with the contract format and the config, below them in config.
