@@ -31,8 +31,8 @@ describe('configuration', () => {
     const tls = { cert: null, key: null, clientCa: [], crl: [], minVersion: 'TLSv1.2' };
     expect(dataDir.endsWith('/data')).toBe(true);
     expect(config).toEqual({
-      internal: { host: '0.0.0.0', port: 8080, trustProxy: false, tls, requireClientCert: false },
-      external: { host: '0.0.0.0', port: 8443, enabled: false, trustProxy: false, tls },
+      internal: { host: '0.0.0.0', port: 8080, publicUrl: null, trustProxy: false, tls, requireClientCert: false },
+      external: { host: '0.0.0.0', port: 8443, publicUrl: null, enabled: false, trustProxy: false, tls },
       tlsReloadSeconds: 5,
       delivery: {
         pollMs: 1000, batchSize: 20, leaseSeconds: 120, baseDelayMs: 2000, maxDelayMs: 600000, defaultMaxAttempts: 50, retentionDays: 30,
