@@ -87,7 +87,7 @@ function percentile(values: number[], fraction: number): number {
   return sorted[below]! + (sorted[above]! - sorted[below]!) * (rank - below);
 }
 
-process.on('message', async (message: { type?: string }) => {
+const answer = async (message: { type?: string }) => {
   if (message?.type === 'reset') {
     windowStart = new Date();
     loop.reset();
@@ -111,7 +111,8 @@ process.on('message', async (message: { type?: string }) => {
       heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, `${Math.round(space.physical_space_size / 2 ** 20)}/${Math.round(space.space_used_size / 2 ** 20)}`])),
     });
   }
-});
+};
+process.on('message', (message: { type?: string }) => void answer(message));
 exitWith(async () => {
   await gateway.close();
   logStream.flushSync();

@@ -245,7 +245,7 @@ async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<H
     const path = new URL(peak.scenario.url).pathname.replace(/^\/sandbox\/v1/, '');
     const direct = peak.scenario.key === 'adapter'
       ? undefined
-      : paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined } as Scenario, `direct ${peak.scenario.method} ${path}, same pace`);
+      : paced({ ...peak.scenario, url: upstreamUrl + path, proxyPid: peak.scenario.upstreamPid, observer: undefined }, `direct ${peak.scenario.method} ${path}, same pace`);
     // The baselines proxy the same GET: at the passthrough's pace they show what any proxy adds here.
     const baselines = peak.scenario.key === 'passthrough' ? measured.filter((m) => baselineKeys.includes(m.scenario.key)) : [];
     const rounds: HalfLoadRound[] = [];
@@ -268,7 +268,7 @@ async function halfLoad(measured: Measurement[], upstreamUrl: string): Promise<H
  */
 async function waitForQuiet(seconds: number): Promise<number> {
   const until = Date.now() + seconds * 1000;
-  let other = 0;
+  let other: number;
   do {
     const machine = machineBusyMicros();
     const own = process.cpuUsage();

@@ -69,7 +69,7 @@ export function inspectCsr(pem: string): InspectedCsr {
   } catch (error) {
     throw new PkiError(`cannot read the certificate request: ${(error as Error).message}`);
   }
-  let signatureValid = false;
+  let signatureValid: boolean;
   try {
     signatureValid = csr.verify();
   } catch {

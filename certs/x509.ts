@@ -117,7 +117,7 @@ export function signSha256(cert: forge.pki.Certificate, key: forge.pki.rsa.Priva
 
 /** The key identifier of a certificate: its subjectKeyIdentifier extension, or the RFC 5280 method (1) hash. */
 export function keyIdentifierBytes(cert: forge.pki.Certificate): string {
-  const extension = cert.getExtension('subjectKeyIdentifier') as { subjectKeyIdentifier?: string } | undefined;
+  const extension: { subjectKeyIdentifier?: string } | undefined = cert.getExtension('subjectKeyIdentifier');
   if (extension?.subjectKeyIdentifier) return forge.util.hexToBytes(extension.subjectKeyIdentifier);
   return cert.generateSubjectKeyIdentifier().getBytes();
 }
@@ -130,7 +130,7 @@ export function keyIdentifierBytes(cert: forge.pki.Certificate): string {
 export function reusableAttributes(attributes: readonly forge.pki.CertificateField[]): forge.pki.CertificateField[] {
   return attributes.map((attribute) => {
     const { type, value, valueTagClass } = attribute;
-    const decoded = (valueTagClass as number) === forge.asn1.Type.UTF8 && typeof value === 'string' ? forge.util.decodeUtf8(value) : value;
+    const decoded = (valueTagClass as forge.asn1.Type | undefined) === forge.asn1.Type.UTF8 && typeof value === 'string' ? forge.util.decodeUtf8(value) : value;
     return { type, value: decoded, valueTagClass };
   });
 }
@@ -138,7 +138,7 @@ export function reusableAttributes(attributes: readonly forge.pki.CertificateFie
 /** A readable string value of a forge attribute (UTF8String values are kept as bytes by forge). */
 export function attributeText(attribute: forge.pki.CertificateField | undefined): string | undefined {
   if (!attribute || typeof attribute.value !== 'string') return undefined;
-  return (attribute.valueTagClass as number) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(attribute.value) : attribute.value;
+  return (attribute.valueTagClass as forge.asn1.Type | undefined) === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(attribute.value) : attribute.value;
 }
 
 /** The CA as the issuing functions need it. */

@@ -48,7 +48,7 @@ program.command('start')
   .addOption(configOption)
   .action(async (options: { config?: string }) => {
     const gateway = await startGateway(configFrom(options.config));
-    stopOn(gateway.close);
+    stopOn(() => gateway.close());
   });
 
 program.command('demo')
@@ -57,7 +57,7 @@ program.command('demo')
   .action(async (options: { config?: string }) => {
     const started = Date.now();
     const demo = await startDemo({ configFile: options.config });
-    stopOn(demo.close);
+    stopOn(() => demo.close());
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write([
       '',

@@ -29,7 +29,7 @@ describe('TokenCache', () => {
   it('refreshes ahead of expiry while callers keep the valid token, and waits once expired', async () => {
     let now = 0;
     let fetches = 0;
-    const cache = new TokenCache(async () => ({ value: `t${++fetches}`, expiresInSeconds: 100 }), { refreshAheadSeconds: 10, now: () => now });
+    const cache = new TokenCache(() => Promise.resolve({ value: `t${++fetches}`, expiresInSeconds: 100 }), { refreshAheadSeconds: 10, now: () => now });
     expect(await cache.get()).toBe('t1');
     now = 85_000; // before the refresh point
     expect(await cache.get()).toBe('t1');
@@ -45,7 +45,7 @@ describe('TokenCache', () => {
 
   it('drops only the token that was refused', async () => {
     let fetches = 0;
-    const cache = new TokenCache(async () => ({ value: `t${++fetches}`, expiresInSeconds: 3600 }));
+    const cache = new TokenCache(() => Promise.resolve({ value: `t${++fetches}`, expiresInSeconds: 3600 }));
     expect(await cache.get()).toBe('t1');
     cache.invalidate('t0'); // a stale refusal: the current token stays
     expect(await cache.get()).toBe('t1');
@@ -60,6 +60,7 @@ describe('Credentials', () => {
     const a = await credentials.get('a');
     expect(a.reveal()).toBe('alpha-value');
     expect((await credentials.get('b')).reveal()).toBe('file-secret-value');
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a template literal prints is the point
     expect(`${a}`).toBe('[redacted]');
     expect(JSON.stringify({ a })).toBe('{"a":"[redacted]"}');
     expect(inspect(a)).not.toContain('alpha');

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProblemDocument } from '../gateway/errors/problem.ts';
 import { regionalDay } from '../gateway/partners/agreement-check.ts';
+import type { MonitoredCertificate } from '../gateway/partners/certificates-in-use.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import { startPki, type ClientMaterial, type TestPki } from './support/pki.ts';
 
@@ -27,10 +29,10 @@ describe('admin API: partners, certificates and agreements', () => {
   }, 60_000);
   afterAll(() => h?.close());
 
-  const api = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+  const api = async <T = Partial<ProblemDocument>>(method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const res = await fetch(`${h.adminUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
   };
   const partnerCall = () => new Promise<number>((resolve, reject) => {
     httpsRequest(`${h.gateway.external!.url}/sandbox/v1/perangkat-daerah/2.16`, { ca: pki.caPem, cert: client.cert, key: client.key, agent: false }, (res) => {
@@ -51,18 +53,18 @@ describe('admin API: partners, certificates and agreements', () => {
     });
     expect(pks).toMatchObject({ status: 200, body: { number: 'PKS/07/BPD-SS/2026', status: 'active', dailyQuota: 5000 } });
     expect(await partnerCall()).toBe(200);
-    const listed = await api('GET', '/admin/v1/partners', ops);
+    const listed = await api<{ items: unknown[] }>('GET', '/admin/v1/partners', ops);
     expect(listed.body.items[0]).toMatchObject({ id: 'bpd-sulsel', certificates: [{ fingerprint: client.fingerprint }], agreements: [{ number: 'PKS/07/BPD-SS/2026' }] });
   });
 
   it('lists every certificate in use with days left, soonest first, and filters by window', async () => {
-    const all = await api('GET', '/admin/v1/certificates', ops);
+    const all = await api<{ items: MonitoredCertificate[] }>('GET', '/admin/v1/certificates', ops);
     const roles = all.body.items.map((c: { role: string }) => c.role).sort();
     expect(roles).toEqual(['external-client-ca', 'external-server', 'partner']);
     for (const c of all.body.items) expect(c).toMatchObject({ subject: expect.any(String), issuer: expect.any(String), serial: expect.any(String), fingerprint256: expect.stringMatching(/^[0-9a-f]{64}$/), notAfter: expect.any(String), daysLeft: expect.any(Number) });
     const days = all.body.items.map((c: { daysLeft: number }) => c.daysLeft);
     expect(days).toEqual([...days].sort((a, b) => a - b));
-    const soon = await api('GET', '/admin/v1/certificates?within=400', ops);
+    const soon = await api<{ items: MonitoredCertificate[] }>('GET', '/admin/v1/certificates?within=400', ops);
     expect(soon.body.items.map((c: { role: string }) => c.role).sort()).toEqual(['external-server', 'partner']); // the CA lives ten years
   });
 

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
 import { oneEach, send, type Outcome, type Send } from './support/chaos.ts';
+import type { DeliveryStatus } from './support/delivery-answers.ts';
 import { killAllGatewayChildren, startGatewayChild, type GatewayChild } from './support/gateway-child.ts';
 import { audience, sandboxContracts, tempDir } from './support/harness.ts';
 import { startRecordingUpstream, type RecordingUpstream } from './support/recording-upstream.ts';
@@ -138,7 +139,7 @@ function scenario(tag: string) {
     },
     async poll(deliveryId: string) {
       const outcome = await request({ path: `/deliveries/${deliveryId}` });
-      return JSON.parse(outcome.body) as Record<string, any>;
+      return JSON.parse(outcome.body) as DeliveryStatus;
     },
     async deliveries(): Promise<Map<string, AdminDelivery>> {
       const body = await admin<{ items: AdminDelivery[] }>('GET', '/admin/v1/deliveries?limit=500');
@@ -282,7 +283,7 @@ describe('the gateway killed with async deliveries pending', () => {
     upstream.holdMs = 30_000; // from now on the upstream registers at once and answers much later
     // Accepted while the worker waits on the first; it then sends one of them and holds the others back.
     const batch = await Promise.all(Array.from({ length: 5 }, (_, i) => run.submit(`Satu angkatan ${i}`)));
-    await until('the first letter of the batch at the upstream', async () => upstream.received.length, (count) => count >= 2, 5000);
+    await until('the first letter of the batch at the upstream', () => Promise.resolve(upstream.received.length), (count) => count >= 2, 5000);
     expect(upstream.received[0]!.requestId).toBe(first.id);
     const inFlight = batch.find((l) => l.id === upstream.received[1]!.requestId)!;
     expect(inFlight).toBeDefined();

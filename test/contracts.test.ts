@@ -126,7 +126,7 @@ describe('contract files', () => {
 });
 
 describe('routing table', () => {
-  it('matches static segments before parameters and decodes parameters', async () => {
+  it('matches static segments before parameters and decodes parameters', () => {
     const [loaded] = loadContracts([contractDir({ 'pegawai.yaml': validContract })]);
     const table = new RoutingTable({ revision: 1, contracts: [loaded!.definition], consumers: new Map(), partners: new Map(), certificates: new Map(), agreementsByPartner: new Map() });
     expect(table.match('GET', '/kepegawaian/v2/pegawai/baru')?.route.operation.id).toBe('listNew');

@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
 import { allowedOriginsOf } from '../gateway/delivery/callbacks.ts';
+import type { Delivery } from '../gateway/delivery/outbox.ts';
 import { deliverySchemas } from '../gateway/openapi/build.ts';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { startHarness, tempDir, testConfig, type Harness } from './support/harness.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import type { DeliveryAccepted, DeliveryStatus } from './support/delivery-answers.ts';
 import { until } from './support/until.ts';
 
 const letter = exampleLetter;
@@ -86,16 +88,16 @@ describe('delivery callbacks', () => {
       headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', ...(callback === undefined ? {} : { 'penghubung-callback': callback }), ...extra },
       body: JSON.stringify(body),
     });
-    return { status: res.status, contentType: res.headers.get('content-type'), location: res.headers.get('location'), body: (await res.json()) as Record<string, any> };
+    return { status: res.status, contentType: res.headers.get('content-type'), location: res.headers.get('location'), body: (await res.json()) as DeliveryAccepted };
   };
   // A 202's Location is relative to the URL the letter was sent to.
   const poll = async (location: string) => {
     const res = await fetch(new URL(location, `${h.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${writer}` } });
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as DeliveryStatus;
   };
   const admin = async (method: string, path: string) => {
     const res = await fetch(`${h.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${await h.token('admin-console')}` } });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Delivery };
   };
   const deliveryRows = async () => Number((await h.gateway.store.db.selectFrom('deliveries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const events = (path: string) => receiver.to(path).map((r) => JSON.parse(r.body) as Record<string, string>);
@@ -176,8 +178,8 @@ describe('delivery callbacks', () => {
     expect(failing).toMatchObject({ status: 'delivered', callback: { state: 'pending', lastError: expect.stringMatching(/^could not be reached \(/), nextAttemptAt: expect.any(String) } });
     await receiver.start();
     const sent = await until(() => poll(accepted.location!), (p) => p.callback?.state === 'sent');
-    expect(sent.callback.state).toBe('sent');
-    expect(sent.callback.attempts).toBeGreaterThanOrEqual(2);
+    expect(sent.callback!.state).toBe('sent');
+    expect(sent.callback!.attempts).toBeGreaterThanOrEqual(2);
     expect(events('/ok/later')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: `/deliveries/${accepted.body.deliveryId}` }]);
   });
 
@@ -231,7 +233,7 @@ describe('delivery callbacks', () => {
     h = await startHarness(options());
     writer = await h.token('app-writer');
     const sent = await until(() => poll(accepted.location!), (p) => p.callback?.state === 'sent');
-    expect(sent.callback.state).toBe('sent');
+    expect(sent.callback!.state).toBe('sent');
     expect(events('/ok/restart')).toEqual([{ deliveryId: accepted.body.deliveryId, status: 'delivered', location: `/deliveries/${accepted.body.deliveryId}` }]);
   }, 60_000);
 });

@@ -7,9 +7,11 @@ import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
-import { Outbox } from '../gateway/delivery/outbox.ts';
+import { Outbox, type Delivery } from '../gateway/delivery/outbox.ts';
+import type { ProblemDocument } from '../gateway/errors/problem.ts';
 import { startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import type { DeliveryAccepted, DeliveryStatus } from './support/delivery-answers.ts';
 import { until } from './support/until.ts';
 import { deliveryLocation } from '../gateway/pipeline/delivery-status.ts';
 
@@ -28,16 +30,16 @@ describe('store-and-forward delivery', () => {
   });
   const submit = async (body: unknown = letter, key?: string) => {
     const res = await fetch(`${h.url}/sandbox/v1/surat`, { method: 'POST', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) }, body: JSON.stringify(body) });
-    return { status: res.status, location: res.headers.get('location'), requestId: res.headers.get('x-request-id')!, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, location: res.headers.get('location'), requestId: res.headers.get('x-request-id')!, body: (await res.json()) as DeliveryAccepted };
   };
   // A 202's Location is relative to the URL the letter was sent to.
-  const poll = async (location: string, token = writer) => {
+  const poll = async <T = DeliveryStatus>(location: string, token = writer) => {
     const res = await fetch(new URL(location, `${h.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${token}` } });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as T };
   };
-  const admin = async (method: string, path: string) => {
+  const admin = async <T = Delivery>(method: string, path: string) => {
     const res = await fetch(`${h.adminUrl}${path}`, { method, headers: { authorization: `Bearer ${await h.token('admin-console')}` } });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as T };
   };
   /** A pending letter written straight to the outbox, first due in an hour; its id. */
   const waitingDelivery = () => h.gateway.store.transaction(async (tx) => {
@@ -83,7 +85,7 @@ describe('store-and-forward delivery', () => {
     const done = await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
     expect(done.body).toMatchObject({ status: 'delivered', attempts: 1, response: { status: 201, body: { perihal: letter.perihal, nomorAgenda: expect.any(String) } } });
     expect(h.upstream.hits - hits).toBe(1);
-    expect((await poll(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
+    expect((await poll<ProblemDocument>(accepted.location!, await h.token('app-reader'))).body.code).toBe('DELIVERY_NOT_FOUND');
   });
 
   it('answers the poll under the contract\'s prefix, also behind a proxy that publishes the prefix elsewhere (as SPLP does)', async () => {
@@ -99,15 +101,15 @@ describe('store-and-forward delivery', () => {
       expect(res.headers.get('location')).toBe(`deliveries/${accepted.deliveryId}`);
       const pollUrl = new URL(res.headers.get('location')!, published);
       expect(pollUrl.pathname).toBe(`/t/bangkaselatankab.go.id/direktori/1.0/deliveries/${accepted.deliveryId}`);
-      const polled = await until(async () => (await fetch(pollUrl, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>, (body) => body.status === 'delivered');
+      const polled = await until(async () => (await fetch(pollUrl, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<DeliveryStatus>, (body) => body.status === 'delivered');
       expect(polled).toMatchObject({ deliveryId: accepted.deliveryId, contract: 'sandbox-direktori', status: 'delivered', response: { status: 201 } });
       // The same delivery at the gateway's root; not under a prefix that is not its contract's.
       expect((await poll(`/deliveries/${accepted.deliveryId}`)).body).toMatchObject({ deliveryId: accepted.deliveryId, status: 'delivered' });
-      const elsewhere = await poll(`/sandbox/v2/deliveries/${accepted.deliveryId}`);
+      const elsewhere = await poll<ProblemDocument>(`/sandbox/v2/deliveries/${accepted.deliveryId}`);
       expect(elsewhere.status).toBe(404);
       expect(elsewhere.body.code).toBe('DELIVERY_NOT_FOUND');
       // A prefix no active contract has is a wrong address, whatever follows it.
-      const nowhere = await poll(`/bkn/v1/deliveries/${accepted.deliveryId}`);
+      const nowhere = await poll<ProblemDocument>(`/bkn/v1/deliveries/${accepted.deliveryId}`);
       expect(nowhere.status).toBe(404);
       expect(nowhere.body.code).toBe('CONTRACT_NOT_FOUND');
     } finally {
@@ -127,7 +129,7 @@ describe('store-and-forward delivery', () => {
 
     const accepted = await submit({ ...letter, perihal: 'Sudah terkirim' });
     await until(() => poll(accepted.location!), (p) => p.body.status === 'delivered');
-    const cancelDelivered = await admin('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/cancel`);
+    const cancelDelivered = await admin<ProblemDocument>('POST', `/admin/v1/deliveries/${accepted.body.deliveryId}/cancel`);
     expect(cancelDelivered.status).toBe(409);
     expect(cancelDelivered.body).toMatchObject({ code: 'DELIVERY_STATE_CONFLICT', state: 'delivered', allowedStates: ['pending', 'failed'] });
     expect(cancelDelivered.body.detail).toBe(`Delivery ${accepted.body.deliveryId} cannot be cancelled: cancelling needs the state pending or failed, and it is delivered (already delivered). Nothing was changed.`);
@@ -161,7 +163,7 @@ describe('store-and-forward delivery', () => {
     expect(await outbox.purgeEnded(30)).toBe(0);
     await age(31);
     expect(await outbox.purgeEnded(30)).toBe(1);
-    expect((await poll(delivered.location!)).body.code).toBe('DELIVERY_NOT_FOUND');
+    expect((await poll<ProblemDocument>(delivered.location!)).body.code).toBe('DELIVERY_NOT_FOUND');
     // The exchange itself stays in the traffic log.
     expect(await trafficRows(h.gateway, delivered.requestId)).toHaveLength(1);
   });
@@ -188,7 +190,7 @@ describe('store-and-forward delivery', () => {
   });
 
   it('shares the upstream\'s concurrency cap with live calls: a delivery waits for the slot without using up an attempt, and holds it while it is sent', async () => {
-    const read = () => fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}` } }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, any> }));
+    const read = () => fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${writer}` } }).then(async (res) => ({ status: res.status, body: (await res.json()) as { code?: string } }));
     const hits = h.upstream.hits;
     h.upstream.delayMs = 700;
     // A live call holds the only slot: the worker finds the upstream busy and waits.
@@ -221,7 +223,7 @@ describe('store-and-forward delivery', () => {
       const a = await until(() => poll(first.location!), (p) => p.body.status === 'delivered');
       const b = await until(() => poll(second.location!), (p) => p.body.status === 'delivered');
       expect(upstream.hits).toBe(2);
-      const agenda = (p: typeof a) => Number(String(p.body.response.body.nomorAgenda).slice(0, 5));
+      const agenda = (p: typeof a) => Number(String((p.body.response!.body as { nomorAgenda: string }).nomorAgenda).slice(0, 5));
       expect(agenda(a)).toBeLessThan(agenda(b));
     } finally {
       await upstream.close();
@@ -233,7 +235,7 @@ describe('store-and-forward delivery', () => {
     const cancelled = await submit({ ...letter, perihal: 'Batal' });
     const parked = await until(() => poll(accepted.location!), (p) => p.body.status === 'failed');
     expect(parked.body).toMatchObject({ status: 'failed', attempts: 4, lastError: expect.stringContaining('gave up after 4 attempts') });
-    const failedList = await admin('GET', '/admin/v1/deliveries?state=failed');
+    const failedList = await admin<{ items: Delivery[] }>('GET', '/admin/v1/deliveries?state=failed');
     expect(failedList.body.items.map((d: { id: string }) => d.id)).toContain(accepted.body.deliveryId);
     // Cancel once it is parked too: a delivery the worker holds at that moment cannot be cancelled.
     await until(() => poll(cancelled.location!), (p) => p.body.status === 'failed');
@@ -260,7 +262,7 @@ describe('store-and-forward delivery', () => {
     const first = await submit({ ...letter, perihal: 'Sekali' }, 'delivery-key-1');
     const again = await submit({ ...letter, perihal: 'Sekali' }, 'delivery-key-1');
     expect(again.body.deliveryId).toBe(first.body.deliveryId);
-    const pending = await admin('GET', '/admin/v1/deliveries?limit=500');
+    const pending = await admin<{ items: Delivery[] }>('GET', '/admin/v1/deliveries?limit=500');
     // Bodies of ended deliveries are dropped (null); this one is pending, the upstream being down.
     expect(pending.body.items.filter((d: { request: { body: string | null } }) => d.request.body !== null && Buffer.from(d.request.body, 'base64').toString().includes('Sekali'))).toHaveLength(1);
   });

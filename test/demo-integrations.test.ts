@@ -5,6 +5,7 @@ import type { Route } from '../gateway/registry/routing-table.ts';
 import { discoverSandboxes } from '../adapters/index.ts';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { mergeDemoClients, startDemo, type Demo } from '../gateway/demo/profile.ts';
+import type { DeliveryStatus } from './support/delivery-answers.ts';
 import { LogCapture, tempDir } from './support/harness.ts';
 
 /** Writes before reads, so a read's example (a document, a complaint) exists when it is asked for. */
@@ -14,18 +15,17 @@ function examplePath(route: Route): string {
   const { operation, contract } = route;
   let path = operation.path;
   for (const [name, spec] of Object.entries(operation.pathParams)) path = path.replace(`{${name}}`, encodeURIComponent(String(spec.example)));
-  const query = new URLSearchParams();
-  for (const [name, spec] of Object.entries(operation.query)) if (spec.example !== undefined) query.set(name, String(spec.example));
-  const search = query.size > 0 ? `?${query}` : '';
+  const query = new URLSearchParams(Object.entries(operation.query).filter(([, spec]) => spec.example !== undefined).map(([name, spec]): [string, string] => [name, String(spec.example)]));
+  const search = query.size > 0 ? `?${query.toString()}` : '';
   return `/${contract.integration}/v${Number.parseInt(contract.version, 10)}${path}${search}`;
 }
 
 /** Polls the Location of an accepted (202) request, relative to the URL it was sent to, until its delivery ended; the delivery document. */
-async function deliveryOutcome(requestUrl: string, location: string, token: string, timeoutMs = 10_000): Promise<Record<string, any>> {
+async function deliveryOutcome(requestUrl: string, location: string, token: string, timeoutMs = 10_000): Promise<DeliveryStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(new URL(location, requestUrl), { headers: { authorization: `Bearer ${token}` } });
-    const document = (await res.json()) as Record<string, any>;
+    const document = (await res.json()) as DeliveryStatus;
     if (['delivered', 'failed', 'cancelled'].includes(document.status) || Date.now() > deadline) return document;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -349,7 +349,7 @@ describe('health check targets from the routing table', () => {
     expect(probeUrl(new URL('http://h.example/?x=1'), 'healthz').href).toBe('http://h.example/healthz');
   });
 
-  it('keeps the first check when contracts disagree on an upstream, with one warning', async () => {
+  it('keeps the first check when contracts disagree on an upstream, with one warning', () => {
     const log = logger();
     const request = vi.fn<ProbeRequest>(() => Promise.resolve(200));
     checks = new HealthChecks(breakers, log, { request });

@@ -20,10 +20,11 @@ function heldReceipts(options: { maxMemoryBytes?: number } = {}) {
   const store = { up: false };
   const held = new HeldWrites<Receipt>(dir, {
     what: 'receipt',
-    apply: async (receipt) => {
-      if (!store.up) throw new StoreUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
-      if (receipt.tracking === 'violates-a-check') throw Object.assign(new Error('new row violates check constraint'), { code: '23514' });
+    apply: (receipt) => {
+      if (!store.up) return Promise.reject(new StoreUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })));
+      if (receipt.tracking === 'violates-a-check') return Promise.reject(Object.assign(new Error('new row violates check constraint'), { code: '23514' }));
       stored.push(receipt);
+      return Promise.resolve();
     },
     describe: (receipt) => ({ id: receipt.id }),
     logWholeWhenLost: true,

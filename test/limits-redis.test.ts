@@ -137,7 +137,7 @@ describe('limits shared through Redis', () => {
 
   it('starts before Redis does and shares counts through Redis once it is up', async () => {
     await redis.stop();
-    let instances: Limits[] = [];
+    let instances: Limits[];
     try {
       instances = await gatewayInstances(2);
       expect(instances.map((limits) => limits.backend())).toEqual(['redis-down', 'redis-down']);

@@ -7,6 +7,29 @@ import { rawRequest } from './support/raw-http.ts';
 /** A complaint application: the bundled LAPOR! contract's submission is delivered asynchronously. */
 const complaintApp = { clientId: 'app-pengaduan', secret: 'pengaduan-secret-0123456789', scopes: ['lapor.read', 'lapor.write'], consumer: { name: 'Pengaduan', department: 'Inspektorat', clearance: 'terbatas' as const } };
 
+/** The gateway's OpenAPI 3.1 document, as far as these tests read it. */
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, { get?: Operation; post?: Operation }>;
+  tags: { name: string }[];
+  components: { schemas: Record<string, unknown> };
+}
+interface Operation {
+  operationId?: string;
+  parameters: { name: string; in: string; required?: boolean; example?: unknown }[];
+  requestBody: { content: { 'application/json': Media } };
+  responses: Record<string, Answer>;
+  callbacks?: { deliveryEnded: { '{$request.header.Penghubung-Callback}': { post: Operation } } };
+  'x-contract': unknown;
+}
+interface Answer {
+  content: { 'application/json': Media };
+  headers: Record<string, { schema: unknown }>;
+  links: Record<string, unknown>;
+  'x-delivered-response': Answer;
+}
+interface Media { schema: { required?: string[] }; example?: unknown }
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({ clients: [complaintApp] });
@@ -18,7 +41,7 @@ afterAll(async () => {
 async function openapi(clientId: string) {
   const res = await request(h.url).get('/openapi.json').set('authorization', `Bearer ${await h.token(clientId)}`);
   expect(res.status).toBe(200);
-  return res.body as { openapi: string; paths: Record<string, Record<string, any>>; tags: { name: string }[]; components: { schemas: Record<string, any> } };
+  return res.body as OpenApiDocument;
 }
 
 describe('GET /openapi.json', () => {
@@ -37,30 +60,30 @@ describe('GET /openapi.json', () => {
 
   it('gives a writer the POST operation with its schema and a documented example that validates', async () => {
     const doc = await openapi('app-writer');
-    const post = doc.paths['/sandbox/v1/surat']!.post;
+    const post = doc.paths['/sandbox/v1/surat']!.post!;
     const body = post.requestBody.content['application/json'];
     expect(body.example).toMatchObject({ nomor: '800/123/BKPSDM/2026' });
     const validate = createSchemaCompiler().compile(body.schema);
     expect(validate(body.example)).toBe(true);
-    const param = doc.paths['/sandbox/v1/perangkat-daerah/{kode}']!.get.parameters[0];
+    const param = doc.paths['/sandbox/v1/perangkat-daerah/{kode}']!.get!.parameters[0];
     expect(param).toMatchObject({ name: 'kode', in: 'path', required: true, example: '2.16' });
     expect(post['x-contract']).toMatchObject({ id: 'sandbox-direktori', classification: 'publik', scopes: ['sandbox.read', 'sandbox.write'] });
   });
 
   it('the documented examples are accepted by the gateway itself', async () => {
     const doc = await openapi('app-writer');
-    const example = doc.paths['/sandbox/v1/surat']!.post.requestBody.content['application/json'].example;
-    const res = await request(h.url).post('/sandbox/v1/surat').set('authorization', `Bearer ${await h.token('app-writer')}`).send(example);
+    const example = doc.paths['/sandbox/v1/surat']!.post!.requestBody.content['application/json'].example;
+    const res = await request(h.url).post('/sandbox/v1/surat').set('authorization', `Bearer ${await h.token('app-writer')}`).send(example as object);
     expect(res.status).toBe(201);
   });
 
   it('documents an async operation as its 202 with Location, the callback header and event, its answer as the poll\'s response.body, and the poll endpoint', async () => {
     const doc = await openapi('app-pengaduan');
-    const submit = doc.paths['/lapor/v1/laporan']!.post;
+    const submit = doc.paths['/lapor/v1/laporan']!.post!;
     expect(Object.keys(submit.responses).sort()).toEqual(['202', 'default']);
-    const accepted = submit.responses['202'];
+    const accepted = submit.responses['202']!;
     expect(accepted.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryAccepted' });
-    expect(accepted.headers.Location.schema).toEqual({ type: 'string' });
+    expect(accepted.headers.Location!.schema).toEqual({ type: 'string' });
     expect(accepted.links.deliveryStatus).toMatchObject({ operationId: 'penghubung.getDelivery', parameters: { id: '$response.body#/deliveryId' } });
     // What the poll returns in response.body once delivered: the contract's receipt, whose example validates.
     const delivered = accepted['x-delivered-response'].content['application/json'];
@@ -68,27 +91,27 @@ describe('GET /openapi.json', () => {
     const compiler = createSchemaCompiler();
     expect(compiler.compile(delivered.schema)(delivered.example)).toBe(true);
     expect(submit.parameters).toContainEqual(expect.objectContaining({ name: 'Penghubung-Callback', in: 'header', required: false }));
-    const event = submit.callbacks.deliveryEnded['{$request.header.Penghubung-Callback}'].post;
+    const event = submit.callbacks!.deliveryEnded['{$request.header.Penghubung-Callback}'].post;
     expect(event.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryEvent' });
     expect(event.parameters.map((p: { name: string }) => p.name)).toEqual(['Penghubung-Event', 'Penghubung-Delivery-Id']);
 
-    const poll = doc.paths['/deliveries/{id}']!.get;
+    const poll = doc.paths['/deliveries/{id}']!.get!;
     expect(poll).toMatchObject({ operationId: 'penghubung.getDelivery', parameters: [{ name: 'id', in: 'path', required: true }] });
-    expect(poll.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
+    expect(poll.responses['200']!.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
     expect(Object.keys(doc.components.schemas).sort()).toEqual(['DeliveryAccepted', 'DeliveryEvent', 'DeliveryStatus', 'Problem']);
     expect(doc.tags.map((t) => t.name)).toContain('deliveries');
     // Every $ref in the document resolves.
     for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)) expect(doc.components.schemas[ref[1]!], ref[1]).toBeDefined();
     // The synchronous operations of the same contract keep their 200.
-    expect(Object.keys(doc.paths['/lapor/v1/kategori']!.get.responses)).toEqual(['200', 'default']);
+    expect(Object.keys(doc.paths['/lapor/v1/kategori']!.get!.responses)).toEqual(['200', 'default']);
   });
 
   it('lists the poll endpoint only for a caller that may call an async operation', async () => {
     const doc = await openapi('app-writer');
     expect(doc.paths['/deliveries/{id}']).toBeUndefined();
     expect(Object.keys(doc.components.schemas)).toEqual(['Problem']);
-    expect(doc.paths['/sandbox/v1/surat']!.post.responses['200']).toBeDefined();
-    expect(doc.paths['/sandbox/v1/surat']!.post.callbacks).toBeUndefined();
+    expect(doc.paths['/sandbox/v1/surat']!.post!.responses['200']).toBeDefined();
+    expect(doc.paths['/sandbox/v1/surat']!.post!.callbacks).toBeUndefined();
   });
 });
 

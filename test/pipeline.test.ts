@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, trafficRows, type Harness } from './support/harness.ts';
+import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
 
 const letter = {
   nomor: '800/123/BKPSDM/2026',
@@ -237,7 +239,7 @@ describe('refusals', () => {
       headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
       body: new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } }),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
   });
@@ -263,7 +265,7 @@ describe('upstream failures', () => {
     const silent: Server = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
-    const slow = await startHarness({ sso: h.sso, config: { upstreams: { sandbox: { url: `http://127.0.0.1:${port}/api` } } }, contractDirs: [await fastTimeoutContracts()] });
+    const slow = await startHarness({ sso: h.sso, config: { upstreams: { sandbox: { url: `http://127.0.0.1:${port}/api` } } }, contractDirs: [fastTimeoutContracts()] });
     try {
       const started = Date.now();
       const res = await request(slow.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${await slow.token('app-reader')}`);
@@ -282,10 +284,7 @@ describe('upstream failures', () => {
 });
 
 /** The bundled sandbox contract with a 300 ms timeout, in a temp directory. */
-async function fastTimeoutContracts(): Promise<string> {
-  const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tempDir, sandboxContracts } = await import('./support/harness.ts');
+function fastTimeoutContracts(): string {
   const dir = tempDir('contracts-');
   cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
   const file = join(dir, 'sandbox', 'direktori.yaml');

@@ -2,6 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandboxUpstream, type SandboxUpstream } from '../adapters/sandbox/simulator.ts';
+import type { ProblemDocument } from '../gateway/errors/problem.ts';
 import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 import { until } from './support/until.ts';
@@ -22,7 +23,7 @@ describe('limits and breakers through the gateway', () => {
   let h: Harness;
   const get = async (clientId: string, path = '/sandbox/v1/perangkat-daerah/2.16') => {
     const res = await fetch(`${h.url}${path}`, { headers: { authorization: `Bearer ${await h.token(clientId)}` } });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Partial<ProblemDocument> };
   };
 
   beforeAll(async () => {

@@ -59,7 +59,7 @@ describe('backoff', () => {
         attempts.push(attempt);
         return Promise.reject(attempt === 2 ? last : unavailable());
       },
-      { policy, budget: roomy(), shouldRetry: () => true, sleep: async (ms) => void slept.push(ms), random: () => draws.shift()! },
+      { policy, budget: roomy(), shouldRetry: () => true, sleep: (ms) => { slept.push(ms); return Promise.resolve(); }, random: () => draws.shift()! },
     );
     await expect(outcome).rejects.toBe(last);
     expect(attempts).toEqual([0, 1, 2]);
@@ -108,7 +108,7 @@ describe('withRetries', () => {
         clock += 400; // each attempt fails after 400 ms
         return Promise.reject(new Problem('UPSTREAM_TIMEOUT', 'slow'));
       },
-      { policy: { attempts: 5, baseDelayMs: 100, maxDelayMs: 100 }, budget: roomy(), shouldRetry: () => true, deadlineMs: 1_000, now: () => clock, random: () => 1, sleep: async (ms) => void (clock += ms) },
+      { policy: { attempts: 5, baseDelayMs: 100, maxDelayMs: 100 }, budget: roomy(), shouldRetry: () => true, deadlineMs: 1_000, now: () => clock, random: () => 1, sleep: (ms) => { clock += ms; return Promise.resolve(); } },
     );
     await expect(outcome).rejects.toThrow('slow');
     // 0..400, sleep 100, 500..900, then a retry would start at 1000: not made.

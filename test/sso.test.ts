@@ -180,7 +180,7 @@ describe('an SSO that is down when the gateway starts', () => {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     // A stand-in with the SSO's address: nothing listens there yet.
-    const absent: SsoProvider = { issuer, port, keys: [], token: async () => '', close: async () => undefined };
+    const absent: SsoProvider = { issuer, port, keys: [], token: () => Promise.resolve(''), close: () => Promise.resolve() };
     const late = await startHarness({ sso: absent, config: { sso: { issuer, audience, jwksCooldownSeconds: 0.2 } } });
     let lateSso: SsoProvider | undefined;
     try {

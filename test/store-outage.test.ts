@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProblemDocument } from '../gateway/errors/problem.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
 import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
+import type { DeliveryStatus } from './support/delivery-answers.ts';
 import { startHarness, type Harness, type HarnessOptions } from './support/harness.ts';
 import { startPostgres, type PostgresServer } from './support/postgres.ts';
 import { until } from './support/until.ts';
@@ -115,7 +117,7 @@ describe('the store down while a delivery is at the upstream', () => {
     await until(() => h.logs.text, (text) => text.includes('delivery outcome held on disk until the store is back'), { what: 'the receipt to wait for the store' });
     await pg.start();
     const polled = await until(
-      async () => (await fetch(location, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>,
+      async () => (await fetch(location, { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<DeliveryStatus | ProblemDocument>,
       (body) => body.status !== 'delivering' && body.status !== undefined,
       { what: 'the delivery to end', timeoutMs: 15_000 },
     );
@@ -146,7 +148,7 @@ describe('the store down while a delivery is at the upstream', () => {
     const next = await restartDuringOutage(h, () => pg.start());
     try {
       const polled = await until(
-        async () => (await fetch(new URL(location, `${next.internal.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<Record<string, any>>,
+        async () => (await fetch(new URL(location, `${next.internal.url}/sandbox/v1/surat`), { headers: { authorization: `Bearer ${writer}` } })).json() as Promise<DeliveryStatus | ProblemDocument>,
         (body) => body.status !== 'delivering' && body.status !== undefined,
         { what: 'the delivery to end', timeoutMs: 15_000 },
       );

@@ -48,6 +48,8 @@ const wso2 = {
 const json = (status: number, body: object, headers: Record<string, string> = {}): SimAnswer => ({ status, body, headers: { 'content-type': 'application/json', ...headers } });
 const form = (req: SimRequest) => new URLSearchParams(req.body.toString('utf8'));
 const base64url = (bytes: number) => randomBytes(bytes).toString('base64url');
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JSON field, `unknown` until the null check makes it `{}`: stringified as String(body.x) is elsewhere
+const optionalText = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 /** Keycloak tokens are JWTs; the simulator's look like one (never checked as one). */
 const fakeJwt = () => `eyJhbGciOiJSUzI1NiIsInR5cCIgOiAiSldUIn0.${base64url(96)}.${base64url(64)}`;
 
@@ -167,10 +169,10 @@ export async function startBknSimulator(options: { host?: string; port?: number;
     const entry: SiasnRecord = {
       id: rwJabatanId, idPns: String(body.pnsId), nipBaru: employee.dataUtama.nipBaru ?? null, jenisJabatan: String(body.jenisJabatan),
       instansiKerjaId: employee.dataUtama.instansiKerjaId ?? null, instansiKerjaNama: employee.dataUtama.instansiKerjaNama ?? null,
-      satuanKerjaId: String(body.satuanKerjaId ?? ''), unorId: String(body.unorId), unorNama: unor.nama, unorIndukNama: unor.indukNama,
-      eselon: body.jenisJabatan === '1' ? eselon[String(body.eselonId)] ?? '' : '', eselonId: String(body.eselonId ?? ''),
-      jabatanFungsionalId: String(body.jabatanFungsionalId ?? ''), jabatanFungsionalUmumId: String(body.jabatanFungsionalUmumId ?? ''),
-      tmtJabatan: String(body.tmtJabatan), nomorSk: String(body.nomorSk), tanggalSk: String(body.tanggalSk), namaUnor: unor.nama, namaJabatan, tmtPelantikan: String(body.tmtPelantikan ?? ''),
+      satuanKerjaId: optionalText(body.satuanKerjaId), unorId: String(body.unorId), unorNama: unor.nama, unorIndukNama: unor.indukNama,
+      eselon: body.jenisJabatan === '1' ? eselon[String(body.eselonId)] ?? '' : '', eselonId: optionalText(body.eselonId),
+      jabatanFungsionalId: optionalText(body.jabatanFungsionalId), jabatanFungsionalUmumId: optionalText(body.jabatanFungsionalUmumId),
+      tmtJabatan: String(body.tmtJabatan), nomorSk: String(body.nomorSk), tanggalSk: String(body.tanggalSk), namaUnor: unor.nama, namaJabatan, tmtPelantikan: optionalText(body.tmtPelantikan),
     };
     // The history shows the new entry at once; data-utama follows only after SIASN's own sync (not simulated).
     employee.rwJabatan.push(entry);

@@ -42,7 +42,7 @@ export function documentOperations(documents: DocumentStore, log: Logger) {
 
   const operations: Record<string, (call: AdapterCall) => Promise<CanonicalResponse>> = {
     registerDocument: (call) => save(call),
-    updateDocument: (call) => save(call, call.params.id!),
+    updateDocument: (call) => save(call, call.params.id),
     async getDocument(call) {
       const entry = await documents.get<LegalDocument>(collection, call.params.id!);
       if (!entry) throw notFound(call.params.id!);

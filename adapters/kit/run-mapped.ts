@@ -25,7 +25,7 @@ export interface UpstreamAuth {
   refused?(response: UpstreamResponse, sent: UpstreamRequest): string | boolean;
 }
 
-export const noAuth: UpstreamAuth = { authorize: async (request) => request };
+export const noAuth: UpstreamAuth = { authorize: (request) => Promise.resolve(request) };
 
 /** Sends with credentials; a refused credential is dropped and the call sent again, once per credential. */
 export async function sendAuthorized(request: UpstreamRequest, call: Pick<AdapterCall, 'requestId' | 'traceparent' | 'timing'>, client: UpstreamClient, auth: UpstreamAuth = noAuth): Promise<UpstreamResponse> {

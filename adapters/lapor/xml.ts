@@ -25,7 +25,7 @@ const builder = new XMLBuilder({
 
 /** One XML document with the declaration, from its root element in object form. Undefined members are left out. */
 export function buildXml(root: XmlNode): string {
-  return `${declaration}${builder.build(root) as string}`;
+  return `${declaration}${builder.build(root)}`;
 }
 
 const xmlNamed: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };

@@ -26,7 +26,7 @@ const units = [
 
 export async function startSandboxUpstream(options: { host?: string; port?: number; delayMs?: number } = {}): Promise<SandboxUpstream> {
   let letters = 0;
-  const state: SandboxUpstream = { url: '', port: 0, hits: 0, lastRequest: undefined, delayMs: options.delayMs ?? 0, close: async () => undefined };
+  const state: SandboxUpstream = { url: '', port: 0, hits: 0, lastRequest: undefined, delayMs: options.delayMs ?? 0, close: () => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -51,6 +51,8 @@ export const simRup: SipdRupRow[] = [
 ];
 
 const json = (body: object): SimAnswer => ({ status: 200, body });
+// eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JSON field, `unknown` until the null check makes it `{}`: stringified as String(body.x) is elsewhere
+const optionalText = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
 const isNumber = (value: unknown) => typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value));
 
 /** SIPD's line-by-line check of a pushed document: `<prefix> OK` or `ERROR: <prefix> <why>`. */
@@ -64,14 +66,14 @@ function checkDocument(doc: Record<string, unknown>, kodepemda: string, region: 
   const programs = Array.isArray(doc.program) ? (doc.program as Record<string, unknown>[]) : [];
   if (programs.length === 0) lines.push(`ERROR: ${at} program kosong`);
   for (const program of programs) {
-    const code = `${at},${String(program.kodeprogram ?? '')}`;
+    const code = `${at},${optionalText(program.kodeprogram)}`;
     const indicators = Array.isArray(program.indikator) ? (program.indikator as Record<string, unknown>[]) : [];
     if (!program.kodeprogram || !program.uraiprogram) lines.push(`ERROR: ${code} kodeprogram/uraiprogram kosong`);
     if (indicators.length === 0) lines.push(`ERROR: ${code} indikator kosong`);
     for (const indicator of indicators) {
       const missing = ['target_t1', 'target_t2', 'target_t3', 'target_t4', 'target_t5'].filter((name) => !isNumber(indicator[name]));
-      if (missing.length > 0) lines.push(`ERROR: ${code}.${String(indicator.kodeindikator ?? '')} ${missing.join(', ')} kosong`);
-      else lines.push(`${code}.${String(indicator.kodeindikator ?? '')} OK`);
+      if (missing.length > 0) lines.push(`ERROR: ${code}.${optionalText(indicator.kodeindikator)} ${missing.join(', ')} kosong`);
+      else lines.push(`${code}.${optionalText(indicator.kodeindikator)} OK`);
     }
   }
   return lines;

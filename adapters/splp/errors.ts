@@ -87,7 +87,7 @@ export function retryAfterSeconds(response: UpstreamResponse, fault: Wso2Fault):
   const next = fault.nextAccessTime?.match(/^(\d{4})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/);
   const date = response.headers.date;
   if (next && typeof date === 'string' && months[next[2]!] !== undefined) {
-    const at = Date.UTC(Number(next[1]), months[next[2]!]!, Number(next[3]), Number(next[4]), Number(next[5]), Number(next[6]));
+    const at = Date.UTC(Number(next[1]), months[next[2]!], Number(next[3]), Number(next[4]), Number(next[5]), Number(next[6]));
     const now = Date.parse(date);
     if (Number.isFinite(now)) return String(Math.min(3600, Math.max(1, Math.ceil((at - now) / 1000))));
   }

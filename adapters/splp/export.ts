@@ -38,7 +38,7 @@ const pascal = (id: string) => id.replace(/(^|[-_])(\w)/g, (_whole, _sep: string
 
 /** The gateway's problem+json body: the schema of its own OpenAPI document is plain OpenAPI 3.0 too. */
 function problemSchema30(): Schema30 {
-  return { ...problemSchema, description: 'RFC 9457 problem details of the region\'s gateway.' } as Schema30;
+  return { ...problemSchema, description: 'RFC 9457 problem details of the region\'s gateway.' };
 }
 
 const isAsync = (operation: OperationSpec) => operation.delivery?.mode === 'async';

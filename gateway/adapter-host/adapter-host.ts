@@ -87,7 +87,7 @@ export class AdapterHost {
   }
 
   async close(): Promise<void> {
-    const closing = [...this.instances.values()].map((instance) => instance.close?.());
+    const closing = [...this.instances.values()].map((instance) => instance.close?.() ?? Promise.resolve());
     closing.push(...this.dispatchers.map((dispatcher) => dispatcher.close()));
     this.instances.clear();
     await Promise.allSettled(closing);

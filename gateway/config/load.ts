@@ -98,7 +98,7 @@ export function loadConfig(options: LoadOptions = {}): GatewayConfig {
     const reasons = (validateConfig.errors ?? []).map(describeConfigError);
     throw new ConfigError(`${source}: ${[...new Set(reasons)].join('; ')}`);
   }
-  const config = raw as GatewayConfig;
+  const config = raw;
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   config.dataDir = env.PENGHUBUNG_DATA_DIR ? resolve(env.PENGHUBUNG_DATA_DIR) : absolute(config.dataDir);
   config.contracts.directories = config.contracts.directories.map(absolute);

@@ -33,36 +33,43 @@ export interface SsoProvider {
   close(): Promise<void>;
 }
 
+interface Artifact { payload: Record<string, unknown>; expiresAt: number }
+
 /**
  * Storage for the provider's artifacts. JWT access tokens are self-contained, so nothing here has
  * to survive a restart; an explicit in-memory adapter says so (and keeps the provider from warning).
  */
 class MemoryAdapter {
-  private static readonly stores = new Map<string, Map<string, { payload: Record<string, unknown>; expiresAt: number }>>();
-  private readonly store: Map<string, { payload: Record<string, unknown>; expiresAt: number }>;
+  private static readonly stores = new Map<string, Map<string, Artifact>>();
+  private readonly store: Map<string, Artifact>;
 
   constructor(model: string) {
-    this.store = MemoryAdapter.stores.get(model) ?? new Map();
+    this.store = MemoryAdapter.stores.get(model) ?? new Map<string, Artifact>();
     MemoryAdapter.stores.set(model, this.store);
   }
 
-  async upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> {
     this.store.set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    return Promise.resolve();
   }
 
-  async find(id: string): Promise<Record<string, unknown> | undefined> {
+  find(id: string): Promise<Record<string, unknown> | undefined> {
     const entry = this.store.get(id);
-    if (!entry || entry.expiresAt < Date.now()) return undefined;
-    return entry.payload;
+    if (!entry || entry.expiresAt < Date.now()) return Promise.resolve(undefined);
+    return Promise.resolve(entry.payload);
   }
 
-  async findByUserCode(): Promise<undefined> { return undefined; }
-  async findByUid(): Promise<undefined> { return undefined; }
-  async consume(id: string): Promise<void> {
+  findByUserCode(): Promise<undefined> { return Promise.resolve(undefined); }
+  findByUid(): Promise<undefined> { return Promise.resolve(undefined); }
+  consume(id: string): Promise<void> {
     const entry = this.store.get(id);
     if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+    return Promise.resolve();
   }
-  async destroy(id: string): Promise<void> { this.store.delete(id); }
+  destroy(id: string): Promise<void> {
+    this.store.delete(id);
+    return Promise.resolve();
+  }
   async revokeByGrantId(): Promise<void> { /* client credentials have no grants */ }
 }
 
@@ -120,7 +127,7 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
         }),
       },
     },
-    async extraTokenClaims(_ctx, token) {
+    extraTokenClaims(_ctx, token) {
       const roles = byId.get((token as { clientId?: string }).clientId ?? '')?.roles;
       return roles?.length ? { roles } : undefined;
     },
@@ -134,7 +141,8 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
     if (!this.scope) this.scope = byId.get(this.clientId)?.scopes.join(' ') || undefined;
     return save.apply(this, args);
   };
-  server.on('request', provider.callback());
+  const handleRequest = provider.callback();
+  server.on('request', (req, res) => void handleRequest(req, res));
 
   return {
     issuer,

@@ -101,12 +101,12 @@ export class IdempotencyStore {
         continue;
       }
       // Comparisons come back as booleans from PostgreSQL, as 0 or 1 from SQLite.
-      if (Boolean(row.expired)) {
+      if (row.expired) {
         await db.deleteFrom('idempotency_keys').where('owner', '=', owner).where('key', '=', key).where('expires_at', '<', sql.now()).execute();
         continue;
       }
       if (row.fingerprint !== fingerprint) return { kind: 'reused' };
-      if (Boolean(row.abandoned)) {
+      if (row.abandoned) {
         await this.settle(owner, key, encoded(abandonment.answer()), { onlyInFlight: true });
         continue;
       }

@@ -93,9 +93,10 @@ export class RedisConnection {
     return this.client.status === 'ready';
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
     this.client.disconnect(false);
+    return Promise.resolve();
   }
 
   #markDown(reason: string): void {

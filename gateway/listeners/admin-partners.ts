@@ -81,7 +81,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
   const json = adminJson('256kb');
   const applied = async () => deps.registry.refresh();
 
-  router.get('/admin/v1/partners', deps.read, handle(async (_req, res) => {
+  router.get('/admin/v1/partners', deps.read, (_req, res) => {
     const table = deps.registry.current.partners;
     res.json({
       items: [...table.partners.values()].sort((a, b) => a.id.localeCompare(b.id)).map((partner) => ({
@@ -90,7 +90,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
         agreements: table.agreementsByPartner.get(partner.id) ?? [],
       })),
     });
-  }));
+  });
 
   router.put('/admin/v1/partners/:id', deps.write, json, handle(async (req, res) => {
     const id = String(req.params.id);
@@ -126,11 +126,11 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
     res.status(204).end();
   }));
 
-  router.get('/admin/v1/agreements', deps.read, handle(async (req, res) => {
+  router.get('/admin/v1/agreements', deps.read, (req, res) => {
     const partner = typeof req.query.partner === 'string' ? req.query.partner : undefined;
     const all = [...deps.registry.current.partners.agreementsByPartner.values()].flat();
     res.json({ items: all.filter((a) => !partner || a.partnerId === partner) });
-  }));
+  });
 
   router.put('/admin/v1/agreements/:number', deps.write, json, handle(async (req, res) => {
     const number = String(req.params.number);

@@ -163,7 +163,7 @@ export class Forwarder {
       try {
         this.pools.poolFor(upstream, route.contract.upstream!.name, route.contract.timeoutMs).dispatch({
           path: (rest === '/' ? base || '/' : base + rest) + ex.search,
-          method: ex.method as Dispatcher.HttpMethod,
+          method: ex.method,
           headers: upstreamRequestHeaders(ex, upstream, sendsReadBody),
           body: sendsReadBody ? ex.body : hasRequestBody(ex.req) ? this.countedBody(ex, attempt) : null,
         }, attempt);

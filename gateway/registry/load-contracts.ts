@@ -40,7 +40,7 @@ export function findContractFiles(root: string): string[] {
 class FileProblem extends Error {}
 
 function readSchema(file: string, ref: string | object): AnySchema {
-  if (typeof ref !== 'string') return ref as AnySchema;
+  if (typeof ref !== 'string') return ref;
   const path = resolve(dirname(file), ref);
   let text: string;
   try {

@@ -397,7 +397,7 @@ export class Breakers {
 }
 
 function definedOnly(settings: Partial<BreakerSettings>): Partial<BreakerSettings> {
-  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<BreakerSettings>;
+  return Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
 }
 
 function sameSettings(a: BreakerSettings, b: BreakerSettings): boolean {

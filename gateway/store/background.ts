@@ -45,7 +45,7 @@ export class BackgroundThread {
     });
     this.worker.unref();
     this.worker.on('message', (news: BackgroundNews) => this.hear(news));
-    this.worker.on('error', (error) => this.end(error.message));
+    this.worker.on('error', (error: Error) => this.end(error.message));
     this.worker.on('exit', (code) => this.end(`exited (${code})`));
   }
 

@@ -68,7 +68,7 @@ export async function openEmbeddedStore(file: string, options: EmbeddedStoreOpti
       ...(options.log ? { log: options.log } : {}),
     })
     : undefined;
-  const queryable = (on: Kysely<Database>): Queryable => ({ kind: 'embedded', db: on, sql: sqliteSql, exclusive: async () => undefined });
+  const queryable = (on: Kysely<Database>): Queryable => ({ kind: 'embedded', db: on, sql: sqliteSql, exclusive: () => Promise.resolve() });
   // Runs synchronous work on the database while no Kysely call or transaction holds it.
   const holding = <T>(work: () => Promise<T>) => db.connection().execute(() => work());
 

@@ -17,7 +17,7 @@ const typeParsers: Record<number, (value: string) => unknown> = {
   [pg.types.builtins.JSON]: (value) => value,
   [pg.types.builtins.JSONB]: (value) => value,
 };
-const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => typeParsers[oid] ?? pg.types.getTypeParser(oid, format) };
+const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => typeParsers[oid] ?? (pg.types.getTypeParser(oid, format) as (value: string) => unknown) };
 
 export const postgresSql: StoreSql = {
   now: (seconds) => (seconds === undefined ? sql<string>`now()` : sql<string>`now() + make_interval(secs => ${seconds})`),

@@ -148,18 +148,21 @@ class NodeSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
 
-  async rollbackTransaction(): Promise<void> {
+  rollbackTransaction(): Promise<void> {
     rollbackQuietly(this.options.database);
+    return Promise.resolve();
   }
 
-  async releaseConnection(): Promise<void> {
+  releaseConnection(): Promise<void> {
     const release = this.releaseHolder;
     this.releaseHolder = undefined;
     release?.();
+    return Promise.resolve();
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
     if (this.options.database.isOpen) this.options.database.close();
+    return Promise.resolve();
   }
 }
 
@@ -180,8 +183,7 @@ class NodeSqliteConnection implements DatabaseConnection {
     return whenNotBusy(() => this.run<R>(compiled.sql, parameters), this.busyWaitMs);
   }
 
-  // eslint-disable-next-line require-yield
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming queries are not supported by the embedded store');
   }
 

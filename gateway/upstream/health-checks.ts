@@ -120,7 +120,7 @@ export class HealthChecks {
     for (const [upstream, running] of this.running) {
       const target = wanted.get(upstream);
       if (target && sameTarget(running.target, target)) continue;
-      this.halt(running);
+      void this.halt(running);
       this.running.delete(upstream);
       running.breaker.clearProbe();
     }

@@ -87,7 +87,7 @@ export class UpstreamClient implements UpstreamClientApi {
   }
 
   private async sendOnce(request: UpstreamRequest, call: UpstreamCallInfo | undefined, timeoutMs: number): Promise<UpstreamResponse> {
-    const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query)}` : '';
+    const query = request.query && Object.keys(request.query).length > 0 ? `?${new URLSearchParams(request.query).toString()}` : '';
     const headers: Record<string, string> = { ...request.headers };
     if (call) {
       headers['x-request-id'] = call.requestId;
@@ -111,7 +111,7 @@ export class UpstreamClient implements UpstreamClientApi {
         },
         ({ statusCode, headers: received }) => {
           status = statusCode;
-          responseHeaders = received as UpstreamResponse['headers'];
+          responseHeaders = received;
           collector = new Collector(this.maxResponseBytes);
           return collector;
         },

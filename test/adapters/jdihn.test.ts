@@ -31,7 +31,7 @@ describe('the JDIHN adapter and its harvest feed', () => {
   beforeAll(async () => {
     const contract = loadContractFile(fileURLToPath(new URL('../../contracts/jdihn/jdihn.yaml', import.meta.url)), describeAdapters(await discoverAdapters()));
     operations = new Map(contract.operations.map((op) => [op.id, op]));
-    it_ = await startIntegration(sandbox, sandbox.start, {
+    it_ = await startIntegration(sandbox, (options) => sandbox.start(options), {
       config: { public: { enabled: true, host: '127.0.0.1', port: 0 }, log: { exchanges: 'all', level: 'debug' } },
     });
     feedUrl = `${it_.harness.gateway.public!.url}/jdihn/integrasi`;
@@ -91,7 +91,7 @@ describe('the JDIHN adapter and its harvest feed', () => {
 
     const list = operations.get('listDocuments')!;
     const query = new URLSearchParams(Object.fromEntries(Object.entries(list.query).map(([name, spec]) => [name, String(spec.example)])));
-    const listed = await call('GET', `/dokumen?${query}`);
+    const listed = await call('GET', `/dokumen?${query.toString()}`);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({ count: 0, items: [] }); // the example asks for berlaku; the Perbup was just revoked
     const all = await call('GET', '/dokumen');
@@ -237,20 +237,20 @@ function memoryStore() {
   let revision = 0;
   const counts = { list: 0, revision: 0 };
   const store: DocumentStore = {
-    get: async <T>(_collection: string, key: string) => (rows.get(key) as StoredDocument<T> | undefined) ?? null,
-    put: async (_collection, key, body) => {
+    get: <T>(_collection: string, key: string) => Promise.resolve((rows.get(key) as StoredDocument<T> | undefined) ?? null),
+    put: (_collection, key, body) => {
       const version = (rows.get(key)?.version ?? 0) + 1;
       rows.set(key, { key, body, version, updatedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, revision)).toISOString() });
       revision++;
-      return { created: version === 1, version, revision };
+      return Promise.resolve({ created: version === 1, version, revision });
     },
-    list: async <T>() => {
+    list: <T>() => {
       counts.list++;
-      return [...rows.values()] as StoredDocument<T>[];
+      return Promise.resolve([...rows.values()] as StoredDocument<T>[]);
     },
-    revision: async () => {
+    revision: () => {
       counts.revision++;
-      return revision;
+      return Promise.resolve(revision);
     },
   };
   return { store, counts };

@@ -5,11 +5,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Complaint } from '../../adapters/lapor/canonical.ts';
+import type { Complaint, ComplaintState } from '../../adapters/lapor/canonical.ts';
 import sandbox from '../../adapters/lapor/sandbox.ts';
 import { startLaporSimulator, type LaporSimulator } from '../../adapters/lapor/simulator.ts';
 import { workflowHours } from '../../adapters/lapor/simulator-workflow.ts';
+import type { ProblemDocument } from '../../gateway/errors/problem.ts';
 import { createSchemaCompiler } from '../../gateway/registry/schema-compiler.ts';
+import type { DeliveryAccepted } from '../support/delivery-answers.ts';
 import { startIntegration, type Integration } from '../support/integration.ts';
 
 const contracts = fileURLToPath(new URL('../../contracts/lapor/', import.meta.url));
@@ -36,18 +38,26 @@ afterAll(async () => {
   for (const sim of restartedSims) await sim.close();
 });
 
-async function gateway(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any; text: string; location: string | null }> {
+async function gateway<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T; text: string; location: string | null }> {
   const res = await fetch(`${lapor.harness.url}/lapor/v1${path}`, {
     method,
     headers: { authorization: `Bearer ${await lapor.token(client)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text, location: res.headers.get('location') };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, text, location: res.headers.get('location') };
 }
 
+/** An operation of the gateway's OpenAPI document, as far as the example walk reads it. */
+interface Operation {
+  parameters?: { name: string; example: string }[];
+  requestBody?: { content: { 'application/json': Media } };
+  responses: Record<string, { content: { 'application/json': Media }; 'x-delivered-response'?: { content: { 'application/json': Media } } }>;
+}
+interface Media { schema: Record<string, unknown>; example?: unknown }
+
 /** The delivery document of `GET /deliveries/{id}` (status, attempts, lastError, the upstream's response). */
-type DeliveryDocument = { status: string; attempts: number; lastError?: string; response?: { status: number; body: any } };
+type DeliveryDocument = { status: string; attempts: number; lastError?: string; response?: { status: number; body: unknown } };
 
 /** A 202's `Location` is relative to the URL the complaint was sent to (every submission here is `POST /lapor/v1/laporan`). */
 async function poll(location: string): Promise<{ document: DeliveryDocument; text: string }> {
@@ -72,19 +82,19 @@ async function follow(location: string, done: (d: DeliveryDocument) => boolean =
  */
 async function submit(complaint: Complaint) {
   for (const value of [complaint.title, complaint.body, ...Object.values(complaint.reporter ?? {})]) neverLogged.add(value);
-  const accepted = await gateway('POST', '/laporan', complaint);
+  const accepted = await gateway<DeliveryAccepted>('POST', '/laporan', complaint);
   expect(accepted.status, accepted.text).toBe(202);
   expect(accepted.body).toMatchObject({ deliveryId: expect.any(String), status: 'pending', location: `deliveries/${accepted.body.deliveryId}` });
   expect(accepted.location).toBe(accepted.body.location);
   const ended = await follow(accepted.body.location);
-  return { accepted: accepted.body as { deliveryId: string; location: string }, delivery: ended.document, text: ended.text };
+  return { accepted: accepted.body, delivery: ended.document, text: ended.text };
 }
 
 /** Submits a complaint that LAPOR! must take, and gives back its receipt (the tracking id) from the poll. */
 async function file(complaint: Complaint): Promise<{ trackingId: string; transactionId: string; status: string }> {
   const { delivery } = await submit(complaint);
   expect(delivery, JSON.stringify(delivery)).toMatchObject({ status: 'delivered', response: { status: 201 } });
-  return delivery.response!.body;
+  return delivery.response!.body as { trackingId: string; transactionId: string; status: string };
 }
 
 const named: Complaint = {
@@ -100,7 +110,7 @@ const named: Complaint = {
 describe('SP4N-LAPOR! through the gateway', () => {
   it('answers every operation\'s documented example with a 2xx in the documented shape', async () => {
     const res = await fetch(`${lapor.harness.url}/openapi.json`, { headers: { authorization: `Bearer ${await lapor.token(client)}` } });
-    const doc = (await res.json()) as { paths: Record<string, Record<string, any>> };
+    const doc = (await res.json()) as { paths: Record<string, Record<string, Operation>> };
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase() as 'GET' | 'POST', op })))
       .filter((o) => o.path.startsWith('/lapor/'));
     expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual(['GET /lapor/v1/kategori', 'GET /lapor/v1/laporan/{trackingId}', 'POST /lapor/v1/laporan']);
@@ -115,7 +125,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
       // The submission is asynchronous: documented as a 202, its answer comes on the poll, in response.body.
       const answer = example === undefined ? await gateway(method, concrete) : { status: 201, body: await file(example as Complaint) };
       expect(answer.status, `${method} ${path}`).toBeLessThan(300);
-      const response = (op.responses['202'] ? op.responses['202']['x-delivered-response'] : op.responses['200']).content['application/json'];
+      const response = (op.responses['202'] ? op.responses['202']['x-delivered-response']! : op.responses['200']!).content['application/json'];
       expect(response.example, `${method} ${path} documents its answer`).toBeDefined();
       const validate = compiler.compile(response.schema);
       expect(validate(answer.body), `${method} ${path}: ${compiler.errorsText(validate)}`).toBe(true);
@@ -136,7 +146,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
       { ...named, secret: 'extra' },
     ];
     for (const body of invalid) {
-      const res = await gateway('POST', '/laporan', body);
+      const res = await gateway<ProblemDocument>('POST', '/laporan', body);
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('CONTRACT_VALIDATION_FAILED');
     }
@@ -172,7 +182,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
     const receipt = await file(named);
     const seen: [string, string, number, string][] = [];
     const look = async () => {
-      const res = await gateway('GET', `/laporan/${receipt.trackingId}`);
+      const res = await gateway<ComplaintState>('GET', `/laporan/${receipt.trackingId}`);
       expect(res.status).toBe(200);
       seen.push([res.body.status, res.body.statusLabel, res.body.followUps.length, res.body.updatedAt]);
       return res.body;
@@ -210,7 +220,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
     const notAuthorized = await gateway('GET', `/laporan/${national.trackingId}`);
     expect(notAuthorized.body).toMatchObject({ status: 'NOT_AUTHORIZED', statusLabel: 'Bukan kewenangan', followUps: [{ message: expect.stringContaining('Kementerian Pertahanan') }] });
     lapor.sim.advance(workflowHours.archive);
-    expect((await gateway('GET', `/laporan/${short.trackingId}`)).body.status).toBe('ARCHIVED');
+    expect((await gateway<ComplaintState>('GET', `/laporan/${short.trackingId}`)).body.status).toBe('ARCHIVED');
   });
 
   it('an unknown tracking id is 404 UPSTREAM_NOT_FOUND with LAPOR!\'s own code', async () => {
@@ -244,17 +254,17 @@ describe('SP4N-LAPOR! through the gateway', () => {
     writeFileSync(tokenFile, wrong);
     try {
       for (const [method, path] of [['GET', '/kategori'], ['GET', '/laporan/4512001']] as const) {
-        const res = await gateway(method, path);
+        const res = await gateway<ProblemDocument>(method, path);
         expect(res.status).toBe(502);
         expect(res.body.code).toBe('UPSTREAM_AUTH_FAILED');
         expect(res.text).not.toContain(wrong);
       }
       // The region's own credential is wrong: the complaint is kept and retried until the Dinas fixes it.
       for (const value of [named.title, named.body, ...Object.values(named.reporter!)]) neverLogged.add(value);
-      const accepted = await gateway('POST', '/laporan', named);
+      const accepted = await gateway<DeliveryAccepted>('POST', '/laporan', named);
       expect(accepted.status).toBe(202);
       waiting = accepted.body.location;
-      const refused = await follow(waiting!, (d) => d.attempts >= 2);
+      const refused = await follow(waiting, (d) => d.attempts >= 2);
       // Kept for another attempt: waiting for it, or (backoff is short here) already in it.
       expect(refused.document).toMatchObject({ status: expect.stringMatching(/^(pending|delivering)$/), lastError: expect.stringContaining('UPSTREAM_AUTH_FAILED') });
       expect(refused.text).not.toContain(wrong);
@@ -262,7 +272,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
       writeFileSync(tokenFile, good);
     }
     expect((await gateway('GET', '/kategori')).status).toBe(200);
-    const delivered = await follow(waiting!, (d) => d.status === 'delivered');
+    const delivered = await follow(waiting, (d) => d.status === 'delivered');
     expect(delivered.document.response).toMatchObject({ status: 201, body: { trackingId: expect.any(String) } });
   });
 
@@ -284,7 +294,7 @@ describe('SP4N-LAPOR! through the gateway', () => {
     const { port } = lapor.sim;
     await lapor.sim.close();
     for (const value of [named.title, named.body, ...Object.values(named.reporter!)]) neverLogged.add(value);
-    const accepted = await gateway('POST', '/laporan', { ...named, title: 'Jembatan gantung putus' });
+    const accepted = await gateway<DeliveryAccepted>('POST', '/laporan', { ...named, title: 'Jembatan gantung putus' });
     expect(accepted.status).toBe(202);
     const waiting = await follow(accepted.body.location, (d) => d.attempts >= 2);
     expect(waiting.document).toMatchObject({ status: 'pending', lastError: expect.stringContaining('UPSTREAM_UNAVAILABLE') });

@@ -12,6 +12,9 @@ import { bundledContracts, tempDir } from '../support/harness.ts';
 const gatewayUrl = 'https://penghubung.bangkaselatankab.go.id/';
 const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
+/** An OpenAPI 3.0 response as these tests read it. */
+interface Response30 { description: string; headers?: unknown; content?: { 'application/json': { schema: unknown } }; 'x-delivery-status'?: unknown; 'x-delivered-response'?: Response30 }
+
 /** Keywords of JSON Schema 2020-12 (or later than the OpenAPI 3.0 subset) that must not survive the export. */
 const newerKeywords = ['$schema', '$id', '$defs', 'definitions', '$anchor', '$dynamicRef', '$dynamicAnchor', 'const', 'examples', 'prefixItems', 'if', 'then', 'else',
   'dependentRequired', 'dependentSchemas', 'unevaluatedProperties', 'unevaluatedItems', 'contains', 'minContains', 'maxContains', 'propertyNames', 'patternProperties',
@@ -139,31 +142,31 @@ describe('SPLP export of the bundled contracts', () => {
     const [lapor] = exportForSplp(contracts.filter((c) => c.id === 'sp4n-lapor'), { gatewayUrl, classifications: ['terbatas'] });
     expect(contracts.find((c) => c.id === 'sp4n-lapor')!.operations.find((o) => o.id === 'submitComplaint')!.delivery?.mode).toBe('async');
     const { document, notes } = lapor!;
-    const paths = document.paths as Record<string, Record<string, { operationId: string; responses: Record<string, Record<string, any>> }>>;
+    const paths = document.paths as Record<string, Record<string, { operationId: string; responses: Record<string, Response30> }>>;
     const submit = paths['/laporan']!.post!;
     expect(Object.keys(submit.responses).sort()).toEqual(['202', 'default']);
     const accepted = submit.responses['202']!;
     expect(accepted.headers).toEqual({ Location: { description: expect.stringContaining('`deliveries/{deliveryId}` relative to the URL of this request'), schema: { type: 'string' } } });
     expect(accepted.content).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/DeliveryAccepted' } } });
     expect(accepted['x-delivery-status']).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
-    expect(accepted['x-delivered-response'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubmitComplaintResponse' });
+    expect(accepted['x-delivered-response']!.content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/SubmitComplaintResponse' });
     expect(accepted.description).toContain('Poll `GET /deliveries/{deliveryId}` of this API');
     // The poll is an operation of the same API, so SPLP publishes it under the same context.
-    const pollOp = paths['/deliveries/{deliveryId}']!.get! as unknown as { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, any> };
+    const pollOp = paths['/deliveries/{deliveryId}']!.get! as unknown as { operationId: string; parameters: { name: string; in: string }[]; responses: Record<string, Response30> };
     expect(pollOp.operationId).toBe('getDelivery');
     expect(pollOp.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:deliveryId']);
-    expect(pollOp.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
+    expect(pollOp.responses['200']!.content!['application/json'].schema).toEqual({ $ref: '#/components/schemas/DeliveryStatus' });
     // The synchronous operations of the same contract keep their 200.
     expect(Object.keys(paths['/laporan/{trackingId}']!.get!.responses).sort()).toEqual(['200', 'default']);
 
     // The gateway's own schemas, in 3.0: the same members, `const` as a one-value `enum`.
-    const schemas = (document.components as { schemas: Record<string, Record<string, any>> }).schemas;
+    const schemas = (document.components as { schemas: Record<string, { properties: Record<string, { enum?: unknown[] }>; required?: string[] }> }).schemas;
     for (const name of ['DeliveryAccepted', 'DeliveryStatus'] as const) {
       expect(Object.keys(schemas[name]!.properties), name).toEqual(Object.keys(deliverySchemas[name].properties));
       expect(schemas[name]!.required, name).toEqual(deliverySchemas[name].required);
     }
     expect(schemas.DeliveryAccepted!.properties.status).toEqual({ enum: ['pending'] });
-    expect(schemas.DeliveryStatus!.properties.status.enum).toEqual(['pending', 'delivering', 'delivered', 'failed', 'cancelled']);
+    expect(schemas.DeliveryStatus!.properties.status!.enum).toEqual(['pending', 'delivering', 'delivered', 'failed', 'cancelled']);
     // Not the operator's to review: the gateway's own documents.
     expect(notes.filter((note) => note.includes('Delivery'))).toEqual([]);
     expect(schemasOf(document).flatMap(([where, schema]) => schemaProblems(schema, where))).toEqual([]);

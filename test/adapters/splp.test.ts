@@ -87,7 +87,7 @@ describe('SPLP through the gateway', () => {
       let path = operation.path;
       for (const [name, spec] of Object.entries(operation.pathParams)) path = path.replace(`{${name}}`, encodeURIComponent(String(spec.example)));
       const query = new URLSearchParams(Object.entries(operation.query).filter(([, spec]) => spec.example !== undefined).map(([name, spec]): [string, string] => [name, String(spec.example)]));
-      const res = await call(`${routePrefix(contract)}${path}${query.size ? `?${query}` : ''}`);
+      const res = await call(`${routePrefix(contract)}${path}${query.size ? `?${query.toString()}` : ''}`);
       expect(res.status, operation.id).toBe(200);
       const validate = compiler.compile(operation.response!.schema);
       expect(validate(res.body), `${operation.id}: ${compiler.errorsText(validate)}`).toBe(true);
