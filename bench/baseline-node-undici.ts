@@ -38,8 +38,8 @@ function forward(req: IncomingMessage, res: ServerResponse): void {
   pool.stream(
     { method: req.method as 'GET', path: prefix + (req.url ?? '/'), headers: endToEnd(req.headers), body, opaque: res },
     ({ statusCode, headers, opaque }) => {
-      const answer = opaque as ServerResponse;
-      answer.writeHead(statusCode, endToEnd(headers as IncomingHttpHeaders));
+      const answer = opaque;
+      answer.writeHead(statusCode, endToEnd(headers));
       return answer;
     },
     (error) => {

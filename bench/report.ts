@@ -199,7 +199,7 @@ export function aimsTable(report: Report): string {
   if (pipeline) {
     const aim = `full internal pipeline CPU per request within ${issue23Aims.pipelineOverBareNode}x of the bare Node proxy's, same run (a goal, recorded, not tested)`;
     const r = node && roundRatio(pipeline, node, (m) => m.proxyCpuUs);
-    lines.push(`| ${aim} | 23 | ${r ? `${r.text}: ${fixed(pipeline.proxyCpuUs, 1)} vs ${fixed(node!.proxyCpuUs, 1)} µs` : 'no bare Node proxy run'} | ${verdict(r && r.value <= issue23Aims.pipelineOverBareNode)} |`);
+    lines.push(`| ${aim} | 23 | ${r ? `${r.text}: ${fixed(pipeline.proxyCpuUs, 1)} vs ${fixed(node.proxyCpuUs, 1)} µs` : 'no bare Node proxy run'} | ${verdict(r && r.value <= issue23Aims.pipelineOverBareNode)} |`);
   }
   for (const h of report.halfLoad) {
     const at = `at half of peak (${fixed(h.gateway.rps, 0)} req/s)`;
