@@ -77,6 +77,13 @@ module.exports = {
       to: { path: '^gateway/(pipeline|listeners|demo|server[.]ts|cli[.]ts)' },
     },
     {
+      name: 'audit-knows-nothing-it-records',
+      severity: 'error',
+      comment: 'The audit trail is written by whatever makes a change (registry, delivery, listeners): it imports the store, errors and the verified token\'s type only, so each of them may import it.',
+      from: { path: '^gateway/audit/' },
+      to: { path: '^(adapters/|gateway/(?!(audit|store|errors|sso)/))' },
+    },
+    {
       name: 'foundations-import-no-feature',
       severity: 'error',
       comment: 'config, errors, store and limits are the ground floor: they import nothing above them.',

@@ -22,6 +22,16 @@ export default tseslint.config(
     },
   },
   {
+    // The docs page's browser script, served as written (no build step): browser globals, no types.
+    files: ['gateway/listeners/docs-page/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { program: null, project: false, projectService: false },
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', URL: 'readonly', SwaggerUIBundle: 'readonly' },
+    },
+  },
+  {
     // Tests read JSON answers (`await res.json()` is `any`) and assert their shape with expect():
     // the assertion is the check, so the unsafe-any rules are off there and only there.
     files: ['test/**/*.ts'],

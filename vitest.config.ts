@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
  * faults name their store and run once.
  */
 const onBothStores = [
-  'admin', 'admin-partners', 'backup', 'chaos-idempotency', 'contracts', 'delivery', 'delivery-callbacks',
+  'admin', 'admin-partners', 'admin-roles', 'audit', 'backup', 'chaos-idempotency', 'consumers-admin', 'contract-lifecycle', 'contracts', 'delivery', 'delivery-callbacks',
   'idempotency', 'internal-client-cert', 'partners', 'pipeline', 'traffic-log',
 ].map((name) => `test/${name}.test.ts`);
 

@@ -64,7 +64,7 @@ program.command('demo')
       `Penghubung demo siap / ready in ${seconds} s`,
       `  internal gateway  ${demo.gateway.internal.url}    (OpenAPI: ${demo.gateway.internal.url}/openapi.json)`,
       `  partner listener  ${demo.gateway.external!.url}   (mutual TLS; demo bank files in ${demo.gateway.config.dataDir}/demo/partners/)`,
-      `  admin API         ${demo.gateway.admin.url}    (traffic: /admin/v1/traffic, client diskominfo-noc)`,
+      `  admin API         ${demo.gateway.admin.url}    (clients diskominfo-noc: reads, diskominfo-admin: changes, diskominfo-approver: approvals)`,
       `  SSO (OIDC)        ${demo.sso.issuer}`,
       ...Object.entries(demo.sandboxes).map(([name, s]) => `  simulator ${name.padEnd(8)}${s.url}`),
       `  public feeds      ${demo.gateway.public?.url ?? "(off)"}`,

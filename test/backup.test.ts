@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliSource } from '../gateway/audit/audit.ts';
 import { BackupRefused, checkBackup, exportBackup, restoreBackup, type Backup } from '../gateway/registry/backup.ts';
 import { registerCertificate, upsertAgreement, upsertPartner, type Agreement } from '../gateway/registry/partners.ts';
 import { upsertConsumers } from '../gateway/registry/repository.ts';
@@ -24,9 +26,12 @@ const penghubung = (...args: string[]) => {
 /** A cooperation agreement with a partner, as the Dinas registers it. */
 const agreement: Agreement = { number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active' };
 
-/** A backup's tables but the feed revisions, which a restore moves on on purpose. */
+/**
+ * The tables a restore replaces, but the feed revisions, which it moves on on purpose (the audit
+ * trail is only added to, and gets the restore's own row: see its test).
+ */
 function rowsButFeedRevisions(tables: Backup['tables']) {
-  const { adapter_collections: _feeds, ...rest } = tables;
+  const { adapter_collections: _feeds, audit_log: _trail, ...rest } = tables;
   return rest;
 }
 
@@ -37,9 +42,9 @@ describe('backup and restore of the registry', () => {
   beforeAll(async () => {
     h = await startHarness({ clients: [adminClient] });
     const { store } = h.gateway;
-    await upsertPartner(store, { id: 'bank-sumsel', legalName: 'PT Bank Sumsel Babel', type: 'bank', contact: { email: 'it@banksumselbabel.example' }, status: 'active' });
-    await registerCertificate(store, 'partner', 'bank-sumsel', (await (await startPki()).client('bank-sumsel')).cert);
-    await upsertAgreement(store, agreement);
+    await upsertPartner(store, { id: 'bank-sumsel', legalName: 'PT Bank Sumsel Babel', type: 'bank', contact: { email: 'it@banksumselbabel.example' }, status: 'active' }, cliSource());
+    await registerCertificate(store, 'partner', 'bank-sumsel', (await (await startPki()).client('bank-sumsel')).cert, cliSource());
+    await upsertAgreement(store, agreement, cliSource());
     // A legal document JDIHN harvests from the gateway: kept nowhere else.
     await store.db.insertInto('adapter_documents').values({ adapter: 'jdihn', collection: 'dokumen', key: 'perbup-22-2021', body: '{"judul": "Perbup Bangka Selatan 22/2021 tentang SPBE"}' }).execute();
     await store.db.insertInto('adapter_collections').values({ adapter: 'jdihn', collection: 'dokumen', revision: 3 }).execute();
@@ -68,11 +73,11 @@ describe('backup and restore of the registry', () => {
     const backup = await exportBackup(store);
     // After the backup: an application suspended, another registered, the agreement ended, a document edited.
     await upsertConsumers(store, [{ clientId: 'app-reader', name: 'Reader', department: 'Dinkes', status: 'suspended' }, { clientId: 'app-later', name: 'Later' }]);
-    await upsertAgreement(store, { ...agreement, status: 'terminated' });
+    await upsertAgreement(store, { ...agreement, status: 'terminated' }, cliSource());
     await store.db.updateTable('adapter_documents').set({ body: '{"judul": "diubah"}' }).execute();
     expect(await until(() => read('app-reader'), (status) => status === 403)).toBe(403);
 
-    const { revision, counts } = await restoreBackup(store, backup);
+    const { revision, counts } = await restoreBackup(store, backup, cliSource());
     expect(revision).toBeGreaterThan(backup.registryRevision);
     expect(counts.consumers).toEqual({ now: 3, backup: 2 });
     const after = await exportBackup(store);
@@ -84,6 +89,35 @@ describe('backup and restore of the registry', () => {
     expect(await until(() => read('app-reader'), (status) => status === 200)).toBe(200);
   });
 
+  it('carries the audit trail: a fresh store restored from it has the same rows, then the restore\'s own; a second restore replaces none', async () => {
+    const backup = await exportBackup(h.gateway.store);
+    const trail = backup.tables.audit_log;
+    expect(trail.map((row) => row.action)).toEqual(expect.arrayContaining(['partner.create', 'certificate.register', 'agreement.create']));
+    const dir = tempDir('backup-audit-');
+    const store = await openStore({ dataDir: dir, store: { url: null } });
+    try {
+      expect((await restoreBackup(store, backup, cliSource())).auditRowsAdded).toBe(trail.length);
+      const copied = (await exportBackup(store)).tables.audit_log;
+      expect(copied.slice(0, -1)).toEqual(trail);
+      expect(copied.at(-1)).toMatchObject({ action: 'backup.restore', object_type: 'registry', object_id: backup.sha256, actor_client: 'penghubung-cli', after: { auditRowsAdded: trail.length } });
+      expect((await restoreBackup(store, backup, cliSource())).auditRowsAdded).toBe(0);
+      const twice = (await exportBackup(store)).tables.audit_log;
+      expect(twice.slice(0, -1)).toEqual(copied);
+      expect(twice.at(-1)).toMatchObject({ action: 'backup.restore', after: { auditRowsAdded: 0 } });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a backup written before the audit trail as one with an empty trail', async () => {
+    const backup = await exportBackup(h.gateway.store);
+    const { audit_log: _trail, ...tables } = backup.tables;
+    const older = { ...backup, tables, sha256: createHash('sha256').update(JSON.stringify(tables)).digest('hex') };
+    expect(checkBackup(JSON.parse(JSON.stringify(older))).tables.audit_log).toEqual([]);
+    expect(() => checkBackup({ ...older, tables: { ...tables, audit_log: {} } })).toThrow(/audit_log is not a list of rows/);
+  });
+
   it('refuses a damaged, edited, foreign or newer backup with a reason, and changes nothing', async () => {
     const { store } = h.gateway;
     const backup = await exportBackup(store);
@@ -92,13 +126,16 @@ describe('backup and restore of the registry', () => {
     expect(() => checkBackup(edited)).toThrow(/SHA-256 does not match its tables: the file was damaged or edited/);
     expect(() => checkBackup({ tables: {} })).toThrow(/not a Penghubung backup/);
     expect(() => checkBackup({ ...backup, formatVersion: 2 })).toThrow(/format version 2 is not supported/);
-    await expect(restoreBackup(store, { ...backup, schemaVersion: 99 })).rejects.toThrow(`newer gateway (store schema 99, this store has ${latestSchema})`);
+    await expect(restoreBackup(store, { ...backup, schemaVersion: 99 }, cliSource())).rejects.toThrow(`newer gateway (store schema 99, this store has ${latestSchema})`);
     // Rows the store has no column for: refused inside the transaction, after the deletes, which are undone.
     const foreign = structuredClone(backup);
     foreign.tables.partners[0]!.rating = 'AAA';
-    await expect(restoreBackup(store, foreign)).rejects.toBeInstanceOf(BackupRefused);
-    await expect(restoreBackup(store, foreign)).rejects.toThrow(/table partners of the backup has columns this store does not: rating/);
-    expect(rowsButFeedRevisions((await exportBackup(store)).tables)).toEqual(rowsButFeedRevisions(backup.tables));
+    await expect(restoreBackup(store, foreign, cliSource())).rejects.toBeInstanceOf(BackupRefused);
+    await expect(restoreBackup(store, foreign, cliSource())).rejects.toThrow(/table partners of the backup has columns this store does not: rating/);
+    const unchanged = await exportBackup(store);
+    expect(rowsButFeedRevisions(unchanged.tables)).toEqual(rowsButFeedRevisions(backup.tables));
+    // A refused restore records nothing either.
+    expect(unchanged.tables.audit_log).toEqual(backup.tables.audit_log);
   });
 
   it('moves a single server\'s registry from the embedded store to PostgreSQL (scale-out): the same rows, the revision moved on', async () => {
@@ -108,12 +145,13 @@ describe('backup and restore of the registry', () => {
       const store = await openStore({ dataDir: tempDir('backup-pg-'), store: { url: pg.url } });
       try {
         await upsertConsumers(store, [{ clientId: 'app-only-in-postgres', name: 'Only here' }]);
-        const { revision, counts } = await restoreBackup(store, backup);
+        const { revision, counts } = await restoreBackup(store, backup, cliSource());
         expect(counts.consumers).toEqual({ now: 1, backup: backup.tables.consumers.length });
         const copied = await exportBackup(store);
         expect(copied.schemaVersion).toBe(backup.schemaVersion);
         expect(copied.registryRevision).toBe(revision);
         expect(rowsButFeedRevisions(copied.tables)).toEqual(rowsButFeedRevisions(backup.tables));
+        expect(copied.tables.audit_log.slice(0, -1)).toEqual(backup.tables.audit_log);
       } finally {
         await store.close();
       }

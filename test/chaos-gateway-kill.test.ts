@@ -6,15 +6,15 @@
  * letter exactly once, and an outcome nobody can know is parked for ops, never resent. Loopback
  * only, a few dozen requests, every wait bounded.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSsoProvider, type SsoProvider } from '../gateway/demo/sso-provider.ts';
 import { oneEach, send, type Outcome, type Send } from './support/chaos.ts';
 import type { DeliveryStatus } from './support/delivery-answers.ts';
 import { killAllGatewayChildren, startGatewayChild, type GatewayChild } from './support/gateway-child.ts';
-import { audience, sandboxContracts, tempDir } from './support/harness.ts';
+import { asyncSandboxContracts } from './support/async-sandbox.ts';
+import { audience, tempDir } from './support/harness.ts';
 import { startRecordingUpstream, type RecordingUpstream } from './support/recording-upstream.ts';
 import { until as pollUntil } from './support/until.ts';
 
@@ -33,15 +33,8 @@ const consumers = [{ clientId: writerClient.clientId, name: 'Writer', department
 
 /** The sandbox contract with letter registration delivered asynchronously, in order per subject. */
 function asyncContracts(): string {
-  const dir = tempDir('chaos-kill-contracts-');
-  cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
-  const file = join(dir, 'sandbox', 'direktori.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8')
-    .replace('timeoutMs: 5000', `timeoutMs: ${timeoutMs}`)
-    // A breaker that stays closed: the point is delivery across a dead gateway, not load shedding.
-    .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
-    .replace('    request: { schema: schemas/letter.json }', '    delivery: { mode: async, orderKey: /perihal, maxAttempts: 50 }\n    request: { schema: schemas/letter.json }'));
-  return dir;
+  // A breaker that stays closed: the point is delivery across a dead gateway, not load shedding.
+  return asyncSandboxContracts('orderKey: /perihal, maxAttempts: 50', timeoutMs, 'chaos-kill-contracts-');
 }
 
 /** What a wait last saw, for its failure message: deliveries by state and last error, or the value. */

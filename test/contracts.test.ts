@@ -192,11 +192,20 @@ describe('a running gateway', () => {
       writeFileSync(join(dir, 'sandbox', 'direktori-v2.yaml'), readFileSync(file, 'utf8').replace('id: sandbox-direktori', 'id: sandbox-direktori-v2').replace('version: 1.0.1', 'version: 2.0.0').replace('state: deprecated', 'state: active'));
       await applyContracts(h.gateway.store, loadContracts([dir]));
       await new Promise((r) => setTimeout(r, 600)); // the registry polls every 0.2 s here
+      // Deprecated: still served, and says so (RFC 9745).
       const old = await request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`);
-      expect(old.status).toBe(404);
-      expect(old.body.code).toBe('CONTRACT_NOT_FOUND');
+      expect(old.status).toBe(200);
+      expect(old.headers.deprecation).toMatch(/^@\d+$/);
       const next = await request(h.url).get('/sandbox/v2/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`);
       expect(next.status).toBe(200);
+      expect(next.headers.deprecation).toBeUndefined();
+      // Retired: its routes say so, rather than that they never existed.
+      writeFileSync(file, readFileSync(file, 'utf8').replace('state: deprecated', 'state: retired'));
+      await applyContracts(h.gateway.store, loadContracts([dir]));
+      await new Promise((r) => setTimeout(r, 600));
+      const gone = await request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`);
+      expect(gone.status).toBe(410);
+      expect(gone.body).toMatchObject({ code: 'CONTRACT_RETIRED', contract: 'sandbox-direktori', version: '1.0.1' });
     } finally {
       await h.close();
     }

@@ -36,13 +36,29 @@ describe('the demo profile', () => {
 
     const clients = JSON.parse(readFileSync(join(dataDir, 'demo', 'clients.json'), 'utf8')) as Record<string, string>;
     const pdApplications = mergeDemoClients((await discoverSandboxes()).values()).map((c) => c.clientId);
-    expect(Object.keys(clients).sort()).toEqual([...pdApplications, 'diskominfo-noc'].sort());
+    expect(Object.keys(clients).sort()).toEqual([...pdApplications, 'diskominfo-admin', 'diskominfo-approver', 'diskominfo-noc'].sort());
     expect(pdApplications).toContain('bkpsdm-simpeg');
     expect(Object.values(clients).every((secret) => secret.length >= 20)).toBe(true);
 
     const example = output.slice(output.indexOf('TOKEN=$('), output.indexOf('/sandbox/v1/perangkat-daerah/2.16\n') + '/sandbox/v1/perangkat-daerah/2.16'.length);
     const answer = execFileSync('bash', ['-c', example], { encoding: 'utf8', timeout: 15_000 });
     expect(JSON.parse(answer)).toMatchObject({ kode: '2.16', singkatan: 'Diskominfo' });
+
+    // The Dinas' three identities, one role each: the NOC reads, only the admin edits.
+    const admin = async (clientId: string, method: string, path: string, body?: unknown) => {
+      const form = new URLSearchParams({ grant_type: 'client_credentials' });
+      const grant = await fetch('http://127.0.0.1:9000/token', { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clients[clientId]}`).toString('base64')}` } });
+      const { access_token: token } = (await grant.json()) as { access_token: string };
+      const res = await fetch(`http://127.0.0.1:9090${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: res.status, body: (await res.json()) as { code?: string; items?: { action: string; objectId: string }[] } };
+    };
+    expect((await admin('diskominfo-noc', 'GET', '/admin/v1/partners')).status).toBe(200);
+    for (const clientId of ['diskominfo-noc', 'diskominfo-approver']) {
+      expect((await admin(clientId, 'PUT', '/admin/v1/partners/bpd-demo', { legalName: 'PT Diubah', type: 'bank' })).body.code).toBe('FORBIDDEN_ROLE');
+    }
+    // The demo's own registration of its bank is in the audit trail, which the admin reads too.
+    const trail = await admin('diskominfo-admin', 'GET', '/admin/v1/audit?objectId=bpd-demo');
+    expect(trail.body.items?.map((row) => row.action)).toEqual(['partner.create']);
 
     // The demo bank over mutual TLS, with the files the demo wrote under data/demo/partners/.
     const partnerCurl = /As the demo bank, over mutual TLS:\n(curl [^\n]+)/.exec(output)?.[1];

@@ -1,5 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliSource } from '../gateway/audit/audit.ts';
 import { registerCertificate } from '../gateway/registry/partners.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import { startPki, type ClientMaterial, type TestPki } from './support/pki.ts';
@@ -18,8 +19,8 @@ describe('internal listener with requireClientCert', () => {
     });
     writerCert = await pki.client('app-writer');
     readerCert = await pki.client('app-reader');
-    await registerCertificate(h.gateway.store, 'consumer', 'app-writer', writerCert.cert);
-    await registerCertificate(h.gateway.store, 'consumer', 'app-reader', readerCert.cert);
+    await registerCertificate(h.gateway.store, 'consumer', 'app-writer', writerCert.cert, cliSource());
+    await registerCertificate(h.gateway.store, 'consumer', 'app-reader', readerCert.cert, cliSource());
     await h.gateway.registry.refresh();
   }, 60_000);
   afterAll(() => h?.close());

@@ -3,6 +3,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revoke } from '../certs/index.ts';
 import { regionalDay } from '../gateway/partners/agreement-check.ts';
+import { cliSource } from '../gateway/audit/audit.ts';
 import { registerCertificate, upsertAgreement, upsertPartner, type Agreement } from '../gateway/registry/partners.ts';
 import { startHarness, trafficRows, type Harness } from './support/harness.ts';
 import { startPki, type ClientMaterial, type TestPki } from './support/pki.ts';
@@ -74,16 +75,16 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
     const store = h.gateway.store;
     const partners = [['bpd', 'bank'], ['asuransi-expired', 'asuransi'], ['notaris-suspended', 'notaris'], ['bandara-future', 'bandara'], ['koperasi-none', 'pembiayaan'], ['revoked-later', 'bank']] as const;
     for (const [id, type] of partners) {
-      await upsertPartner(store, { id, legalName: `PT ${id}`, type, contact: { email: `it@${id}.example` }, status: 'active' });
-      await registerCertificate(store, 'partner', id, clients[id]!.cert);
+      await upsertPartner(store, { id, legalName: `PT ${id}`, type, contact: { email: `it@${id}.example` }, status: 'active' }, cliSource());
+      await registerCertificate(store, 'partner', id, clients[id]!.cert, cliSource());
     }
-    await registerCertificate(store, 'partner', 'bpd', clients.expiredCert.cert);
-    await registerCertificate(store, 'partner', 'bpd', clients.foreign.cert);
-    await upsertAgreement(store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'] }));
-    await upsertAgreement(store, agreement('PKS/002/ASR/2025', 'asuransi-expired', { validFrom: day(-400), validUntil: day(-1) }));
-    await upsertAgreement(store, agreement('PKS/003/NOT/2026', 'notaris-suspended', { status: 'suspended' }));
-    await upsertAgreement(store, agreement('PKS/004/BDR/2027', 'bandara-future', { validFrom: day(1) }));
-    await upsertAgreement(store, agreement('PKS/005/BPD/2026', 'revoked-later'));
+    await registerCertificate(store, 'partner', 'bpd', clients.expiredCert.cert, cliSource());
+    await registerCertificate(store, 'partner', 'bpd', clients.foreign.cert, cliSource());
+    await upsertAgreement(store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'] }), cliSource());
+    await upsertAgreement(store, agreement('PKS/002/ASR/2025', 'asuransi-expired', { validFrom: day(-400), validUntil: day(-1) }), cliSource());
+    await upsertAgreement(store, agreement('PKS/003/NOT/2026', 'notaris-suspended', { status: 'suspended' }), cliSource());
+    await upsertAgreement(store, agreement('PKS/004/BDR/2027', 'bandara-future', { validFrom: day(1) }), cliSource());
+    await upsertAgreement(store, agreement('PKS/005/BPD/2026', 'revoked-later'), cliSource());
     await h.gateway.registry.refresh();
   }, 60_000);
   afterAll(() => h?.close());
@@ -135,10 +136,10 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
   });
 
   it('applies agreement changes without restart', async () => {
-    await upsertAgreement(h.gateway.store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'], status: 'suspended' }));
+    await upsertAgreement(h.gateway.store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'], status: 'suspended' }), cliSource());
     await h.gateway.registry.refresh();
     expect((await call(`${base}${path}`, pki, clients.bpd)).body.code).toBe('AGREEMENT_SUSPENDED');
-    await upsertAgreement(h.gateway.store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'] }));
+    await upsertAgreement(h.gateway.store, agreement('PKS/001/BPD/2026', 'bpd', { contracts: ['sandbox-direktori', 'bkn-siasn'] }), cliSource());
     await h.gateway.registry.refresh();
     expect((await call(`${base}${path}`, pki, clients.bpd)).status).toBe(200);
   });
@@ -171,9 +172,9 @@ describe('the partner listener (mutual TLS under cooperation agreements)', () =>
 
   it('counts the agreement\'s daily quota and refuses past it with QUOTA_EXCEEDED until local midnight', async () => {
     const quotaBank = await pki.client('quota-bank');
-    await upsertPartner(h.gateway.store, { id: 'quota-bank', legalName: 'PT Quota', type: 'bank', contact: {}, status: 'active' });
-    await registerCertificate(h.gateway.store, 'partner', 'quota-bank', quotaBank.cert);
-    await upsertAgreement(h.gateway.store, agreement('PKS/009/QB/2026', 'quota-bank', { dailyQuota: 2 }));
+    await upsertPartner(h.gateway.store, { id: 'quota-bank', legalName: 'PT Quota', type: 'bank', contact: {}, status: 'active' }, cliSource());
+    await registerCertificate(h.gateway.store, 'partner', 'quota-bank', quotaBank.cert, cliSource());
+    await upsertAgreement(h.gateway.store, agreement('PKS/009/QB/2026', 'quota-bank', { dailyQuota: 2 }), cliSource());
     await h.gateway.registry.refresh();
     const first = await call(`${base}${path}`, pki, quotaBank);
     expect({ status: first.status, limit: first.headers['ratelimit-limit'], remaining: first.headers['ratelimit-remaining'] }).toEqual({ status: 200, limit: '2', remaining: '1' });

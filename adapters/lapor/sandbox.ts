@@ -11,5 +11,5 @@ export default defineSandbox({
   demoClients: [
     { clientId: 'inspektorat-pengaduan', name: 'Aplikasi Pengaduan Inspektorat', department: 'Inspektorat', clearance: 'terbatas', scopes: ['lapor.read', 'lapor.write'] },
   ],
-  start: ({ host, port, credentials }) => startLaporSimulator({ host, port, token: credentials.token!, timeScale: demoTimeScale }),
+  start: ({ host, port, credentials }) => startLaporSimulator({ host, port, token: credentials.token!, timeScale: demoTimeScale, seedDocumented: true }),
 });

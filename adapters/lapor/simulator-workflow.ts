@@ -59,6 +59,27 @@ export interface TimelineEntry {
 const hour = 3_600_000;
 const admin = 'Admin LAPOR!';
 
+/**
+ * The complaint the contract documents (the example of `contracts/lapor/schemas/complaint.json`,
+ * as LAPOR! keeps it) under the tracking id its read documents, `GET /lapor/v1/laporan/4512001`.
+ * The demo files it before anyone else, three simulated days back: disposed, as the documented
+ * status shows.
+ */
+export function documentedComplaint(now: number): StoredComplaint {
+  return {
+    trackingId: '4512001',
+    transactionId: 'TRX000000001',
+    submittedAt: now - workflowHours.dispose * hour,
+    topic: simTopics.find((topic) => topic.id === '11')!,
+    anonymous: false,
+    confidential: false,
+    title: 'Jalan berlubang di Jl. Merdeka',
+    isi: 'Jalan di depan SD Negeri 3 berlubang besar sejak dua minggu lalu dan sudah menyebabkan dua pengendara motor jatuh. Mohon segera diperbaiki.',
+    reporter: { email: 'siti.rahmawati@example.id', telpon: '081234567890', namadepan: 'Siti', namabelakang: 'Rahmawati' },
+    incident: { date: '2026-03-01', location: 'Jl. Merdeka depan SD Negeri 3, Kecamatan Kota' },
+  };
+}
+
 /** The states a complaint has reached by `now`, oldest first (the first is always the submission). */
 export function timeline(complaint: StoredComplaint, now: number): TimelineEntry[] {
   const at = (hours: number) => complaint.submittedAt + hours * hour;

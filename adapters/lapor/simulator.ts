@@ -4,7 +4,7 @@
 // escaping), hit counts, faults. It reads the XML itself and does not use wire.ts, so a mistake in
 // the adapter's wire format shows up as a refusal here rather than being mirrored.
 import { startSimServer, type SimAnswer, type SimRequest, type SimServer } from '../kit/sim-server.ts';
-import { SimClock, formatWib, simTopics, timeline, type StoredComplaint } from './simulator-workflow.ts';
+import { SimClock, documentedComplaint, formatWib, simTopics, timeline, type StoredComplaint } from './simulator-workflow.ts';
 import { attribute, buildXml, child, parseXml, text, type XmlNode } from './xml.ts';
 
 export type LaporFaultMode = 'http-500' | 'garbage' | 'wrong-content-type';
@@ -16,6 +16,8 @@ export interface LaporSimulatorOptions {
   token: string;
   /** Simulated hours per real hour while the clock is not pinned (the demo runs a day a minute). */
   timeScale?: number;
+  /** File the contract's documented complaint first (the demo), so its documented read answers 200. */
+  seedDocumented?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -66,6 +68,11 @@ export async function startLaporSimulator(options: LaporSimulatorOptions): Promi
   const received: ReceivedRequest[] = [];
   const pendingFaults: LaporFaultMode[] = [];
   let nextTracking = 4_512_001;
+  if (options.seedDocumented) {
+    const seeded = documentedComplaint(clock.now());
+    complaints.set(seeded.trackingId, seeded);
+    nextTracking = Number(seeded.trackingId) + 1;
+  }
 
   /** The XML document of a request, or LAPOR!'s refusal of it. */
   function readDocument(req: SimRequest): { root: XmlNode } | { refused: SimAnswer } {

@@ -1,4 +1,5 @@
 import { expressionBuilder, type ExpressionBuilder, type Selectable, type UpdateObject } from 'kysely';
+import { recordAudit, type AuditSource } from '../audit/audit.ts';
 import { deleteInBatches } from '../store/delete-in-batches.ts';
 import type { Database, DeliveriesTable } from '../store/schema.ts';
 import type { Queryable, Store, StoreSql } from '../store/store.ts';
@@ -74,6 +75,12 @@ const columns = [
   'id', 'owner', 'contract', 'operation', 'request', 'order_key', 'state', 'attempts', 'max_attempts', 'next_attempt_at', 'last_error', 'response', 'created_at', 'updated_at',
   'callback_url', 'callback_state', 'callback_attempts', 'callback_next_at', 'callback_last_error',
 ] as const;
+
+/**
+ * What an audit row keeps of a delivery: never the request or the answer, which hold personal
+ * data the outbox drops once delivered, while an audit row is kept for good.
+ */
+const auditedColumns = ['contract', 'operation', 'owner', 'state', 'attempts', 'max_attempts', 'last_error', 'callback_state'] as const;
 
 type Row = Pick<Selectable<DeliveriesTable>, (typeof columns)[number]>;
 type Changes = UpdateObject<Database, 'deliveries'>;
@@ -237,27 +244,34 @@ export class Outbox {
     return rows.map(toDelivery);
   }
 
-  /** Ops: a parked delivery goes out again (attempts counted afresh). */
-  retry(id: string): Promise<OpsActionOutcome> {
+  /** Ops: a parked delivery goes out again (attempts counted afresh). Audited as `delivery.retry`. */
+  retry(id: string, by: AuditSource): Promise<OpsActionOutcome> {
     const { sql } = this.store;
-    return this.act('retry', id, () => ({ state: 'pending', attempts: 0, next_attempt_at: sql.now(), updated_at: sql.now(), ...disarmCallback }));
+    return this.act('retry', id, by, () => ({ state: 'pending', attempts: 0, next_attempt_at: sql.now(), updated_at: sql.now(), ...disarmCallback }));
   }
 
-  cancel(id: string): Promise<OpsActionOutcome> {
+  /** Audited as `delivery.cancel`. */
+  cancel(id: string, by: AuditSource): Promise<OpsActionOutcome> {
     const { sql } = this.store;
-    return this.act('cancel', id, (eb) => ({ state: 'cancelled', updated_at: sql.now(), ...dropBody(sql), ...armCallback(eb, sql) }));
+    return this.act('cancel', id, by, (eb) => ({ state: 'cancelled', updated_at: sql.now(), ...dropBody(sql), ...armCallback(eb, sql) }));
   }
 
   /**
-   * The conditional update alone decides, so two admins (or an admin and the worker) cannot both
-   * win; the row is read afterwards only to tell a refusal's state from an unknown id.
+   * The row is read and locked first (PostgreSQL; SQLite's write transaction holds the whole
+   * store), so the audit row's `before` is the state the action changed, and two admins (or an
+   * admin and the worker) cannot both win. A refusal changes nothing and records nothing.
    */
-  private async act(action: OpsAction, id: string, changes: (eb: Deliveries) => Changes): Promise<OpsActionOutcome> {
+  private async act(action: OpsAction, id: string, by: AuditSource, changes: (eb: Deliveries) => Changes): Promise<OpsActionOutcome> {
     if (!isDeliveryId(id)) return { done: false, state: null };
-    const updated = await this.store.db.updateTable('deliveries').set(changes).where('id', '=', id).where('state', 'in', [...opsActionStates[action]]).returning('id').execute();
-    if (updated.length > 0) return { done: true };
-    const row = await this.store.db.selectFrom('deliveries').select('state').where('id', '=', id).executeTakeFirst();
-    return { done: false, state: row?.state ?? null };
+    return this.store.transaction(async (tx) => {
+      const before = await tx.db.selectFrom('deliveries').select(auditedColumns).where('id', '=', id)
+        .$if(tx.kind === 'postgres', (qb) => qb.forUpdate())
+        .executeTakeFirst();
+      if (!before || !opsActionStates[action].includes(before.state)) return { done: false, state: before?.state ?? null };
+      const after = await tx.db.updateTable('deliveries').set(changes).where('id', '=', id).returning(auditedColumns).executeTakeFirstOrThrow();
+      await recordAudit(tx, { ...by, action: `delivery.${action}`, objectType: 'delivery', objectId: id, before, after });
+      return { done: true };
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crlProblem, hasCa, initCa, issueClient, issueServer, pkiPaths, refreshCrl } from '../../certs/index.ts';
+import { cliSource } from '../audit/audit.ts';
 import { regionalDay } from '../partners/agreement-check.ts';
 import { registerCertificate, upsertAgreement, upsertPartner } from '../registry/partners.ts';
 import type { Store } from '../store/store.ts';
@@ -46,10 +47,14 @@ export async function preparePartnerDemo(dataDir: string): Promise<PartnerDemoFi
   return { tls: { ...server, clientCa: [paths.caCert], crl: [paths.crl] }, partner };
 }
 
-/** The demo bank in the registry: the partner, its certificate, and one agreement covering one contract. */
+/**
+ * The demo bank in the registry: the partner, its certificate, and one agreement covering one
+ * contract. Audited as changes by the account that ran `penghubung demo`, at every start.
+ */
 export async function registerDemoPartner(store: Store, files: PartnerDemoFiles, timeZone: string): Promise<void> {
-  await upsertPartner(store, { ...demoPartner, contact: { name: 'Divisi TI', email: 'ti@bpd-demo.example' }, status: 'active' });
-  await registerCertificate(store, 'partner', demoPartner.id, readFileSync(files.partner.cert, 'utf8'));
+  const by = cliSource();
+  await upsertPartner(store, { ...demoPartner, contact: { name: 'Divisi TI', email: 'ti@bpd-demo.example' }, status: 'active' }, by);
+  await registerCertificate(store, 'partner', demoPartner.id, readFileSync(files.partner.cert, 'utf8'), by);
   const today = new Date();
   await upsertAgreement(store, {
     number: demoAgreement.number,
@@ -61,5 +66,5 @@ export async function registerDemoPartner(store: Store, files: PartnerDemoFiles,
     validUntil: regionalDay(new Date(today.getTime() + 365 * 86_400_000), timeZone),
     dailyQuota: 10_000,
     status: 'active',
-  });
+  }, by);
 }

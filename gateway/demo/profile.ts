@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { discoverSandboxes } from '../../adapters/index.ts';
 import type { DemoClient, RunningSandbox, SandboxModule } from '../adapter-api/model.ts';
 import { loadConfig } from '../config/load.ts';
+import { roles } from '../listeners/admin-roles.ts';
 import { freePort } from '../listeners/free-port.ts';
 import { preparePartnerDemo, registerDemoPartner } from './partners.ts';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -17,8 +18,16 @@ import { generateSigningKey, startSsoProvider, type SsoClient, type SsoProvider 
 export const demoAudience = 'urn:penghubung:gateway';
 const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
 
-/** The Dinas' own ops tool; the PD applications come from the integrations' sandboxes. */
-const opsClient: Omit<SsoClient, 'secret'> = { clientId: 'diskominfo-noc', scopes: [], roles: ['penghubung-ops', 'penghubung-admin'] };
+/**
+ * The Dinas' own identities on the admin API, one role each (admin-roles.ts): an editor, an
+ * approver, and the network operations centre, which reads. The PD applications come from the
+ * integrations' sandboxes.
+ */
+const dinasClients: Omit<SsoClient, 'secret'>[] = [
+  { clientId: 'diskominfo-admin', scopes: [], roles: [roles.admin] },
+  { clientId: 'diskominfo-approver', scopes: [], roles: [roles.approver] },
+  { clientId: 'diskominfo-noc', scopes: [], roles: [roles.ops] },
+];
 
 /** One PD application may call several integrations: its scopes are the union, its clearance the highest asked. */
 export function mergeDemoClients(sandboxes: Iterable<SandboxModule>): DemoClient[] {
@@ -104,7 +113,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
   const demoDir = join(probe.dataDir, 'demo');
   const sandboxModules = await discoverSandboxes();
   const demoClients = mergeDemoClients(sandboxModules.values());
-  const { secrets, key } = await demoMaterial(demoDir, [...demoClients.map((c) => c.clientId), opsClient.clientId]);
+  const { secrets, key } = await demoMaterial(demoDir, [...demoClients, ...dinasClients].map((c) => c.clientId));
   const partnerFiles = await preparePartnerDemo(probe.dataDir);
 
   const sso = await startSsoProvider({
@@ -113,7 +122,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     keys: [key],
     clients: [
       ...demoClients.map((client) => ({ clientId: client.clientId, scopes: client.scopes, secret: secrets[client.clientId]! })),
-      { ...opsClient, secret: secrets[opsClient.clientId]! },
+      ...dinasClients.map((client) => ({ ...client, secret: secrets[client.clientId]! })),
     ],
   });
   const sandboxes: Record<string, RunningSandbox> = {};

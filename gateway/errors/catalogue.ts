@@ -116,6 +116,41 @@ export const problemCatalogue = {
     title: 'No contract for this route',
     description: 'No active contract has an operation with this method and path. `GET /openapi.json` lists what the caller may call.',
   },
+  CONTRACT_RETIRED: {
+    status: 410,
+    title: 'Contract retired',
+    description: 'The contract that served this route was retired by the Dinas and serves no more; a newer version may live under another major version (`GET /openapi.json` lists what the caller may call). Before it was retired it answered with `Deprecation` and `Sunset` headers.',
+  },
+  CONTRACT_VERSION_NOT_FOUND: {
+    status: 404,
+    title: 'No such contract version',
+    description: 'The admin API has no contract with this id and version. `GET /admin/v1/contracts` lists them.',
+  },
+  CONTRACT_DOCUMENT_INVALID: {
+    status: 422,
+    title: 'Not a valid contract',
+    description: 'The contract sent to the admin API does not match the contract format of docs/contracts.md (the same checks as a contract file, with every schema inline); `reason` says what.',
+  },
+  CONTRACT_VERSION_EXISTS: {
+    status: 409,
+    title: 'Contract version exists',
+    description: 'The contract already has this version. A change to a version under review or in use is a new version; a draft is changed with `PUT /admin/v1/contracts/{id}/versions/{version}`.',
+  },
+  CONTRACT_STATE_CONFLICT: {
+    status: 409,
+    title: 'Not allowed in the version\'s state',
+    description: 'The lifecycle (draft, submitted, approved, active, deprecated, retired) does not allow this action from the version\'s current state; `state` and `allowedStates` say which. Nothing was changed.',
+  },
+  CONTRACT_ROUTE_CONFLICT: {
+    status: 409,
+    title: 'Routes taken by another contract',
+    description: 'Activating this version would serve a method and path that another active contract serves; `routes` lists them. Nothing was changed.',
+  },
+  FOUR_EYES_REQUIRED: {
+    status: 403,
+    title: 'Another person must approve',
+    description: 'Whoever created or last changed a contract version cannot approve it, whatever roles they hold (four eyes). Another approver approves it.',
+  },
   NOT_FOUND: {
     status: 404,
     title: 'Not found',

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
 import { adminJson, adminText } from './admin-bodies.ts';
+import { auditSourceOf } from './admin-roles.ts';
 import { certificatesInUse } from '../partners/certificates-in-use.ts';
 import type { TlsMaterial } from '../partners/tls-material.ts';
 import { classifications } from '../registry/contract.ts';
@@ -67,14 +68,15 @@ export interface PartnerAdminDeps {
   registry: Registry;
   tls: { internal: TlsMaterial | null; external: TlsMaterial | null };
   upstreams: GatewayConfig['upstreams'];
-  /** Middleware for reading (ops) and for changing (admin). */
+  /** Middleware for reading (readRoles) and for changing (editRoles): admin-roles.ts. */
   read: express.RequestHandler;
   write: express.RequestHandler;
 }
 
 /**
  * The Dinas registers partners, their certificates and agreements here; a change is applied by
- * this instance at once and by the others at their next registry poll, without a restart.
+ * this instance at once and by the others at their next registry poll, without a restart. Each
+ * change writes its audit row in its own transaction (registry/partners.ts); a refused one none.
  */
 export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
   const router = express.Router();
@@ -96,7 +98,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
     const id = String(req.params.id);
     if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(id)) throw new Problem('BAD_REQUEST', 'A partner id is 2-63 lower-case letters, digits and dashes.');
     if (!validatePartner(req.body)) throw invalid(validatePartner.errors, 'partner');
-    await upsertPartner(deps.store, { id, ...req.body });
+    await upsertPartner(deps.store, { id, ...req.body }, auditSourceOf(req));
     await applied();
     res.json(deps.registry.current.partners.partners.get(id));
   }));
@@ -108,7 +110,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
     const pem = typeof req.body === 'string' ? req.body : (req.body as { pem?: unknown })?.pem;
     if (typeof pem !== 'string') throw new Problem('BAD_REQUEST', 'Send the certificate as PEM: a text/plain body or JSON {"pem": "..."}.');
     try {
-      const registered = await registerCertificate(deps.store, ownerKind, ownerId, pem);
+      const registered = await registerCertificate(deps.store, ownerKind, ownerId, pem, auditSourceOf(req));
       await applied();
       res.status(201).json(registered);
     } catch (error) {
@@ -121,7 +123,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
   router.post('/admin/v1/consumers/:id/certificates', deps.write, json, text, registerTo('consumer'));
 
   router.delete('/admin/v1/certificates/:fingerprint', deps.write, handle(async (req, res) => {
-    if (!(await unregisterCertificate(deps.store, String(req.params.fingerprint)))) throw new Problem('NOT_FOUND', `No registered certificate ${normalizeFingerprint(String(req.params.fingerprint))}.`);
+    if (!(await unregisterCertificate(deps.store, String(req.params.fingerprint), auditSourceOf(req)))) throw new Problem('NOT_FOUND', `No registered certificate ${normalizeFingerprint(String(req.params.fingerprint))}.`);
     await applied();
     res.status(204).end();
   }));
@@ -143,7 +145,7 @@ export function partnerAdminRouter(deps: PartnerAdminDeps): Router {
     const unknown = body.contracts.filter((id) => !known.has(id));
     if (unknown.length > 0) throw new Problem('BAD_REQUEST', `No active contract ${unknown.join(', ')}.`, { unknownContracts: unknown });
     if (body.validUntil < body.validFrom) throw new Problem('BAD_REQUEST', 'validUntil is before validFrom.');
-    await upsertAgreement(deps.store, { number, ...body });
+    await upsertAgreement(deps.store, { number, ...body }, auditSourceOf(req));
     await applied();
     res.json(deps.registry.current.partners.agreementsByPartner.get(body.partnerId)?.find((a) => a.number === number));
   }));

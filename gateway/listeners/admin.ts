@@ -1,16 +1,19 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { recordAudit } from '../audit/audit.ts';
+import { queryAudit } from '../audit/query.ts';
 import { Problem, asProblem, sendProblem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { exportBackup } from '../registry/backup.ts';
 import type { Store } from '../store/store.ts';
-import type { VerifiedToken } from '../sso/token-verifier.ts';
 import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
-import { bearerToken } from '../pipeline/10-identify.ts';
 import { requestIdOf } from '../pipeline/exchange.ts';
 import { hasOneHost, oneHostOnly } from './exchange-listener.ts';
 import type { Health } from './health.ts';
+import { contractAdminRouter } from './admin-contracts.ts';
+import { consumerAdminRouter } from './admin-consumers.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 import { bodyProblem } from './admin-bodies.ts';
+import { auditSourceOf, editRoles, opsActionRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
 import { opsActionStates, type Delivery, type DeliveryState, type OpsAction } from '../delivery/outbox.ts';
 import type { BreakerSettings } from '../resilience/breakers.ts';
@@ -20,9 +23,7 @@ function refusal(action: OpsAction, id: string, state: DeliveryState | null): Pr
   if (state === null) return new Problem('DELIVERY_NOT_FOUND', `No delivery ${id}.`);
   const allowed = opsActionStates[action];
   const needs = `${action === 'retry' ? 'a retry' : 'cancelling'} needs the state ${allowed.join(' or ')}`;
-  // Refused by the update, yet allowed by the state read after it: it changed in between.
-  const now = allowed.includes(state) ? `its state changed meanwhile and is now ${state}; ask again` : `it is ${state}${stateHints[state]}`;
-  return new Problem('DELIVERY_STATE_CONFLICT', `Delivery ${id} cannot be ${action === 'retry' ? 'retried' : 'cancelled'}: ${needs}, and ${now}. Nothing was changed.`, { state, allowedStates: allowed });
+  return new Problem('DELIVERY_STATE_CONFLICT', `Delivery ${id} cannot be ${action === 'retry' ? 'retried' : 'cancelled'}: ${needs}, and it is ${state}${stateHints[state]}. Nothing was changed.`, { state, allowedStates: allowed });
 }
 
 const stateHints: Record<DeliveryState, string> = {
@@ -33,27 +34,24 @@ const stateHints: Record<DeliveryState, string> = {
   cancelled: ' (already cancelled)',
 };
 
-export const opsRoles = ['penghubung-ops', 'penghubung-admin'];
-/** Changing the registry (partners, certificates, agreements) is for administrators only. */
-export const adminRoles = ['penghubung-admin'];
-
-type AdminRequest = Request & { requestId?: string; token?: VerifiedToken };
-
-function requireRole(ctx: PipelineContext, roles: string[]) {
-  return async (req: AdminRequest, _res: Response, next: NextFunction) => {
-    try {
-      req.token = await ctx.verifier.verify(bearerToken(req.headers.authorization));
-      if (!roles.some((role) => req.token!.roles.includes(role))) {
-        throw new Problem('FORBIDDEN_ROLE', `This needs one of the roles ${roles.join(', ')}.`, { requiredRoles: roles });
-      }
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
+/**
+ * A filter from the query string: each of `names` given at most once (empty: not given). Other
+ * parameters are ignored, as they always were on the traffic log.
+ */
+function filterOf<K extends string>(query: Request['query'], names: readonly K[]): Partial<Record<K, string>> {
+  const filter: Partial<Record<K, string>> = {};
+  for (const name of names) {
+    const value = query[name];
+    if (typeof value === 'string' && value !== '') filter[name] = value;
+    else if (value !== undefined && typeof value !== 'string') throw new Problem('BAD_REQUEST', `Query parameter ${name} must be given once.`);
+  }
+  return filter;
 }
 
-/** The Dinas' admin API (loopback by default): traffic log, partners and agreements, certificates. */
+const trafficFilters = ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'exchangeId', 'limit', 'cursor'] as const;
+const auditFilters = ['from', 'to', 'actor', 'action', 'objectType', 'objectId', 'requestId', 'limit', 'cursor'] as const;
+
+/** The Dinas' admin API (loopback by default): traffic log, audit trail, partners and agreements, certificates, deliveries. */
 export function createAdminApp(ctx: PipelineContext, store: Store, health: Health, tls: PartnerAdminDeps['tls'] = { internal: null, external: null }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -65,15 +63,23 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   });
   app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res, { detail: true }));
 
-  app.get('/admin/v1/traffic', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+  // The traffic log holds personal data (paths with NIKs, who called whom): who searched it, for
+  // what, is audited. The row is written before the page is sent, so no page leaves unrecorded.
+  app.get('/admin/v1/traffic', requireRole(ctx, readRoles), async (req: AdminRequest, res, next) => {
     try {
-      const filter: TrafficFilter = {};
-      for (const key of ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'exchangeId', 'limit', 'cursor'] as const) {
-        const value = req.query[key];
-        if (typeof value === 'string' && value !== '') filter[key] = value;
-        else if (value !== undefined && typeof value !== 'string') throw new Problem('BAD_REQUEST', `Query parameter ${key} must be given once.`);
-      }
-      res.json(await queryTraffic(store, filter));
+      const filter: TrafficFilter = filterOf(req.query, trafficFilters);
+      const page = await queryTraffic(store, filter);
+      const read = { ...auditSourceOf(req), action: 'traffic.read', objectType: 'traffic-log', objectId: '*', before: null, after: { filter, rows: page.items.length } };
+      await store.transaction((tx) => recordAudit(tx, read));
+      res.json(page);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/admin/v1/audit', requireRole(ctx, readRoles), async (req: AdminRequest, res, next) => {
+    try {
+      res.json(await queryAudit(store, filterOf(req.query, auditFilters)));
     } catch (error) {
       next(error);
     }
@@ -81,7 +87,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
 
   // Circuit state and retry budget of every upstream an active contract uses. Reading makes no
   // breaker: one made here would keep today's settings past a contract change made before first use.
-  app.get('/admin/v1/upstreams', requireRole(ctx, opsRoles), (_req: AdminRequest, res) => {
+  app.get('/admin/v1/upstreams', requireRole(ctx, readRoles), (_req: AdminRequest, res) => {
     const upstreams = new Map<string, Partial<BreakerSettings>>();
     for (const { contract } of ctx.registry.current.routes) {
       if (contract.upstream && !upstreams.has(contract.upstream.name)) upstreams.set(contract.upstream.name, contract.resilience?.breaker ?? {});
@@ -89,9 +95,9 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     res.json({ items: ctx.breakers.overview(upstreams) });
   });
 
-  // The registry and the adapters' documents, as `penghubung backup` writes them: how a single
+  // The registry, the adapters' documents and the audit trail, as `penghubung backup` writes them: how a single
   // server on the embedded store (which the CLI cannot open while it runs) is backed up.
-  app.get('/admin/v1/backup', requireRole(ctx, adminRoles), async (_req: AdminRequest, res, next) => {
+  app.get('/admin/v1/backup', requireRole(ctx, editRoles), async (_req: AdminRequest, res, next) => {
     try {
       const backup = await exportBackup(store);
       res.setHeader('content-disposition', `attachment; filename="penghubung-backup-${backup.createdAt.slice(0, 19).replace(/:/g, '')}.json"`);
@@ -106,7 +112,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   const outbox = ctx.deliveries.outbox;
   // The callback URL's query string may hold the caller's own secret: ops see origin and path only.
   const forOps = (delivery: Delivery | null) => (delivery?.callback ? { ...delivery, callback: { ...delivery.callback, url: displayCallbackUrl(delivery.callback.url) } } : delivery);
-  app.get('/admin/v1/deliveries', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+  app.get('/admin/v1/deliveries', requireRole(ctx, readRoles), async (req: AdminRequest, res, next) => {
     try {
       const state = req.query.state;
       const states = ['pending', 'delivering', 'delivered', 'failed', 'cancelled'];
@@ -117,7 +123,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
       next(error);
     }
   });
-  app.get('/admin/v1/deliveries/:id', requireRole(ctx, opsRoles), async (req: AdminRequest, res, next) => {
+  app.get('/admin/v1/deliveries/:id', requireRole(ctx, readRoles), async (req: AdminRequest, res, next) => {
     try {
       const delivery = await outbox.get(String(req.params.id));
       if (!delivery) throw new Problem('DELIVERY_NOT_FOUND', `No delivery ${String(req.params.id)}.`);
@@ -127,10 +133,10 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     }
   });
   for (const action of ['retry', 'cancel'] as const) {
-    app.post(`/admin/v1/deliveries/:id/${action}`, requireRole(ctx, adminRoles), async (req: AdminRequest, res, next) => {
+    app.post(`/admin/v1/deliveries/:id/${action}`, requireRole(ctx, opsActionRoles), async (req: AdminRequest, res, next) => {
       try {
         const id = String(req.params.id);
-        const outcome = action === 'retry' ? await outbox.retry(id) : await outbox.cancel(id);
+        const outcome = action === 'retry' ? await outbox.retry(id, auditSourceOf(req)) : await outbox.cancel(id, auditSourceOf(req));
         if (!outcome.done) throw refusal(action, id, outcome.state);
         // A retry goes out now; a cancelled delivery's callback (if any) is sent now.
         if (action === 'retry') void ctx.deliveries.worker.tick();
@@ -142,7 +148,9 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     });
   }
 
-  app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, opsRoles), write: requireRole(ctx, adminRoles) }));
+  app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, readRoles), write: requireRole(ctx, editRoles) }));
+  app.use(contractAdminRouter(ctx, store));
+  app.use(consumerAdminRouter(ctx, store));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.

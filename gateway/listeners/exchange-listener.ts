@@ -3,6 +3,7 @@ import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { createExchange, type Exchange, type ListenerName } from '../pipeline/exchange.ts';
 import { runExchange, type Pipeline } from '../pipeline/run.ts';
+import { docsPage } from './docs-page.ts';
 import type { Health } from './health.ts';
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
@@ -33,17 +34,20 @@ export interface ExchangeListenerOptions {
 }
 
 /**
- * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, an
- * Exchange for everything else, refused while draining or while it could not be recorded, then the
- * listener's pipeline.
+ * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, the docs
+ * page on `/docs` (internal and partner listeners), an Exchange for everything else, refused while
+ * draining or while it could not be recorded, then the listener's pipeline.
  */
 export function exchangeListener(ctx: PipelineContext, health: Health, options: ExchangeListenerOptions): RequestListener {
+  // Static files, like health: not an exchange. The document the page loads is one.
+  const docs = options.listener === 'public' ? null : docsPage(options.listener === 'internal' ? 'bearer' : 'mutualTLS');
   return (req, res) => {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/healthz' || url === '/readyz')) {
       void health.respond(url, res, { detail: false });
       return;
     }
+    if (docs?.serve(req, res)) return;
     const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
     // Refused before any stage: not an exchange, so not a traffic-log row either.
     const refuse = (problem: Problem) => {

@@ -1,4 +1,4 @@
-import { type Classification, clearanceCovers, routePrefix } from '../registry/contract.ts';
+import { type Classification, type ResponseSpec, clearanceCovers, routePrefix } from '../registry/contract.ts';
 import type { Route } from '../registry/routing-table.ts';
 import { problemCatalogue } from '../errors/catalogue.ts';
 
@@ -116,6 +116,8 @@ const deliveryEnded = {
   },
 };
 
+const json = (schema: unknown, example: unknown) => ({ content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } } });
+
 /** The 202 of a `delivery: async` operation; its own answer comes later, in the poll document's `response.body`. */
 function acceptedResponse(route: Route): Record<string, unknown> {
   const { response } = route.operation;
@@ -127,9 +129,19 @@ function acceptedResponse(route: Route): Record<string, unknown> {
     ...(response ? {
       'x-delivered-response': {
         description: 'The upstream\'s answer, in `response.body` of `GET /deliveries/{id}` once the delivery is `delivered`.',
-        content: { 'application/json': { schema: response.schema, ...(response.example === undefined ? {} : { example: response.example }) } },
+        ...json(response.schema, response.example),
       },
     } : {}),
+  };
+}
+
+/** A synchronous operation's answers: its status (200 unless the contract says otherwise) and the other statuses it declares. */
+function successResponses(response: ResponseSpec | undefined): Record<string, unknown> {
+  const description = 'Answer of the upstream service.';
+  if (!response) return { '200': { description } };
+  return {
+    [String(response.status ?? 200)]: { description: response.description ?? description, ...json(response.schema, response.example) },
+    ...Object.fromEntries(Object.entries(response.otherStatuses ?? {}).map(([status, other]) => [status, { description: other.description, ...json(other.schema ?? response.schema, other.example) }])),
   };
 }
 
@@ -166,20 +178,14 @@ export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) =
       ...Object.entries(operation.query).map(([name, spec]) => ({ name, in: 'query', required: spec.required ?? false, schema: spec.schema, example: spec.example, description: spec.description })),
       ...(isAsync ? [callbackParameter] : []),
     ];
-    const responses: Record<string, unknown> = isAsync ? { '202': acceptedResponse(route), default: problemResponse } : {
-      '200': {
-        description: 'Answer of the upstream service.',
-        ...(operation.response ? { content: { 'application/json': { schema: operation.response.schema, ...(operation.response.example === undefined ? {} : { example: operation.response.example }) } } } : {}),
-      },
-      default: problemResponse,
-    };
+    const responses = { ...(isAsync ? { '202': acceptedResponse(route) } : successResponses(operation.response)), default: problemResponse };
     (paths[path] ??= {})[operation.method.toLowerCase()] = {
       operationId: `${contract.id}.${operation.id}`,
       summary: operation.summary ?? operation.id,
       tags: [contract.integration],
       'x-contract': { id: contract.id, version: contract.version, classification: contract.classification, scopes: route.requiredScopes },
       ...(parameters.length ? { parameters } : {}),
-      ...(operation.request ? { requestBody: { required: true, content: { 'application/json': { schema: operation.request.schema, example: operation.request.example } } } } : {}),
+      ...(operation.request ? { requestBody: { required: true, ...json(operation.request.schema, operation.request.example) } } : {}),
       responses,
       ...(isAsync ? { callbacks: { deliveryEnded } } : {}),
     };

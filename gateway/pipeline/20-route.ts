@@ -13,6 +13,13 @@ const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 export function route(ex: Exchange, _ctx: PipelineContext): void {
   if (dotSegment.test(ex.pathname)) throw new Problem('BAD_REQUEST', 'The path has "." or ".." segments; send the path they stand for.');
   const match = ex.table.match(ex.method, ex.pathname);
-  if (!match) throw new Problem('CONTRACT_NOT_FOUND', `No active contract serves ${ex.method} ${ex.pathname}.`);
+  if (!match) {
+    const retired = ex.table.retiredContract(ex.method, ex.pathname);
+    if (retired) throw new Problem('CONTRACT_RETIRED', `Contract ${retired.id} (version ${retired.version}) that served ${ex.method} ${ex.pathname} is retired.`, { contract: retired.id, version: retired.version });
+    throw new Problem('CONTRACT_NOT_FOUND', `No active contract serves ${ex.method} ${ex.pathname}.`);
+  }
   ex.match = match;
+  // RFC 9745 and RFC 8594: a deprecated version still serves, and says until when.
+  const deprecation = match.route.deprecationHeaders;
+  if (deprecation) for (const name in deprecation) ex.reply.header(name, deprecation[name]!);
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import type { GatewayConfig } from '../config/schema.ts';
+import { cliSource } from '../audit/audit.ts';
 import { withStore } from '../store/open.ts';
 import { BackupRefused, checkBackup, compareWithStore, exportBackup, restoreBackup, type TableCounts } from './backup.ts';
 
@@ -9,7 +10,7 @@ const countsTable = (counts: TableCounts) => Object.entries(counts).map(([table,
 /** `penghubung backup` and `penghubung restore`: the registry and the adapters' documents, as one JSON file. */
 export function registerBackupCommands(program: Command, configOption: Option, configFrom: (file: string | undefined) => GatewayConfig): void {
   program.command('backup')
-    .description('write the registry (contracts, consumers, partners, certificates, agreements) and the documents adapters keep to one JSON file')
+    .description('write the registry (contracts, consumers, partners, certificates, agreements), the documents adapters keep and the audit trail to one JSON file')
     .requiredOption('-o, --out <file>', 'file to create (never overwritten)')
     .addOption(configOption)
     .action(async (options: { out: string; config?: string }) => {
@@ -34,11 +35,14 @@ export function registerBackupCommands(program: Command, configOption: Option, c
       }
       await withStore(configFrom(options.config), async (store) => {
         if (!options.replace) {
-          process.stdout.write(`${file} (taken ${backup.createdAt}, registry revision ${backup.registryRevision}) would replace:\n${countsTable(await compareWithStore(store, backup))}\nnothing changed; add --replace to restore\n`);
+          process.stdout.write(`${file} (taken ${backup.createdAt}, registry revision ${backup.registryRevision}) would replace:\n${countsTable(await compareWithStore(store, backup))}\n`
+            + `and add to the audit trail those of its ${backup.tables.audit_log.length} audit rows the store lacks\nnothing changed; add --replace to restore\n`);
           return;
         }
-        const { revision, counts } = await restoreBackup(store, backup);
-        process.stdout.write(`restored ${file} (taken ${backup.createdAt}):\n${countsTable(counts)}\nregistry revision ${revision}: running gateways on this store apply it within their poll interval\n`);
+        const { revision, counts, auditRowsAdded } = await restoreBackup(store, backup, cliSource());
+        process.stdout.write(`restored ${file} (taken ${backup.createdAt}):\n${countsTable(counts)}\n`
+          + `audit trail: ${auditRowsAdded} rows of the backup added (its rows are never replaced), and this restore recorded\n`
+          + `registry revision ${revision}: running gateways on this store apply it within their poll interval\n`);
       });
     });
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { recordAudit, type AuditSource } from '../audit/audit.ts';
 import { schemaVersion } from '../store/migrate.ts';
 import type { Queryable, Store } from '../store/store.ts';
+import { majorVersion } from './contract.ts';
 import { bumpRevision, currentRevision } from './revision.ts';
 
 /**
@@ -10,9 +12,10 @@ import { bumpRevision, currentRevision } from './revision.ts';
  * be rebuilt from anywhere else. In insertion order (agreements name partners); deleted in reverse.
  * Left out on purpose: the traffic log (an audit trail kept by its own retention, too large for one
  * document), deliveries and idempotency keys (exchanges in flight, which end within hours).
+ * The audit trail is in a backup too, but never replaced: see `auditTable`.
  */
 export const backedUpTables = [
-  { name: 'contracts', keys: ['id'] },
+  { name: 'contracts', keys: ['id', 'version'] },
   { name: 'consumers', keys: ['client_id'] },
   { name: 'partners', keys: ['id'] },
   { name: 'client_certificates', keys: ['fingerprint'] },
@@ -21,7 +24,16 @@ export const backedUpTables = [
   { name: 'adapter_documents', keys: ['adapter', 'collection', 'key'] },
 ] as const;
 
-type TableName = (typeof backedUpTables)[number]['name'];
+/**
+ * The audit trail: backed up, and on restore only added to (the rows the store lacks, by id, in
+ * their order), because no one may remove or rewrite its rows, a restore included (the store's
+ * triggers refuse it). `seq` is left out: it is one store's order, and the rows added take the
+ * next numbers of the store they go to.
+ */
+const auditTable = 'audit_log';
+
+type ReplacedTable = (typeof backedUpTables)[number]['name'];
+type TableName = ReplacedTable | typeof auditTable;
 type Rows = Record<string, unknown>[];
 
 /**
@@ -29,13 +41,14 @@ type Rows = Record<string, unknown>[];
  * (objects, arrays), as backups have since the first version.
  */
 const jsonColumns: Record<TableName, readonly string[]> = {
-  contracts: ['definition'],
-  consumers: ['limits'],
+  contracts: ['definition', 'recommendation'],
+  consumers: ['limits', 'scopes', 'contact'],
   partners: ['contact'],
   client_certificates: [],
   agreements: ['contracts'],
   adapter_collections: [],
   adapter_documents: ['body'],
+  audit_log: ['actor_roles', 'before', 'after'],
 };
 
 /**
@@ -44,13 +57,14 @@ const jsonColumns: Record<TableName, readonly string[]> = {
  * store takes them as schema.ts has them. Calendar days (`YYYY-MM-DD`) are the same in both.
  */
 const timeColumns: Record<TableName, readonly string[]> = {
-  contracts: ['updated_at'],
+  contracts: ['updated_at', 'created_at', 'changed_at', 'submitted_at', 'approved_at', 'rejected_at', 'activated_at', 'deprecated_at', 'sunset_at', 'retired_at'],
   consumers: ['created_at', 'updated_at'],
   partners: ['created_at', 'updated_at'],
   client_certificates: ['not_before', 'not_after', 'registered_at'],
   agreements: ['created_at', 'updated_at'],
   adapter_collections: [],
   adapter_documents: ['created_at', 'updated_at'],
+  audit_log: ['at'],
 };
 
 /** The backed-up tables seen as plain rows of named values: a backup's rows are written and read as they come. */
@@ -79,7 +93,7 @@ export interface Backup {
 }
 
 /** Rows per table: what `restore` would replace, and with what. */
-export type TableCounts = Record<TableName, { now: number; backup: number }>;
+export type TableCounts = Record<ReplacedTable, { now: number; backup: number }>;
 
 export class BackupRefused extends Error {}
 
@@ -92,6 +106,11 @@ const digest = (tables: unknown) => createHash('sha256').update(JSON.stringify(t
 function backupRow(table: TableName, row: Record<string, unknown>): Record<string, unknown> {
   const json = jsonColumns[table];
   return Object.fromEntries(Object.entries(row).map(([column, value]) => [column, json.includes(column) && typeof value === 'string' ? JSON.parse(value) : value]));
+}
+
+/** A contract row of a backup from before versions had their own rows (schema 0013) gets its major version. */
+function withMajor(row: Record<string, unknown>): Record<string, unknown> {
+  return row.major === undefined ? { ...row, major: majorVersion(String(row.version)) } : row;
 }
 
 /** A backup's row as the store takes it, with every column of `columns` (one the row lacks: null). */
@@ -116,6 +135,8 @@ async function readTables(db: Queryable): Promise<Record<TableName, Rows>> {
     for (const key of keys) query = query.orderBy(key);
     tables[name] = (await query.execute()).map((row) => backupRow(name, row));
   }
+  const trail = await loose(db).selectFrom(auditTable).selectAll().orderBy('seq').execute();
+  tables[auditTable] = trail.map(({ seq: _seq, ...row }) => backupRow(auditTable, row));
   return tables;
 }
 
@@ -146,9 +167,11 @@ export function checkBackup(document: unknown): Backup {
   for (const { name } of backedUpTables) {
     if (!Array.isArray(doc.tables[name])) throw new BackupRefused(`the backup has no rows for table ${name}`);
   }
+  if (doc.tables[auditTable] !== undefined && !Array.isArray(doc.tables[auditTable])) throw new BackupRefused(`the backup's ${auditTable} is not a list of rows`);
   if (doc.sha256 !== digest(doc.tables)) throw new BackupRefused('the backup\'s SHA-256 does not match its tables: the file was damaged or edited');
   if (typeof doc.schemaVersion !== 'number') throw new BackupRefused('the backup has no "schemaVersion"');
-  return doc as Backup;
+  // Backups written before the audit trail have none: an empty trail (after the digest check, which covers the file as written).
+  return { ...doc, tables: { ...doc.tables, [auditTable]: doc.tables[auditTable] ?? [] } } as Backup;
 }
 
 /** Rows per table in the store now and in the backup. */
@@ -173,6 +196,16 @@ async function storeColumns(tx: Queryable): Promise<Map<string, Set<string>>> {
   return columns;
 }
 
+/** Inserts a backup's rows into `name`, refusing a column the store does not have. */
+async function insertRows(tx: Queryable, known: Map<string, Set<string>>, name: TableName, rows: Rows): Promise<void> {
+  if (rows.length === 0) return;
+  const present = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const unknown = present.filter((column) => !known.get(name)?.has(column));
+  if (unknown.length > 0) throw new BackupRefused(`table ${name} of the backup has columns this store does not: ${unknown.join(', ')}`);
+  const stored = rows.map((row) => storedRow(name, present, row));
+  for (let i = 0; i < stored.length; i += insertStep) await loose(tx).insertInto(name).values(stored.slice(i, i + insertStep)).execute();
+}
+
 /**
  * Replaces every table of `backedUpTables` with the backup's rows, in one transaction (all or
  * nothing), and bumps the registry revision so every running instance rebuilds its routing table.
@@ -180,27 +213,32 @@ async function storeColumns(tx: Queryable): Promise<Map<string, Set<string>>> {
  * newer gateway is refused. Either store takes a backup either wrote, and one the earlier versions
  * wrote (PGlite or PostgreSQL, times with microseconds and an offset). Document collections get
  * revisions above any they had, so every feed is rebuilt and no cached ETag matches the restored
- * content by accident.
+ * content by accident. The backup's audit rows the store lacks are added (`auditTable`), then the
+ * restore's own (`backup.restore`, by `by`): the newest row of the trail.
  */
-export async function restoreBackup(store: Store, backup: Backup): Promise<{ revision: number; counts: TableCounts }> {
+export async function restoreBackup(store: Store, backup: Backup, by: AuditSource): Promise<{ revision: number; counts: TableCounts; auditRowsAdded: number }> {
   return store.transaction(async (tx) => {
     const ours = await schemaVersion(tx.db);
     if (backup.schemaVersion > ours) throw new BackupRefused(`the backup is from a newer gateway (store schema ${backup.schemaVersion}, this store has ${ours}): upgrade this gateway first`);
     const counts = await compareWithStore(tx, backup);
+    const revisionBefore = await currentRevision(tx);
     const feeds = await tx.db.selectFrom('adapter_collections').select((eb) => eb.fn.max('revision').as('top')).executeTakeFirst();
     const top = Number(feeds?.top ?? 0);
     for (const { name } of [...backedUpTables].reverse()) await tx.db.deleteFrom(name).execute();
     const known = await storeColumns(tx);
-    for (const { name } of backedUpTables) {
-      const rows = backup.tables[name];
-      if (rows.length === 0) continue;
-      const present = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-      const unknown = present.filter((column) => !known.get(name)?.has(column));
-      if (unknown.length > 0) throw new BackupRefused(`table ${name} of the backup has columns this store does not: ${unknown.join(', ')}`);
-      const stored = rows.map((row) => storedRow(name, present, row));
-      for (let i = 0; i < stored.length; i += insertStep) await loose(tx).insertInto(name).values(stored.slice(i, i + insertStep)).execute();
-    }
+    for (const { name } of backedUpTables) await insertRows(tx, known, name, name === 'contracts' ? backup.tables.contracts.map(withMajor) : backup.tables[name]);
+    const kept = new Set((await tx.db.selectFrom('audit_log').select('id').execute()).map((row) => row.id));
+    const missing = backup.tables[auditTable].filter((row) => !kept.has(String(row.id)));
+    await insertRows(tx, known, auditTable, missing);
     await tx.db.updateTable('adapter_collections').set((eb) => ({ revision: eb('revision', '+', top + 1) })).execute();
-    return { revision: await bumpRevision(tx), counts };
+    const revision = await bumpRevision(tx);
+    // A summary, not the registry itself: the backup file is the whole of `after`, named by its digest.
+    const rows = (side: 'now' | 'backup') => Object.fromEntries(Object.entries(counts).map(([table, count]) => [table, count[side]]));
+    await recordAudit(tx, {
+      ...by, action: 'backup.restore', objectType: 'registry', objectId: backup.sha256,
+      before: { registryRevision: revisionBefore, rows: rows('now') },
+      after: { registryRevision: revision, rows: rows('backup'), backupCreatedAt: backup.createdAt, auditRowsAdded: missing.length },
+    });
+    return { revision, counts, auditRowsAdded: missing.length };
   });
 }

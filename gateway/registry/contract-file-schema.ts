@@ -21,6 +21,31 @@ const schemaRef = {
     example: {},
   },
 } as const;
+/**
+ * The success answer: a schema like a request's, the status it comes with (default 200) and the
+ * other success statuses the operation may answer (JDIHN: 201 new, 200 replaced), each in OpenAPI.
+ */
+const responseRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema'],
+  properties: {
+    ...schemaRef.properties,
+    status: { type: 'integer', minimum: 200, maximum: 299 },
+    description: { type: 'string', minLength: 1 },
+    otherStatuses: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^2[0-9]{2}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['description'],
+        properties: { description: { type: 'string', minLength: 1 }, schema: schemaRef.properties.schema, example: {} },
+      },
+    },
+  },
+} as const;
 const parameter = {
   type: 'object',
   additionalProperties: false,
@@ -115,7 +140,7 @@ export const contractFileSchema = {
           parameters: { type: 'object', additionalProperties: parameter },
           query: { type: 'object', additionalProperties: parameter },
           request: schemaRef,
-          response: schemaRef,
+          response: responseRef,
           /** `required`: POST/PATCH without an Idempotency-Key are refused (IDEMPOTENCY_KEY_MISSING). */
           idempotency: { enum: ['optional', 'required'] },
           /** Store-and-forward: accepted with 202, delivered by the worker with retries. */

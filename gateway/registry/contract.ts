@@ -14,6 +14,20 @@ export interface RateRule { rps: number; burst: number }
 /** A JSON Schema with the example callers see in the OpenAPI document. */
 export interface SchemaRef { schema: AnySchema; example?: unknown }
 
+/** Another success status of an operation: its own schema, or the main answer's. */
+export interface OtherResponseSpec { description: string; schema?: AnySchema; example?: unknown }
+
+/**
+ * The success answer. `status` absent means 200: definitions stored before it existed keep their
+ * digest, so applying the same files again changes nothing.
+ */
+export interface ResponseSpec extends SchemaRef {
+  status?: number;
+  description?: string;
+  /** Keyed by status (`'200'`), never the main one. */
+  otherStatuses?: Record<string, OtherResponseSpec>;
+}
+
 export interface ParameterSpec { schema: AnySchema; example?: unknown; description?: string; required?: boolean }
 
 export interface OperationSpec {
@@ -27,7 +41,7 @@ export interface OperationSpec {
   pathParams: Record<string, ParameterSpec>;
   query: Record<string, ParameterSpec>;
   request?: SchemaRef;
-  response?: SchemaRef;
+  response?: ResponseSpec;
   /** `required`: a POST/PATCH must carry an Idempotency-Key. */
   idempotency?: 'optional' | 'required';
   /** `async`: accepted with 202 and delivered by the worker (store-and-forward). */

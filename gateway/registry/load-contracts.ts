@@ -3,8 +3,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type AnySchema } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { contractFileSchema } from './contract-file-schema.ts';
-import { type ContractDefinition, type OperationSpec, type ParameterSpec, type SchemaRef, reservedRequestHeader, routePrefix } from './contract.ts';
+import { type ContractDefinition, type OperationSpec, type ParameterSpec, type ResponseSpec, type SchemaRef, reservedRequestHeader, routePrefix } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
+import { Problem } from '../errors/problem.ts';
 import { defaultBreakerSettings } from '../resilience/breakers.ts';
 import type { AdapterDescriptor } from './adapter-descriptor.ts';
 
@@ -85,11 +86,38 @@ function resolveRef(file: string, raw: { schema: string | object; example?: unkn
   return example === undefined ? { schema } : { schema, example };
 }
 
+interface RawResponse {
+  schema: string | object; example?: unknown; status?: number; description?: string;
+  otherStatuses?: Record<string, { description: string; schema?: string | object; example?: unknown }>;
+}
+
+/** The response's schema and example, its status and the other statuses, each example checked against its schema. */
+function toResponse(file: string, raw: RawResponse | undefined, where: string, isAsync: boolean): ResponseSpec | undefined {
+  const response: ResponseSpec | undefined = resolveRef(file, raw, `${where} response`, false);
+  if (!raw || !response) return response;
+  if (isAsync && (raw.status !== undefined || raw.otherStatuses)) {
+    throw new FileProblem(`${where}: an async operation answers 202; the upstream's status is in the poll's response.status, so response.status and otherStatuses do not apply`);
+  }
+  if (raw.status !== undefined) response.status = raw.status;
+  if (raw.description !== undefined) response.description = raw.description;
+  if (!raw.otherStatuses) return response;
+  const main = String(raw.status ?? 200);
+  response.otherStatuses = {};
+  for (const [status, other] of Object.entries(raw.otherStatuses)) {
+    if (status === main) throw new FileProblem(`${where} response: otherStatuses repeats the main status ${main}`);
+    const own = other.schema === undefined ? undefined : resolveRef(file, { schema: other.schema, example: other.example }, `${where} response ${status}`, false);
+    if (!own) checkSchema(response.schema, other.example, `${where} response ${status}`, false);
+    const example = own ? own.example : other.example;
+    response.otherStatuses[status] = { description: other.description, ...(own ? { schema: own.schema } : {}), ...(example === undefined ? {} : { example }) };
+  }
+  return response;
+}
+
 type RawParameter = ParameterSpec;
 interface RawOperation {
   id: string; method: OperationSpec['method']; path: string; summary?: string; scopes?: string[];
   parameters?: Record<string, RawParameter>; query?: Record<string, RawParameter>;
-  request?: { schema: string | object; example?: unknown }; response?: { schema: string | object; example?: unknown };
+  request?: { schema: string | object; example?: unknown }; response?: RawResponse;
   idempotency?: 'optional' | 'required';
   delivery?: OperationSpec['delivery'];
 }
@@ -126,7 +154,7 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
   if (raw.delivery !== undefined) operation.delivery = raw.delivery;
   const request = resolveRef(file, raw.request, `${where} request`, true);
   if (request) operation.request = request;
-  const response = resolveRef(file, raw.response, `${where} response`, false);
+  const response = toResponse(file, raw.response, where, raw.delivery?.mode === 'async');
   if (response) operation.response = response;
   return operation;
 }
@@ -174,6 +202,32 @@ export function loadContractFile(file: string, adapters: ReadonlyMap<string, Ada
   } catch (error) {
     throw new FileProblem(`not valid YAML: ${(error as Error).message}`);
   }
+  return definitionOf(raw, file, adapters);
+}
+
+/**
+ * A contract sent to the admin API: the fields of a contract file with every schema inline (a
+ * file reference would read a file of the gateway's host). Refused with 422 and the reasons, as
+ * a file would be; its state is the lifecycle's, so a `state` in it is ignored.
+ */
+export function contractFromDocument(document: unknown, source: string, adapters: ReadonlyMap<string, AdapterDescriptor>): ContractDefinition {
+  try {
+    if (document === null || typeof document !== 'object' || Array.isArray(document)) throw new FileProblem('the body must be a contract: a JSON object with the fields of a contract file');
+    const operations = (document as { operations?: unknown }).operations;
+    for (const operation of Array.isArray(operations) ? (operations as Record<string, unknown>[]) : []) {
+      for (const part of ['request', 'response'] as const) {
+        const schema = (operation?.[part] as { schema?: unknown } | undefined)?.schema;
+        if (typeof schema === 'string') throw new FileProblem(`operation ${String(operation.id)} ${part}: the schema must be given inline, not as a file (${schema})`);
+      }
+    }
+    return definitionOf({ ...document, state: 'draft' }, source, adapters);
+  } catch (error) {
+    if (error instanceof FileProblem) throw new Problem('CONTRACT_DOCUMENT_INVALID', `The contract is not valid: ${error.message}`, { reason: error.message });
+    throw error;
+  }
+}
+
+function definitionOf(raw: unknown, file: string, adapters: ReadonlyMap<string, AdapterDescriptor>): ContractDefinition {
   if (!validateFile(raw)) {
     const reasons = (validateFile.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? ''}${e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : ''}`);
     throw new FileProblem(`does not match the contract format: ${[...new Set(reasons)].join('; ')}`);

@@ -1,4 +1,7 @@
+import type { Selectable } from 'kysely';
 import { describeCertificate } from '../../certs/inventory.ts';
+import { recordAudit, type AuditSource } from '../audit/audit.ts';
+import type { AgreementsTable, ClientCertificatesTable, PartnersTable } from '../store/schema.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { bumpRevision } from './revision.ts';
 import type { Classification } from './contract.ts';
@@ -53,32 +56,46 @@ export function normalizeFingerprint(fingerprint: string): string {
   return fingerprint.replaceAll(':', '').toLowerCase();
 }
 
+const partnerColumns = ['id', 'legal_name', 'type', 'contact', 'status'] as const;
+const certificateColumns = ['fingerprint', 'owner_kind', 'owner_id', 'subject', 'issuer', 'serial', 'not_before', 'not_after'] as const;
+const agreementColumns = ['number', 'title', 'partner_id', 'contracts', 'max_classification', 'valid_from', 'valid_until', 'daily_quota', 'status'] as const;
+
+type PartnerRow = Pick<Selectable<PartnersTable>, (typeof partnerColumns)[number]>;
+type CertificateRow = Pick<Selectable<ClientCertificatesTable>, (typeof certificateColumns)[number]>;
+type AgreementRow = Pick<Selectable<AgreementsTable>, (typeof agreementColumns)[number]>;
+
+const toPartner = (p: PartnerRow): Partner => ({ id: p.id, legalName: p.legal_name, type: p.type as PartnerType, contact: JSON.parse(p.contact) as Partner['contact'], status: p.status });
+const toCertificate = (c: CertificateRow): RegisteredCertificate => ({ fingerprint: c.fingerprint, ownerKind: c.owner_kind, ownerId: c.owner_id, subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: c.not_before, notAfter: c.not_after });
+// Calendar days come as `YYYY-MM-DD` and times as ISO strings from both stores (schema.ts).
+const toAgreement = (row: AgreementRow): Agreement => ({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: JSON.parse(row.contracts) as string[], maxClassification: row.max_classification, validFrom: row.valid_from, validUntil: row.valid_until, dailyQuota: row.daily_quota, status: row.status });
+
+/**
+ * A row read as the `before` of a change, locked on PostgreSQL until the change commits, so that
+ * two admins changing it at once each record what they replaced (SQLite writes one at a time).
+ */
+const lockedOnPostgres = (tx: Queryable) => <Q extends { forUpdate(): Q }>(query: Q): Q => (tx.kind === 'postgres' ? query.forUpdate() : query);
+
 export async function readPartnerRegistry(db: Queryable): Promise<PartnerRegistry> {
-  const partners = await db.db.selectFrom('partners').select(['id', 'legal_name', 'type', 'contact', 'status']).execute();
-  const certificates = await db.db.selectFrom('client_certificates')
-    .select(['fingerprint', 'owner_kind', 'owner_id', 'subject', 'issuer', 'serial', 'not_before', 'not_after'])
-    .execute();
-  // Calendar days come as `YYYY-MM-DD` and times as ISO strings from both stores (schema.ts).
-  const agreements = await db.db.selectFrom('agreements')
-    .select(['number', 'title', 'partner_id', 'contracts', 'max_classification', 'valid_from', 'valid_until', 'daily_quota', 'status'])
-    .orderBy('valid_until', 'desc')
-    .orderBy('number')
-    .execute();
+  const partners = await db.db.selectFrom('partners').select(partnerColumns).execute();
+  const certificates = await db.db.selectFrom('client_certificates').select(certificateColumns).execute();
+  const agreements = await db.db.selectFrom('agreements').select(agreementColumns).orderBy('valid_until', 'desc').orderBy('number').execute();
   const agreementsByPartner = new Map<string, Agreement[]>();
   for (const row of agreements) {
     const list = agreementsByPartner.get(row.partner_id) ?? [];
-    list.push({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: JSON.parse(row.contracts) as string[], maxClassification: row.max_classification, validFrom: row.valid_from, validUntil: row.valid_until, dailyQuota: row.daily_quota, status: row.status });
+    list.push(toAgreement(row));
     agreementsByPartner.set(row.partner_id, list);
   }
   return {
-    partners: new Map(partners.map((p) => [p.id, { id: p.id, legalName: p.legal_name, type: p.type as PartnerType, contact: JSON.parse(p.contact) as Partner['contact'], status: p.status }])),
-    certificates: new Map(certificates.map((c) => [c.fingerprint, { fingerprint: c.fingerprint, ownerKind: c.owner_kind, ownerId: c.owner_id, subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: c.not_before, notAfter: c.not_after }])),
+    partners: new Map(partners.map((p) => [p.id, toPartner(p)])),
+    certificates: new Map(certificates.map((c) => [c.fingerprint, toCertificate(c)])),
     agreementsByPartner,
   };
 }
 
-export async function upsertPartner(store: Store, partner: Partner): Promise<number> {
+/** Registers or changes a partner; its audit row (`partner.create` or `partner.update`) in the same transaction. */
+export async function upsertPartner(store: Store, partner: Partner, by: AuditSource): Promise<number> {
   return store.transaction(async (tx) => {
+    const before = await tx.db.selectFrom('partners').select(partnerColumns).where('id', '=', partner.id).$call(lockedOnPostgres(tx)).executeTakeFirst();
     await tx.db.insertInto('partners')
       .values({ id: partner.id, legal_name: partner.legalName, type: partner.type, contact: JSON.stringify(partner.contact), status: partner.status })
       .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
@@ -89,6 +106,7 @@ export async function upsertPartner(store: Store, partner: Partner): Promise<num
         updated_at: tx.sql.now(),
       })))
       .execute();
+    await recordAudit(tx, { ...by, action: before ? 'partner.update' : 'partner.create', objectType: 'partner', objectId: partner.id, before: before ? toPartner(before) : null, after: partner });
     return bumpRevision(tx);
   });
 }
@@ -116,11 +134,11 @@ export function describePem(pem: string): Omit<RegisteredCertificate, 'ownerKind
   };
 }
 
-/** Registers a client certificate to its owner; a certificate belongs to one owner only. */
-export async function registerCertificate(store: Store, ownerKind: 'partner' | 'consumer', ownerId: string, pem: string): Promise<RegisteredCertificate> {
+/** Registers a client certificate to its owner; a certificate belongs to one owner only. Audited as `certificate.register`. */
+export async function registerCertificate(store: Store, ownerKind: 'partner' | 'consumer', ownerId: string, pem: string, by: AuditSource): Promise<RegisteredCertificate> {
   const described = describePem(pem);
   return store.transaction(async (tx) => {
-    const existing = await tx.db.selectFrom('client_certificates').select(['owner_kind', 'owner_id']).where('fingerprint', '=', described.fingerprint).executeTakeFirst();
+    const existing = await tx.db.selectFrom('client_certificates').select(certificateColumns).where('fingerprint', '=', described.fingerprint).$call(lockedOnPostgres(tx)).executeTakeFirst();
     if (existing && (existing.owner_kind !== ownerKind || existing.owner_id !== ownerId)) {
       throw new CertificateError(`certificate ${described.fingerprint} is already registered to ${existing.owner_kind} ${existing.owner_id}`);
     }
@@ -132,21 +150,28 @@ export async function registerCertificate(store: Store, ownerKind: 'partner' | '
       .onConflict((oc) => oc.column('fingerprint').doNothing())
       .execute();
     await bumpRevision(tx);
-    const { pem: _pem, ...registered } = described;
-    return { ...registered, ownerKind, ownerId };
+    const { pem: _pem, ...certificate } = described;
+    const registered: RegisteredCertificate = { ...certificate, ownerKind, ownerId };
+    await recordAudit(tx, { ...by, action: 'certificate.register', objectType: 'certificate', objectId: registered.fingerprint, before: existing ? toCertificate(existing) : null, after: registered });
+    return registered;
   });
 }
 
-export async function unregisterCertificate(store: Store, fingerprint: string): Promise<boolean> {
+/** False when no such certificate is registered: nothing changed, nothing audited. Else audited as `certificate.unregister`. */
+export async function unregisterCertificate(store: Store, fingerprint: string, by: AuditSource): Promise<boolean> {
   return store.transaction(async (tx) => {
-    const removed = await tx.db.deleteFrom('client_certificates').where('fingerprint', '=', normalizeFingerprint(fingerprint)).returning('fingerprint').execute();
-    if (removed.length > 0) await bumpRevision(tx);
-    return removed.length > 0;
+    const [removed] = await tx.db.deleteFrom('client_certificates').where('fingerprint', '=', normalizeFingerprint(fingerprint)).returning(certificateColumns).execute();
+    if (!removed) return false;
+    await recordAudit(tx, { ...by, action: 'certificate.unregister', objectType: 'certificate', objectId: removed.fingerprint, before: toCertificate(removed), after: null });
+    await bumpRevision(tx);
+    return true;
   });
 }
 
-export async function upsertAgreement(store: Store, agreement: Agreement): Promise<number> {
+/** Registers or changes an agreement; its audit row (`agreement.create` or `agreement.update`) in the same transaction. */
+export async function upsertAgreement(store: Store, agreement: Agreement, by: AuditSource): Promise<number> {
   return store.transaction(async (tx) => {
+    const before = await tx.db.selectFrom('agreements').select(agreementColumns).where('number', '=', agreement.number).$call(lockedOnPostgres(tx)).executeTakeFirst();
     await tx.db.insertInto('agreements')
       .values({
         number: agreement.number, title: agreement.title, partner_id: agreement.partnerId, contracts: JSON.stringify(agreement.contracts),
@@ -165,6 +190,7 @@ export async function upsertAgreement(store: Store, agreement: Agreement): Promi
         updated_at: tx.sql.now(),
       })))
       .execute();
+    await recordAudit(tx, { ...by, action: before ? 'agreement.update' : 'agreement.create', objectType: 'agreement', objectId: agreement.number, before: before ? toAgreement(before) : null, after: agreement });
     return bumpRevision(tx);
   });
 }

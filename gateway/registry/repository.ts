@@ -1,6 +1,9 @@
-import { createHash } from 'node:crypto';
+import type { Insertable, Selectable } from 'kysely';
+import type { ConsumersTable } from '../store/schema.ts';
 import type { Queryable, Store } from '../store/store.ts';
-import type { Classification, ContractDefinition, RateRule } from './contract.ts';
+import { majorVersion, type Classification, type ContractDefinition, type RateRule } from './contract.ts';
+import { digestOf } from './contract-versions.ts';
+import { routingStates } from './lifecycle.ts';
 import type { LoadedContract } from './load-contracts.ts';
 import { readPartnerRegistry, type PartnerRegistry } from './partners.ts';
 import { bumpRevision, currentRevision } from './revision.ts';
@@ -13,48 +16,60 @@ export interface Consumer {
   status: 'active' | 'suspended';
   /** Rate overrides by contract id (a busier application may get more, a noisy one less). */
   limits: Record<string, RateRule>;
+  /** Scopes the Dinas grants it: a token's scope counts only if granted. null: the token's scopes alone decide. */
+  scopes: string[] | null;
+  /** Who answers for the application: name, email, phone. */
+  contact: Record<string, string>;
 }
 
 export interface RegistrySnapshot extends PartnerRegistry {
   revision: number;
+  /** The routing versions: active or deprecated. */
   contracts: ContractDefinition[];
+  /** Deprecated routing versions, by contract id and version (`id@version`): when, and their sunset. */
+  deprecations?: ReadonlyMap<string, { deprecatedAt: string; sunsetAt: string | null }>;
+  /** Retired versions whose contract and major version no longer route: their routes answer CONTRACT_RETIRED. */
+  retired?: ContractDefinition[];
   consumers: Map<string, Consumer>;
 }
 
 export interface ApplySummary { created: string[]; updated: string[]; unchanged: string[]; revision: number }
 
-function digestOf(definition: ContractDefinition): string {
-  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
-}
-
-
-/** Writes the contracts in one transaction; unchanged ones are left alone, so applying twice is a no-op. */
+/**
+ * Writes the contracts of files in one transaction; unchanged ones are left alone, so applying
+ * twice is a no-op. A file's state is taken as it is (the files are how the first install is
+ * set up): a routing version retires the one of the same contract and major version it replaces.
+ */
 export async function applyContracts(store: Store, loaded: LoadedContract[]): Promise<ApplySummary> {
   return store.transaction(async (tx) => {
     await tx.exclusive(7405002);
     const summary: ApplySummary = { created: [], updated: [], unchanged: [], revision: 0 };
     for (const { file, definition } of loaded) {
       const digest = digestOf(definition);
-      const existing = await tx.db.selectFrom('contracts').select('digest').where('id', '=', definition.id).executeTakeFirst();
+      const existing = await tx.db.selectFrom('contracts').select('digest').where('id', '=', definition.id).where('version', '=', definition.version).executeTakeFirst();
       if (existing?.digest === digest) {
         summary.unchanged.push(definition.id);
         continue;
       }
-      await tx.db.insertInto('contracts')
-        .values({
-          id: definition.id, integration: definition.integration, version: definition.version, state: definition.state,
-          definition: JSON.stringify(definition), digest, source: file, updated_at: tx.sql.now(),
-        })
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-          integration: eb.ref('excluded.integration'),
-          version: eb.ref('excluded.version'),
-          state: eb.ref('excluded.state'),
-          definition: eb.ref('excluded.definition'),
-          digest: eb.ref('excluded.digest'),
-          source: eb.ref('excluded.source'),
-          updated_at: tx.sql.now(),
-        })))
-        .execute();
+      const major = majorVersion(definition.version);
+      const routes = (routingStates as readonly string[]).includes(definition.state);
+      // The file speaks for its contract and major version: what routed before it is superseded.
+      if (routes || definition.state === 'retired') {
+        await tx.db.updateTable('contracts')
+          .set({ state: 'retired', retired_at: tx.sql.now(), retired_note: `superseded by ${definition.version} (${file})`, updated_at: tx.sql.now() })
+          .where('id', '=', definition.id).where('major', '=', major).where('version', '!=', definition.version).where('state', 'in', [...routingStates])
+          .execute();
+      }
+      const fields = {
+        state: definition.state, definition: JSON.stringify(definition), digest, source: file,
+        ...(routes ? { activated_at: tx.sql.now() } : {}),
+        ...(definition.state === 'deprecated' ? { deprecated_at: tx.sql.now() } : {}),
+      };
+      if (existing) {
+        await tx.db.updateTable('contracts').set({ ...fields, changed_at: tx.sql.now(), updated_at: tx.sql.now() }).where('id', '=', definition.id).where('version', '=', definition.version).execute();
+      } else {
+        await tx.db.insertInto('contracts').values({ id: definition.id, integration: definition.integration, version: definition.version, major, ...fields }).execute();
+      }
       (existing ? summary.updated : summary.created).push(definition.id);
     }
     summary.revision = summary.created.length + summary.updated.length > 0 ? await bumpRevision(tx) : await currentRevision(tx);
@@ -64,17 +79,39 @@ export async function applyContracts(store: Store, loaded: LoadedContract[]): Pr
 
 export type ConsumerInput = Pick<Consumer, 'clientId' | 'name'> & Partial<Omit<Consumer, 'clientId' | 'name'>>;
 
+export const consumerColumns = ['client_id', 'name', 'department', 'clearance', 'status', 'limits', 'scopes', 'contact'] as const;
+type ConsumerRow = Pick<Selectable<ConsumersTable>, (typeof consumerColumns)[number]>;
+
+export function consumerOf(row: ConsumerRow): Consumer {
+  return {
+    clientId: row.client_id, name: row.name, department: row.department, clearance: row.clearance, status: row.status,
+    limits: JSON.parse(row.limits) as Consumer['limits'],
+    scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+    contact: JSON.parse(row.contact) as Consumer['contact'],
+  };
+}
+
+/** A consumer as the store writes it; what the input leaves out takes its default. */
+export function consumerRow(c: ConsumerInput): Insertable<ConsumersTable> {
+  return {
+    client_id: c.clientId, name: c.name, department: c.department ?? '', clearance: c.clearance ?? 'publik', status: c.status ?? 'active',
+    limits: JSON.stringify(c.limits ?? {}), scopes: c.scopes ? JSON.stringify(c.scopes) : null, contact: JSON.stringify(c.contact ?? {}),
+  };
+}
+
 export async function upsertConsumers(store: Store, consumers: ConsumerInput[]): Promise<number> {
   return store.transaction(async (tx) => {
     for (const c of consumers) {
       await tx.db.insertInto('consumers')
-        .values({ client_id: c.clientId, name: c.name, department: c.department ?? '', clearance: c.clearance ?? 'publik', status: c.status ?? 'active', limits: JSON.stringify(c.limits ?? {}) })
+        .values(consumerRow(c))
         .onConflict((oc) => oc.column('client_id').doUpdateSet((eb) => ({
           name: eb.ref('excluded.name'),
           department: eb.ref('excluded.department'),
           clearance: eb.ref('excluded.clearance'),
           status: eb.ref('excluded.status'),
           limits: eb.ref('excluded.limits'),
+          scopes: eb.ref('excluded.scopes'),
+          contact: eb.ref('excluded.contact'),
           updated_at: tx.sql.now(),
         })))
         .execute();
@@ -91,14 +128,21 @@ export async function readRevision(db: Queryable): Promise<number> {
 export async function readSnapshot(store: Store): Promise<RegistrySnapshot> {
   return store.transaction(async (tx) => {
     const revision = await currentRevision(tx);
-    const contracts = await tx.db.selectFrom('contracts').select('definition').where('state', '=', 'active').orderBy('id').execute();
-    const consumers = await tx.db.selectFrom('consumers').select(['client_id', 'name', 'department', 'clearance', 'status', 'limits']).execute();
+    const versions = await tx.db.selectFrom('contracts').select(['id', 'major', 'version', 'state', 'definition', 'deprecated_at', 'sunset_at', 'updated_at']).where('state', 'in', ['active', 'deprecated', 'retired']).orderBy('id').orderBy('updated_at').execute();
+    const routing = versions.filter((row) => row.state !== 'retired');
+    const routed = new Set(routing.map((row) => `${row.id} ${row.major}`));
+    // Of a contract and major version that no longer routes, the last version retired speaks for it.
+    const retired = new Map(versions.filter((row) => row.state === 'retired' && !routed.has(`${row.id} ${row.major}`)).map((row) => [`${row.id} ${row.major}`, row]));
+    const consumers = await tx.db.selectFrom('consumers').select(consumerColumns).execute();
     const partners = await readPartnerRegistry(tx);
     return {
       ...partners,
       revision,
-      contracts: contracts.map((row) => JSON.parse(row.definition) as ContractDefinition),
-      consumers: new Map(consumers.map((c) => [c.client_id, { clientId: c.client_id, name: c.name, department: c.department, clearance: c.clearance, status: c.status, limits: JSON.parse(c.limits) as Consumer['limits'] }])),
+      contracts: routing.map((row) => JSON.parse(row.definition) as ContractDefinition),
+      // One deprecated before versions had their own record (0013) counts from its last change.
+      deprecations: new Map(routing.filter((row) => row.state === 'deprecated').map((row) => [`${row.id}@${row.version}`, { deprecatedAt: row.deprecated_at ?? row.updated_at, sunsetAt: row.sunset_at }])),
+      retired: [...retired.values()].map((row) => JSON.parse(row.definition) as ContractDefinition),
+      consumers: new Map(consumers.map((row) => [row.client_id, consumerOf(row)])),
     };
   }, { readOnly: true });
 }

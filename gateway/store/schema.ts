@@ -15,15 +15,38 @@ export type TimestampDefault = ColumnType<string, string | undefined, string>;
 export type Json = string;
 export type JsonDefault = ColumnType<string, string | undefined, string>;
 
+/** One version of a contract and its lifecycle (migration 0013); `*_by` hold the SSO subject. */
 export interface ContractsTable {
   id: string;
   integration: string;
   version: string;
-  state: 'draft' | 'approved' | 'active' | 'deprecated' | 'retired';
+  major: number;
+  state: 'draft' | 'submitted' | 'approved' | 'active' | 'deprecated' | 'retired';
   definition: Json;
   digest: string;
   source: string;
   updated_at: TimestampDefault;
+  created_at: TimestampDefault;
+  created_by: string | null;
+  changed_at: TimestampDefault;
+  changed_by: string | null;
+  submitted_at: string | null;
+  submitted_by: string | null;
+  approved_at: string | null;
+  approved_by: string | null;
+  /** The Dinas recommendation on operation and security: `{ number, date, note }`. */
+  recommendation: Json | null;
+  rejected_at: string | null;
+  rejected_by: string | null;
+  rejection_note: string | null;
+  activated_at: string | null;
+  activated_by: string | null;
+  deprecated_at: string | null;
+  deprecated_by: string | null;
+  sunset_at: string | null;
+  retired_at: string | null;
+  retired_by: string | null;
+  retired_note: string | null;
 }
 
 export interface ConsumersTable {
@@ -33,6 +56,9 @@ export interface ConsumersTable {
   clearance: ColumnType<'publik' | 'terbatas' | 'rahasia', 'publik' | 'terbatas' | 'rahasia' | undefined>;
   status: ColumnType<'active' | 'suspended', 'active' | 'suspended' | undefined>;
   limits: JsonDefault;
+  /** Scopes the Dinas grants (a JSON array); null: the SSO token's scopes alone decide. */
+  scopes: ColumnType<Json | null, Json | null | undefined, Json | null>;
+  contact: JsonDefault;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
 }
@@ -160,6 +186,28 @@ export interface DeliveriesTable {
   callback_last_error: string | null;
 }
 
+/**
+ * The audit trail (migration 0012): one row per admin change, written in the change's own
+ * transaction; rows are only added (triggers refuse UPDATE and DELETE). `seq` orders this store's
+ * rows (cursor paging); `id` (UUIDv7) names a row in every store a backup reaches.
+ */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  id: string;
+  at: Timestamp;
+  actor_subject: string;
+  actor_client: string;
+  /** JSON array of the actor's roles when it acted. */
+  actor_roles: Json;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: Json | null;
+  after: Json | null;
+  request_id: string | null;
+  source_address: string | null;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -178,5 +226,6 @@ export interface Database {
   agreements: AgreementsTable;
   idempotency_keys: IdempotencyKeysTable;
   deliveries: DeliveriesTable;
+  audit_log: AuditLogTable;
   schema_migrations: SchemaMigrationsTable;
 }

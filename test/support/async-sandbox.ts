@@ -10,17 +10,19 @@ export const adminClient = { clientId: 'admin-console', secret: 'admin-secret-01
 
 /**
  * A copy of the bundled contracts whose sandbox letter registration is delivered asynchronously
- * (`delivery` is the contract's YAML flow mapping without `mode`), with a 1 s timeout and a breaker
+ * (`delivery` is the contract's YAML flow mapping without `mode`), with a 1 s timeout (or `timeoutMs`) and a breaker
  * that stays closed: the tests using it are about delivery attempts, not load shedding.
  */
-export function asyncSandboxContracts(delivery: string): string {
-  const dir = tempDir('contracts-');
+export function asyncSandboxContracts(delivery: string, timeoutMs = 1000, prefix = 'contracts-'): string {
+  const dir = tempDir(prefix);
   cpSync(sandboxContracts, join(dir, 'sandbox'), { recursive: true });
   const file = join(dir, 'sandbox', 'direktori.yaml');
   writeFileSync(file, readFileSync(file, 'utf8')
-    .replace('timeoutMs: 5000', 'timeoutMs: 1000')
+    .replace('timeoutMs: 5000', `timeoutMs: ${timeoutMs}`)
     .replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 100000 }\nupstream:\n  name: sandbox')
-    .replace('    request: { schema: schemas/letter.json }', `    delivery: { mode: async, ${delivery} }\n    request: { schema: schemas/letter.json }`));
+    .replace('    request: { schema: schemas/letter.json }', `    delivery: { mode: async, ${delivery} }\n    request: { schema: schemas/letter.json }`)
+    // An async operation answers 202; the upstream's status is the poll's.
+    .replace(/(response: \{ schema: schemas\/letter-receipt\.json), status: 201, description: [^}]*\}/, '$1 }'));
   return dir;
 }
 

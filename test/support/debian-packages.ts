@@ -1,9 +1,9 @@
 /**
  * Vitest's global set-up: the Debian packages whose programs the tests run (real PostgreSQL and
  * Redis servers, openssl and curl as TLS clients, mount and chattr for the embedded store's disk
- * faults). `npm ci && npm test` on a fresh Debian machine as root installs what is missing with
- * apt-get, as `.ci/run` does; elsewhere the run stops at once, naming the packages, rather than
- * failing test by test.
+ * faults, Chromium for the docs page). `npm ci && npm test` on a fresh Debian machine as root
+ * installs what is missing with apt-get, as `.ci/run` does; elsewhere the run stops at once,
+ * naming the packages, rather than failing test by test.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -29,6 +29,8 @@ export const neededPackages: NeededPackage[] = [
   { name: 'curl', present: onPath('curl') },
   { name: 'e2fsprogs', present: onPath('chattr') },
   { name: 'mount', present: onPath('mount') },
+  // The docs page rendered under its Content-Security-Policy (test/docs-page-browser.test.ts).
+  { name: 'chromium', present: onPath('chromium') },
 ];
 
 export function missingPackages(packages: readonly NeededPackage[] = neededPackages): string[] {
