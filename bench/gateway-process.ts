@@ -35,7 +35,7 @@ const config = loadConfig({
     internal: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
     sso: { issuer: options.issuer, audience: demoAudience },
-    contracts: { directories: [bundledContracts] },
+    contracts: { directories: [bundledContracts], bootstrap: true },
     upstreams: JSON.parse(options.upstreams) as GatewayConfig['upstreams'],
     shutdown: { drainSeconds: 1 },
     // The limit stage runs (its cost is measured) but never refuses: the load is the point here.

@@ -5,9 +5,12 @@ import { registeredCertificatePems } from './registry/partners.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
+import { Problem } from './errors/problem.ts';
 import { renderErrorsDoc } from './errors/render-doc.ts';
 import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
-import { applyContracts, readSnapshot, upsertConsumers } from './registry/repository.ts';
+import { applyContracts, planApply } from './registry/apply.ts';
+import { readSnapshot, upsertConsumers } from './registry/repository.ts';
+import { cliSource } from './audit/audit.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
 import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from './adapter-api/model.ts';
@@ -80,14 +83,25 @@ program.command('demo')
   });
 
 program.command('apply')
-  .description('load contract directories into the registry (idempotent, all or nothing)')
+  .description('load contract directories into the registry, all or nothing: new versions as drafts awaiting approval (docs/administration.md)')
   .argument('<dir...>', 'contract directories (one folder per integration)')
+  .option('--dry-run', 'show what would change, version by version, and change nothing')
+  .option('--bootstrap', 'the first install: take the files\' states as written (active routes at once), recorded in the audit trail as such')
   .addOption(configOption)
-  .action(async (dirs: string[], options: { config?: string }) => {
+  .action(async (dirs: string[], options: { config?: string; dryRun?: boolean; bootstrap?: boolean }) => {
     const config = configFrom(options.config);
     const loaded = loadContracts(dirs, describeAdapters(await discoverAdapters(config.adapters.directories)));
-    const summary = await withStore(config, (store) => applyContracts(store, loaded));
-    process.stdout.write(`applied ${loaded.length} contracts: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged (registry revision ${summary.revision})\n`);
+    const mode = options.bootstrap ? 'bootstrap' : 'review';
+    if (options.dryRun) {
+      const plan = await withStore(config, (store) => planApply(store, loaded, mode));
+      for (const entry of plan) {
+        process.stdout.write(`${entry.change.padEnd(9)} ${entry.id} ${entry.version}${entry.state ? ` (${entry.state})` : ''}${entry.details.length > 0 ? `: ${entry.details.join(', ')}` : ''}\n`);
+      }
+      if (plan.some((entry) => entry.change === 'conflict')) process.exitCode = 1;
+      return;
+    }
+    const summary = await withStore(config, (store) => applyContracts(store, loaded, { mode, source: cliSource() }));
+    process.stdout.write(`applied ${loaded.length} contracts${mode === 'bootstrap' ? ' as written (bootstrap)' : ' (new versions as drafts)'}: ${summary.created.length} created, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged (registry revision ${summary.revision})\n`);
   });
 
 /** `--rate bkn-siasn=5/10` -> { 'bkn-siasn': { rps: 5, burst: 10 } } */
@@ -179,6 +193,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync();
 } catch (error) {
+  if (error instanceof Problem && error.code === 'CONTRACT_STATE_CONFLICT') {
+    process.stderr.write(`penghubung: ${error.message}\n`);
+    process.exit(1);
+  }
   if (error instanceof ConfigError || error instanceof ContractLoadError || error instanceof BackupRefused) {
     process.stderr.write(`penghubung: ${error instanceof ContractLoadError ? 'contracts rejected:\n' : ''}${error.message}\n`);
     process.exit(2);

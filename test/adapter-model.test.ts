@@ -7,9 +7,9 @@ import { Credentials, Secret, defineSandbox } from '../gateway/adapter-api/index
 import { startSimServer, type SimServer } from '../adapters/kit/sim-server.ts';
 import { TokenCache } from '../adapters/kit/token-cache.ts';
 import { startIntegration, type Integration } from './support/integration.ts';
-import { tempDir, trafficRows } from './support/harness.ts';
+import { asWritten, tempDir, trafficRows } from './support/harness.ts';
 import { loadContracts } from '../gateway/registry/load-contracts.ts';
-import { applyContracts } from '../gateway/registry/repository.ts';
+import { applyContracts } from '../gateway/registry/apply.ts';
 
 const fixtures = (path: string) => fileURLToPath(new URL(`./fixtures/${path}`, import.meta.url));
 
@@ -176,7 +176,7 @@ describe('an adapter that lives only under test/', () => {
     const file = fixtures('contracts-catatan/catatan/catatan.yaml');
     writeFileSync(join(dir, 'catatan', 'catatan.yaml'), readFileSync(file, 'utf8').replace('state: active', 'state: retired'));
     const gateway = it_.harness.gateway;
-    await applyContracts(gateway.store, loadContracts([dir], gateway.adapters.descriptors));
+    await applyContracts(gateway.store, loadContracts([dir], gateway.adapters.descriptors), asWritten);
     await gateway.registry.refresh();
     const res = await fetch(`${gateway.public!.url}/catatan/feed`);
     expect(res.status).toBe(404);

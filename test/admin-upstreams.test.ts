@@ -6,8 +6,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Breakers, defaultBreakerSettings, type UpstreamStatus } from '../gateway/resilience/breakers.ts';
 import { loadContracts } from '../gateway/registry/load-contracts.ts';
-import { applyContracts } from '../gateway/registry/repository.ts';
-import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { applyContracts } from '../gateway/registry/apply.ts';
+import { asWritten, sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 /** A row of `GET /admin/v1/upstreams`, as JSON. */
 type UpstreamRow = UpstreamStatus;
@@ -64,7 +64,7 @@ describe('GET /admin/v1/upstreams', () => {
 
     // A stricter breaker, reloaded before any call: it is the one the first call gets.
     writeFileSync(file(), readFileSync(file(), 'utf8').replace('upstream:\n  name: sandbox', 'resilience:\n  breaker: { volumeThreshold: 3, resetTimeoutMs: 60000 }\nupstream:\n  name: sandbox'));
-    await applyContracts(h.gateway.store, loadContracts([contracts]));
+    await applyContracts(h.gateway.store, loadContracts([contracts]), asWritten);
     await h.gateway.registry.refresh();
     expect(await sandbox()).toMatchObject({ inUse: false, settings: { volumeThreshold: 3, resetTimeoutMs: 60_000 } });
 

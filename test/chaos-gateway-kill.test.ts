@@ -68,7 +68,7 @@ const gatewayConfig = (dataDir: string, upstreamUrl: string, delivery: Record<st
   internal: { host: '127.0.0.1', port: 0 },
   admin: { host: '127.0.0.1', port: 0 },
   sso: { issuer: sso.issuer, audience, jwksCooldownSeconds: 1 },
-  contracts: { directories: [contracts] },
+  contracts: { directories: [contracts], bootstrap: true },
   upstreams: { sandbox: { url: upstreamUrl } },
   trafficLog: { flushMs: 20, replaySeconds: 0.2 },
   shutdown: { drainSeconds: 2 },

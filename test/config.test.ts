@@ -48,7 +48,7 @@ describe('configuration', () => {
       limits: { bodyBytes: 1048576, defaultRate: { rps: 50, burst: 100 } },
       store: { url: null, queryTimeoutSeconds: 30 },
       redis: { url: null },
-      contracts: { directories: [], reloadSeconds: 2 },
+      contracts: { directories: [], reloadSeconds: 2, bootstrap: false },
       upstreams: {},
       adapters: { directories: [] },
       public: { host: '0.0.0.0', port: 8088, enabled: false },
@@ -120,7 +120,7 @@ describe('configuration', () => {
     const config = configFile(`dataDir: ${dataDir}\n${minimal}`);
     const apply = spawnSync(process.execPath, ['bin/penghubung.js', 'apply', 'contracts/sandbox', '--config', config], { encoding: 'utf8', timeout: 30_000 });
     expect({ status: apply.status, stderr: apply.stderr.replace(/.*nodedir.*\n?/g, '') }).toEqual({ status: 0, stderr: '' });
-    expect(apply.stdout).toMatch(/applied 1 contracts: 1 created/);
+    expect(apply.stdout).toMatch(/applied 1 contracts \(new versions as drafts\): 1 created/);
     const consumer = spawnSync(process.execPath, ['bin/penghubung.js', 'consumer', 'app-x', '--name', 'App X', '--config', config], { encoding: 'utf8', timeout: 30_000 });
     expect(consumer.status).toBe(0);
     expect(consumer.stdout).toMatch(/consumer app-x saved \(registry revision \d+\)/);

@@ -19,7 +19,7 @@ const people = [
 ];
 
 /** The sandbox contract file as the admin API takes it: schemas inline instead of file references. */
-interface ContractDocument { version?: string; state?: string; classification?: string; operations: Operation[] }
+interface ContractDocument { version?: string; state?: string; classification?: string; dataOwner?: string; operations: Operation[] }
 interface Operation { id: string; request?: { schema: unknown }; response?: { schema: unknown } }
 
 function sandboxDocument(version: string, change: (document: ContractDocument) => void = () => {}): ContractDocument {
@@ -69,7 +69,7 @@ describe('contracts through the admin API', () => {
     for (const who of ['ops-console', 'dinas-approver']) {
       const listed = await admin(who).get('/admin/v1/contracts');
       expect(listed.status).toBe(200);
-      expect(listed.body.items).toContainEqual(expect.objectContaining({ id: 'sandbox-direktori', versions: expect.arrayContaining([{ version: '1.1.0', state: 'draft' }, { version: '1.0.0', state: 'active' }]) }));
+      expect(listed.body.items).toContainEqual(expect.objectContaining({ id: 'sandbox-direktori', dataOwner: 'Diskominfo', versions: expect.arrayContaining([{ version: '1.1.0', state: 'draft' }, { version: '1.0.0', state: 'active' }]) }));
     }
   });
 
@@ -77,6 +77,13 @@ describe('contracts through the admin API', () => {
     const invalid = await admin('dinas-editor').post('/admin/v1/contracts', sandboxDocument('1.2.0', (d) => { d.classification = 'sangat-rahasia'; }));
     expect(invalid.status).toBe(422);
     expect(invalid.headers['content-type']).toMatch(/problem\+json/);
+    expect(invalid.body.code).toBe('CONTRACT_DOCUMENT_INVALID');
+    // The wali data is required of a contract sent to the admin API (Pasal 19(3) of Perbup 000).
+    const ownerless = await admin('dinas-editor').post('/admin/v1/contracts', sandboxDocument('1.2.0', (d) => { delete d.dataOwner; }));
+    expect(ownerless.body).toMatchObject({ code: 'CONTRACT_DOCUMENT_INVALID', reason: expect.stringContaining('dataOwner') });
+    // A schema by file name would read a file of the gateway's host: only inline schemas are taken.
+    const byFile = await admin('dinas-editor').post('/admin/v1/contracts', sandboxDocument('1.2.0', (d) => { d.operations[0]!.response = { schema: '../../../etc/passwd' }; }));
+    expect(byFile.body).toMatchObject({ code: 'CONTRACT_DOCUMENT_INVALID', reason: expect.stringContaining('inline') });
   });
 
   it('refuses an action the state does not allow with 409 and changes nothing', async () => {

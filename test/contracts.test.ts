@@ -5,12 +5,13 @@ import request from 'supertest';
 import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
 import type { AdapterDescriptor } from '../gateway/adapter-api/index.ts';
 import { ContractLoadError, loadContracts } from '../gateway/registry/load-contracts.ts';
-import { applyContracts, readSnapshot } from '../gateway/registry/repository.ts';
+import { readSnapshot } from '../gateway/registry/repository.ts';
+import { applyContracts } from '../gateway/registry/apply.ts';
 import { RoutingTable } from '../gateway/registry/routing-table.ts';
 import { defaultBreakerSettings } from '../gateway/resilience/breakers.ts';
 import { openStore } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
-import { bundledContracts, sandboxContracts, startHarness, tempDir } from './support/harness.ts';
+import { asWritten, bundledContracts, sandboxContracts, startHarness, tempDir } from './support/harness.ts';
 
 const validContract = `
 id: test-pegawai
@@ -153,9 +154,9 @@ describe('penghubung apply', () => {
 
   it('is idempotent: the second apply changes nothing and keeps the revision', async () => {
     const loaded = loadContracts([sandboxContracts]);
-    const first = await applyContracts(store, loaded);
+    const first = await applyContracts(store, loaded, asWritten);
     expect(first.created).toEqual(['sandbox-direktori']);
-    const second = await applyContracts(store, loadContracts([sandboxContracts]));
+    const second = await applyContracts(store, loadContracts([sandboxContracts]), asWritten);
     expect(second).toMatchObject({ created: [], updated: [], unchanged: ['sandbox-direktori'], revision: first.revision });
   });
 
@@ -167,10 +168,10 @@ describe('penghubung apply', () => {
   });
 
   it('routes only active contracts', async () => {
-    await applyContracts(store, loadContracts([contractDir({ 'pegawai.yaml': validContract.replace('state: active', 'state: approved') })]));
+    await applyContracts(store, loadContracts([contractDir({ 'pegawai.yaml': validContract.replace('state: active', 'state: approved') })]), asWritten);
     let snapshot = await readSnapshot(store);
     expect(snapshot.contracts.map((c) => c.id)).toEqual(['sandbox-direktori']);
-    const summary = await applyContracts(store, loadContracts([contractDir({ 'pegawai.yaml': validContract })]));
+    const summary = await applyContracts(store, loadContracts([contractDir({ 'pegawai.yaml': validContract })]), asWritten);
     expect(summary.updated).toEqual(['test-pegawai']);
     snapshot = await readSnapshot(store);
     expect(snapshot.contracts.map((c) => c.id).sort()).toEqual(['sandbox-direktori', 'test-pegawai']);
@@ -190,7 +191,7 @@ describe('a running gateway', () => {
       writeFileSync(file, readFileSync(file, 'utf8').replace('state: active', 'state: deprecated').replace('version: 1.0.0', 'version: 1.0.1'));
       // A v2 published alongside, as an integration moving on would.
       writeFileSync(join(dir, 'sandbox', 'direktori-v2.yaml'), readFileSync(file, 'utf8').replace('id: sandbox-direktori', 'id: sandbox-direktori-v2').replace('version: 1.0.1', 'version: 2.0.0').replace('state: deprecated', 'state: active'));
-      await applyContracts(h.gateway.store, loadContracts([dir]));
+      await applyContracts(h.gateway.store, loadContracts([dir]), asWritten);
       await new Promise((r) => setTimeout(r, 600)); // the registry polls every 0.2 s here
       // Deprecated: still served, and says so (RFC 9745).
       const old = await request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`);
@@ -201,7 +202,7 @@ describe('a running gateway', () => {
       expect(next.headers.deprecation).toBeUndefined();
       // Retired: its routes say so, rather than that they never existed.
       writeFileSync(file, readFileSync(file, 'utf8').replace('state: deprecated', 'state: retired'));
-      await applyContracts(h.gateway.store, loadContracts([dir]));
+      await applyContracts(h.gateway.store, loadContracts([dir]), asWritten);
       await new Promise((r) => setTimeout(r, 600));
       const gone = await request(h.url).get('/sandbox/v1/perangkat-daerah/2.16').set('authorization', `Bearer ${token}`);
       expect(gone.status).toBe(410);

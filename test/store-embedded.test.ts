@@ -174,9 +174,9 @@ describe('embedded store: the CLI beside a running gateway', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('id: sandbox-direktori', 'id: sandbox-kedua').replace('integration: sandbox', 'integration: sandbox2'));
     const config = join(contracts, 'penghubung.yaml');
     writeFileSync(config, `dataDir: ${h.dataDir}\nsso:\n  issuer: ${h.sso.issuer}\n  audience: ${audience}\n`);
-    const applied = spawnSync(process.execPath, ['bin/penghubung.js', 'apply', join(contracts, 'sandbox2'), '--config', config], { encoding: 'utf8', timeout: 30_000 });
+    const applied = spawnSync(process.execPath, ['bin/penghubung.js', 'apply', join(contracts, 'sandbox2'), '--bootstrap', '--config', config], { encoding: 'utf8', timeout: 30_000 });
     expect({ status: applied.status, stderr: applied.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(applied.stdout).toMatch(/applied 1 contracts: 1 created/);
+    expect(applied.stdout).toMatch(/applied 1 contracts as written \(bootstrap\): 1 created/);
     // The harness polls the revision every 0.2 s.
     const routed = await until(call, (res) => res.status === 200, { what: 'the new contract to route', timeoutMs: 5000 });
     expect(routed.status).toBe(200);

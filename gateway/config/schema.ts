@@ -165,6 +165,11 @@ export const configSchema = Type.Object({
   redis: section({ url: NullableString({ default: null }) }),
   contracts: section({
     directories: Type.Array(Type.String(), { default: [] }),
+    /**
+     * Take the files' states as written (the first install, the demo, tests); otherwise a new
+     * version in the files becomes a draft awaiting approval (docs/administration.md).
+     */
+    bootstrap: Type.Boolean({ default: false }),
     reloadSeconds: Type.Number({ minimum: 0.1, default: 2 }),
   }),
   /** Per upstream name: base URL over the contract's, and credential references (`env:` / `file:`). */

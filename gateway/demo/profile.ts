@@ -148,7 +148,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
         public: { enabled: true, host: '127.0.0.1', port: publicPort },
         external: { enabled: true, host: '127.0.0.1', port: ports.external, tls: partnerFiles.tls },
         sso: { issuer: sso.issuer, audience: demoAudience },
-        contracts: { directories: [bundledContracts] },
+        contracts: { directories: [bundledContracts], bootstrap: true },
         upstreams,
       },
     });

@@ -71,6 +71,8 @@ export const contractFileSchema = {
     description: { type: 'string' },
     state: { enum: [...contractStates] },
     classification: { enum: [...classifications] },
+    /** The wali data: the department that owns the data (Pasal 19(3) of Perbup 000) and sets its confidentiality. */
+    dataOwner: { type: 'string', minLength: 1, maxLength: 200 },
     scopes: scopeList,
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600000 },
     upstream: {

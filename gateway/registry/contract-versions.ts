@@ -61,13 +61,17 @@ export function digestOf(definition: ContractDefinition): string {
 }
 
 /** Every contract with its versions, newest first. */
-export async function listContracts(db: Queryable): Promise<{ id: string; title: string; integration: string; versions: { version: string; state: VersionState }[] }[]> {
+/** A contract as the list shows it: its newest version's title and data owner, and every version's state. */
+export interface ContractSummary { id: string; title: string; integration: string; dataOwner: string | null; versions: { version: string; state: VersionState }[] }
+
+export async function listContracts(db: Queryable): Promise<ContractSummary[]> {
   const rows = await db.db.selectFrom('contracts').select(['id', 'version', 'state', 'integration', 'definition', 'created_at']).orderBy('id').orderBy('created_at', 'desc').execute();
-  const contracts = new Map<string, { id: string; title: string; integration: string; versions: { version: string; state: VersionState }[] }>();
+  const contracts = new Map<string, ContractSummary>();
   for (const row of rows) {
     let contract = contracts.get(row.id);
     if (!contract) {
-      contract = { id: row.id, title: (JSON.parse(row.definition) as ContractDefinition).title, integration: row.integration, versions: [] };
+      const definition = JSON.parse(row.definition) as ContractDefinition;
+      contract = { id: row.id, title: definition.title, integration: row.integration, dataOwner: definition.dataOwner ?? null, versions: [] };
       contracts.set(row.id, contract);
     }
     contract.versions.push({ version: row.version, state: row.state });

@@ -57,6 +57,8 @@ export interface ContractDefinition {
   description: string;
   state: ContractState;
   classification: Classification;
+  /** The wali data: the department that owns the data the contract exchanges. */
+  dataOwner?: string;
   scopes: string[];
   timeoutMs: number;
   /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */

@@ -220,6 +220,7 @@ export function contractFromDocument(document: unknown, source: string, adapters
         if (typeof schema === 'string') throw new FileProblem(`operation ${String(operation.id)} ${part}: the schema must be given inline, not as a file (${schema})`);
       }
     }
+    if (typeof (document as { dataOwner?: unknown }).dataOwner !== 'string') throw new FileProblem('dataOwner (the wali data: the department that owns the data) is required');
     return definitionOf({ ...document, state: 'draft' }, source, adapters);
   } catch (error) {
     if (error instanceof FileProblem) throw new Problem('CONTRACT_DOCUMENT_INVALID', `The contract is not valid: ${error.message}`, { reason: error.message });
@@ -249,6 +250,7 @@ function definitionOf(raw: unknown, file: string, adapters: ReadonlyMap<string, 
     description: contract.description ?? '',
     state: contract.state,
     classification: contract.classification,
+    ...(contract.dataOwner ? { dataOwner: contract.dataOwner } : {}),
     scopes: contract.scopes ?? [],
     timeoutMs: contract.timeoutMs ?? 10000,
     ...(contract.upstream ? { upstream: contract.upstream } : {}),

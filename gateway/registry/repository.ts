@@ -1,10 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { ConsumersTable } from '../store/schema.ts';
 import type { Queryable, Store } from '../store/store.ts';
-import { majorVersion, type Classification, type ContractDefinition, type RateRule } from './contract.ts';
-import { digestOf } from './contract-versions.ts';
-import { routingStates } from './lifecycle.ts';
-import type { LoadedContract } from './load-contracts.ts';
+import type { Classification, ContractDefinition, RateRule } from './contract.ts';
 import { readPartnerRegistry, type PartnerRegistry } from './partners.ts';
 import { bumpRevision, currentRevision } from './revision.ts';
 
@@ -31,50 +28,6 @@ export interface RegistrySnapshot extends PartnerRegistry {
   /** Retired versions whose contract and major version no longer route: their routes answer CONTRACT_RETIRED. */
   retired?: ContractDefinition[];
   consumers: Map<string, Consumer>;
-}
-
-export interface ApplySummary { created: string[]; updated: string[]; unchanged: string[]; revision: number }
-
-/**
- * Writes the contracts of files in one transaction; unchanged ones are left alone, so applying
- * twice is a no-op. A file's state is taken as it is (the files are how the first install is
- * set up): a routing version retires the one of the same contract and major version it replaces.
- */
-export async function applyContracts(store: Store, loaded: LoadedContract[]): Promise<ApplySummary> {
-  return store.transaction(async (tx) => {
-    await tx.exclusive(7405002);
-    const summary: ApplySummary = { created: [], updated: [], unchanged: [], revision: 0 };
-    for (const { file, definition } of loaded) {
-      const digest = digestOf(definition);
-      const existing = await tx.db.selectFrom('contracts').select('digest').where('id', '=', definition.id).where('version', '=', definition.version).executeTakeFirst();
-      if (existing?.digest === digest) {
-        summary.unchanged.push(definition.id);
-        continue;
-      }
-      const major = majorVersion(definition.version);
-      const routes = (routingStates as readonly string[]).includes(definition.state);
-      // The file speaks for its contract and major version: what routed before it is superseded.
-      if (routes || definition.state === 'retired') {
-        await tx.db.updateTable('contracts')
-          .set({ state: 'retired', retired_at: tx.sql.now(), retired_note: `superseded by ${definition.version} (${file})`, updated_at: tx.sql.now() })
-          .where('id', '=', definition.id).where('major', '=', major).where('version', '!=', definition.version).where('state', 'in', [...routingStates])
-          .execute();
-      }
-      const fields = {
-        state: definition.state, definition: JSON.stringify(definition), digest, source: file,
-        ...(routes ? { activated_at: tx.sql.now() } : {}),
-        ...(definition.state === 'deprecated' ? { deprecated_at: tx.sql.now() } : {}),
-      };
-      if (existing) {
-        await tx.db.updateTable('contracts').set({ ...fields, changed_at: tx.sql.now(), updated_at: tx.sql.now() }).where('id', '=', definition.id).where('version', '=', definition.version).execute();
-      } else {
-        await tx.db.insertInto('contracts').values({ id: definition.id, integration: definition.integration, version: definition.version, major, ...fields }).execute();
-      }
-      (existing ? summary.updated : summary.created).push(definition.id);
-    }
-    summary.revision = summary.created.length + summary.updated.length > 0 ? await bumpRevision(tx) : await currentRevision(tx);
-    return summary;
-  });
 }
 
 export type ConsumerInput = Pick<Consumer, 'clientId' | 'name'> & Partial<Omit<Consumer, 'clientId' | 'name'>>;

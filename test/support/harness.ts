@@ -1,3 +1,4 @@
+import { cliSource } from '../../gateway/audit/audit.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,9 @@ import { startPostgres, type PostgresServer } from './postgres.ts';
 export const audience = 'urn:penghubung:test';
 export const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
 /** Only the passthrough sandbox contract: tests of the core need no adapter. */
+/** Contract files applied as written (the first install's way), as the tests' gateways start with them. */
+export const asWritten = { mode: 'bootstrap', source: cliSource() } as const;
+
 export const sandboxContracts = fileURLToPath(new URL('../../contracts/sandbox/', import.meta.url));
 
 /** The test clients: a writer with clearance terbatas, a reader, an unregistered app, an ops tool. */
@@ -108,7 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       internal: { host: '127.0.0.1', port: 0 },
       admin: { host: '127.0.0.1', port: 0 },
       sso: { issuer: sso.issuer, audience, jwksCooldownSeconds: 1 },
-      contracts: { directories: options.contractDirs ?? [bundledContracts], reloadSeconds: 0.2 },
+      contracts: { directories: options.contractDirs ?? [bundledContracts], reloadSeconds: 0.2, bootstrap: true },
       upstreams: { sandbox: { url: upstream.url }, ...options.upstreams },
       trafficLog: { flushMs: 20, replaySeconds: 0.2 },
       shutdown: { drainSeconds: 5 },
