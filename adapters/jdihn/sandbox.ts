@@ -1,4 +1,5 @@
 import { defineSandbox } from '../../gateway/adapter-api/index.ts';
+import { demoDocument } from './demo-document.ts';
 import { feedPath } from './feed.ts';
 import { startJdihnHarvester } from './simulator.ts';
 
@@ -14,5 +15,6 @@ export default defineSandbox({
   demoClients: [
     { clientId: 'bagian-hukum-jdih', name: 'JDIH Bagian Hukum', department: 'Bagian Hukum Setda', clearance: 'publik', scopes: ['jdihn.read', 'jdihn.write'] },
   ],
+  demoRequests: [{ clientId: 'bagian-hukum-jdih', method: 'PUT', path: `/jdihn/v1/dokumen/${demoDocument.id}`, body: demoDocument }],
   start: ({ host, port, publicUrl }) => startJdihnHarvester({ feedUrl: `${publicUrl}${feedPath}`, host, port, intervalMs: 60_000 }),
 });

@@ -133,6 +133,9 @@ export interface DemoClient {
   scopes: string[];
 }
 
+/** A request of `SandboxModule.demoRequests`: path from the gateway's root, JSON body. */
+export interface DemoRequest { clientId: string; method: 'POST' | 'PUT'; path: string; body: unknown }
+
 export interface SandboxStartOptions {
   host: string;
   /** 0 picks a free port. */
@@ -161,6 +164,12 @@ export interface SandboxModule {
   credentials?: readonly string[];
   /** Demo PD applications calling this integration. */
   demoClients?: readonly DemoClient[];
+  /**
+   * Requests a demo PD application sends through the gateway once the demo is up, so that the
+   * contract's documented reads answer as printed (data the gateway itself keeps, as JDIHN's).
+   * Sent as the application would, with its token; a request answered with an error stops the demo.
+   */
+  demoRequests?: readonly DemoRequest[];
   start(options: SandboxStartOptions): Promise<RunningSandbox>;
 }
 

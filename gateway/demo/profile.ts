@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { discoverSandboxes } from '../../adapters/index.ts';
-import type { DemoClient, RunningSandbox, SandboxModule } from '../adapter-api/model.ts';
+import type { DemoClient, DemoRequest, RunningSandbox, SandboxModule } from '../adapter-api/model.ts';
 import { loadConfig } from '../config/load.ts';
 import { roles } from '../listeners/admin-roles.ts';
 import { freePort } from '../listeners/free-port.ts';
@@ -103,6 +103,18 @@ export function simulatorAccounts(dir: string, upstream: string, names: readonly
   return { values, references };
 }
 
+/** The sandboxes' demo requests, through the gateway as their applications would send them. */
+async function sendDemoRequests(gatewayUrl: string, sso: SsoProvider, requests: readonly DemoRequest[]): Promise<void> {
+  for (const request of requests) {
+    const res = await fetch(`${gatewayUrl}${request.path}`, {
+      method: request.method,
+      headers: { authorization: `Bearer ${await sso.token(request.clientId)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(request.body),
+    });
+    if (!res.ok) throw new Error(`demo request ${request.method} ${request.path} answered ${res.status}: ${await res.text()}`);
+  }
+}
+
 /**
  * `npm start`: a real OIDC provider as SSO, every integration's simulator, and the gateway with
  * the bundled contracts on the embedded store, all on loopback.
@@ -156,6 +168,7 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     await upsertConsumers(gateway.store, demoClients.map(({ scopes: _scopes, ...consumer }) => consumer));
     await registerDemoPartner(gateway.store, partnerFiles, config.timezone);
     await gateway.registry.refresh();
+    await sendDemoRequests(gateway.internal.url, sso, [...sandboxModules.values()].flatMap((sandbox) => sandbox.demoRequests ?? []));
   } catch (error) {
     await stopAll();
     throw error;

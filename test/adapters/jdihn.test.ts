@@ -83,8 +83,8 @@ describe('the JDIHN adapter and its harvest feed', () => {
     expect(updated.status).toBe(200);
     expect(updated.body).toEqual(update.response!.example);
 
-    const get = operations.get('getDocument')!;
-    const got = await call('GET', `/dokumen/${get.pathParams.id!.example as string}`);
+    // The read's own example names the document the demo registers (test/developer-docs.test.ts reads it there).
+    const got = await call('GET', `/dokumen/${id}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ id, version: 2, document: { status: 'tidak-berlaku' } });
     matchesResponseSchema('getDocument', got.body);
