@@ -9,7 +9,9 @@ import type { PipelineContext } from './pipeline/context.ts';
 import { Forwarder } from './pipeline/forwarder.ts';
 import { loadContracts } from './registry/load-contracts.ts';
 import { Registry } from './registry/registry.ts';
-import { applyContracts } from './registry/repository.ts';
+import { applyContracts } from './registry/apply.ts';
+import { cliSource } from './audit/audit.ts';
+import { Problem } from './errors/problem.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { TokenVerifier } from './sso/token-verifier.ts';
@@ -65,11 +67,21 @@ export function createLogger(config: GatewayConfig, stream?: DestinationStream):
   );
 }
 
-/** Contracts from the configured directories, applied on start (idempotent). */
+/**
+ * Contracts from the configured directories, applied on start (idempotent): as drafts awaiting
+ * approval, or as written with `contracts.bootstrap`. A version changed past draft is refused and
+ * logged, and the gateway starts with the registry as it is.
+ */
 export async function applyConfiguredContracts(store: Store, config: GatewayConfig, log: Logger, adapters: ReadonlyMap<string, AdapterDescriptor>): Promise<void> {
   if (config.contracts.directories.length === 0) return;
-  const summary = await applyContracts(store, loadContracts(config.contracts.directories, adapters));
-  log.info({ created: summary.created, updated: summary.updated, unchanged: summary.unchanged.length, revision: summary.revision }, 'contracts applied');
+  const mode = config.contracts.bootstrap ? 'bootstrap' : 'review';
+  try {
+    const summary = await applyContracts(store, loadContracts(config.contracts.directories, adapters), { mode, source: cliSource() });
+    log.info({ mode, created: summary.created, updated: summary.updated, unchanged: summary.unchanged.length, revision: summary.revision }, 'contracts applied');
+  } catch (error) {
+    if (!(error instanceof Problem) || error.code !== 'CONTRACT_STATE_CONFLICT') throw error;
+    log.warn({ mode, conflicts: error.extensions.conflicts }, `contract files not applied: ${error.message}`);
+  }
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
