@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../gateway/config/load.ts';
 import { withStore } from '../gateway/store/open.ts';
-import { sandboxContracts, tempDir } from './support/harness.ts';
+import { sandboxContracts, startHarness, tempDir } from './support/harness.ts';
 
 /**
  * Issue 24, item 3: contract files remain a way in, through the lifecycle. `penghubung apply`
@@ -73,5 +73,25 @@ describe('penghubung apply', () => {
     const { versions, audit } = await storedVersions(config);
     expect(versions).toEqual([{ version: '1.0.0', state: 'active' }]);
     expect(audit.map((row) => row.action)).toEqual(['contract.bootstrap']);
+  });
+});
+
+describe('contracts applied at start (contracts.directories)', () => {
+  it('makes a change to an active version a logged conflict, and starts with the registry as it is', async () => {
+    const { contracts, file } = setUp();
+    const dataDir = tempDir('apply-start-');
+    const first = await startHarness({ contractDirs: [contracts], dataDir });
+    await first.close();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('timeoutMs: 5000', 'timeoutMs: 6000'));
+    const second = await startHarness({ dataDir, sso: first.sso, config: { contracts: { directories: [contracts], bootstrap: false } } });
+    try {
+      expect(second.logs.text).toContain('contract files not applied');
+      expect(second.logs.text).toContain('version 1.0.0 is active: a change is a new version');
+      const served = await fetch(`${second.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { authorization: `Bearer ${await second.token('app-reader')}` } });
+      expect(served.status).toBe(200);
+      expect(second.gateway.registry.current.routes.find((route) => route.contract.id === 'sandbox-direktori')?.contract.timeoutMs).toBe(5000);
+    } finally {
+      await second.close();
+    }
   });
 });
