@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../gateway/config/load.ts';
 import { withStore } from '../gateway/store/open.ts';
-import { sandboxContracts, startHarness, tempDir } from './support/harness.ts';
+import { startSsoProvider } from '../gateway/demo/sso-provider.ts';
+import { audience, sandboxContracts, startHarness, tempDir, testClients } from './support/harness.ts';
 
 /**
  * Issue 24, item 3: contract files remain a way in, through the lifecycle. `penghubung apply`
@@ -80,10 +81,11 @@ describe('contracts applied at start (contracts.directories)', () => {
   it('makes a change to an active version a logged conflict, and starts with the registry as it is', async () => {
     const { contracts, file } = setUp();
     const dataDir = tempDir('apply-start-');
-    const first = await startHarness({ contractDirs: [contracts], dataDir });
+    const sso = await startSsoProvider({ audience, clients: testClients });
+    const first = await startHarness({ contractDirs: [contracts], dataDir, sso });
     await first.close();
     writeFileSync(file, readFileSync(file, 'utf8').replace('timeoutMs: 5000', 'timeoutMs: 6000'));
-    const second = await startHarness({ dataDir, sso: first.sso, config: { contracts: { directories: [contracts], bootstrap: false } } });
+    const second = await startHarness({ dataDir, sso, config: { contracts: { directories: [contracts], bootstrap: false } } });
     try {
       expect(second.logs.text).toContain('contract files not applied');
       expect(second.logs.text).toContain('version 1.0.0 is active: a change is a new version');
@@ -92,6 +94,7 @@ describe('contracts applied at start (contracts.directories)', () => {
       expect(second.gateway.registry.current.routes.find((route) => route.contract.id === 'sandbox-direktori')?.contract.timeoutMs).toBe(5000);
     } finally {
       await second.close();
+      await sso.close();
     }
   });
 });
