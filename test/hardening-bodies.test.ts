@@ -3,21 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson } from '../gateway/pipeline/body.ts';
 import { createSchemaCompiler } from '../gateway/registry/schema-compiler.ts';
 import { problemOf } from './support/problems.ts';
-import { sandboxContracts, startHarness, type Harness } from './support/harness.ts';
+import { type Harness, letter, sandboxContracts, startHarness } from './support/harness.ts';
 
 /**
  * Issue 23, item 5: JSON bodies built to hurt (very many values, deep nesting, long strings,
  * duplicate keys) are refused fast with a problem+json, before JSON.parse and ajv build anything
  * big, and while they arrive ordinary callers are not held up.
  */
-
-const letter = {
-  nomor: '800/123/BKPSDM/2026',
-  tanggal: '2026-11-20',
-  pengirim: { nama: 'BKPSDM', email: 'bkpsdm@example.go.id' },
-  perihal: 'Undangan rapat koordinasi',
-  sifat: 'biasa',
-};
 
 const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** `count` distinct three-letter keys: the most properties under the 1 MiB body limit. */

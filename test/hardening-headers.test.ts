@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContractLoadError, loadContracts } from '../gateway/registry/load-contracts.ts';
 import { describeAdapters, discoverAdapters } from '../adapters/index.ts';
-import { bundledContracts, sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
+import { bundledContracts, type Harness, letter, sandboxContracts, startHarness, tempDir } from './support/harness.ts';
 
 /**
  * Issue 23, item 5: request headers that change what an upstream does (method override,
@@ -14,14 +14,6 @@ import { bundledContracts, sandboxContracts, startHarness, tempDir, type Harness
  * the headers of an allow-list, those the gateway sets itself, and those their contract permits
  * (`forwardHeaders`).
  */
-
-const letter = {
-  nomor: '800/123/BKPSDM/2026',
-  tanggal: '2026-11-20',
-  pengirim: { nama: 'BKPSDM', email: 'bkpsdm@example.go.id' },
-  perihal: 'Undangan rapat koordinasi',
-  sifat: 'biasa',
-};
 
 /** Headers a caller could use to steer an upstream or spoof what the gateway says. */
 const dangerous: Record<string, string> = {

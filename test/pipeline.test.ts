@@ -5,15 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxContracts, startHarness, tempDir, trafficRows, type Harness } from './support/harness.ts';
-
-const letter = {
-  nomor: '800/123/BKPSDM/2026',
-  tanggal: '2026-11-20',
-  pengirim: { nama: 'BKPSDM', email: 'bkpsdm@example.go.id' },
-  perihal: 'Undangan rapat koordinasi',
-  sifat: 'biasa',
-};
+import { type Harness, letter, sandboxContracts, startHarness, tempDir, trafficRows } from './support/harness.ts';
 
 let h: Harness;
 let writer: string;

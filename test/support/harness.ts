@@ -15,6 +15,15 @@ import { startPostgres, type PostgresServer } from './postgres.ts';
 export const audience = 'urn:penghubung:test';
 export const bundledContracts = fileURLToPath(new URL('../../contracts/', import.meta.url));
 /** Only the passthrough sandbox contract: tests of the core need no adapter. */
+/** A letter the sandbox contract's `registerLetter` takes (POST /sandbox/v1/surat). */
+export const letter = {
+  nomor: '800/123/BKPSDM/2026',
+  tanggal: '2026-11-20',
+  pengirim: { nama: 'BKPSDM', email: 'bkpsdm@example.go.id' },
+  perihal: 'Undangan rapat koordinasi',
+  sifat: 'biasa',
+};
+
 /** Contract files applied as written (the first install's way), as the tests' gateways start with them. */
 export const asWritten = { mode: 'bootstrap', source: cliSource() } as const;
 
