@@ -131,4 +131,24 @@ describe('the /docs page in Chromium', () => {
     await browser.evaluate('document.body.insertAdjacentHTML("beforeend", "<div style=\\"color: red\\">x</div>"); true');
     await holds(() => browser.cspViolations().length > 0, 5_000, 'the inline style refused');
   }, 60_000);
+
+  it('shows the admin API on the admin listener once given an admin token, marked as authorized, within its CSP', async () => {
+    const refusedBefore = browser.cspViolations().length;
+    const requestsBefore = browser.requests().length;
+    await browser.send('Page.navigate', { url: `${h.adminUrl}/docs` });
+    await holds(() => browser.evaluate<boolean>('document.readyState === "complete" && typeof SwaggerUIBundle === "function"'), 10_000, 'the admin page and Swagger UI loaded');
+    expect(await browser.evaluate<string>('document.title')).toBe('Dokumentasi API Admin Penghubung');
+
+    const token = await h.token('ops-console');
+    await browser.evaluate(`document.getElementById('token').value = '${token}'; document.getElementById('token-form').requestSubmit(); true`);
+    await holds(() => browser.evaluate<boolean>('document.querySelectorAll(".opblock").length > 0'), 10_000, 'the admin operations shown');
+    const shown = await browser.evaluate<string[]>('[...document.querySelectorAll(".opblock-summary-path")].map((e) => e.textContent.trim())');
+    expect(shown).toEqual(expect.arrayContaining(['/admin/v1/contracts', '/admin/v1/contracts/{id}/versions/{version}/approve', '/admin/v1/traffic', '/admin/v1/openapi.json']));
+    // The token went to Swagger UI under the document's scheme (bearerAuth): its Authorize button shows it set.
+    await holds(() => browser.evaluate<boolean>('!!document.querySelector(".auth-wrapper .authorize.locked")'), 5_000, 'the Authorize button locked');
+    const requests = browser.requests().slice(requestsBefore);
+    expect(requests.find((r) => r.url === `${h.adminUrl}/openapi.json`)?.authorization).toBe(`Bearer ${token}`);
+    expect(requests.filter((r) => !r.url.startsWith(`${h.adminUrl}/`) && !r.url.startsWith('data:'))).toEqual([]);
+    expect(browser.cspViolations().length).toBe(refusedBefore);
+  }, 60_000);
 });

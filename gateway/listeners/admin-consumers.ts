@@ -15,8 +15,8 @@ const rate = { type: 'object', required: ['rps', 'burst'], additionalProperties:
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** A PD application as the Dinas registers it: the SSO client id is the path. */
-const validateConsumer = addFormats(new Ajv({ allErrors: true })).compile({
+/** A PD application as the Dinas registers it: the SSO client id is the path. Also in the admin API's OpenAPI document. */
+export const consumerSchema = {
   type: 'object',
   required: ['name', 'department', 'clearance'],
   additionalProperties: false,
@@ -30,9 +30,10 @@ const validateConsumer = addFormats(new Ajv({ allErrors: true })).compile({
     status: { enum: ['active', 'suspended'] },
     limits: { type: 'object', maxProperties: 200, additionalProperties: rate },
   },
-});
+} as const;
+const validateConsumer = addFormats(new Ajv({ allErrors: true })).compile(consumerSchema);
 
-const clientIdPattern = /^[\w.:@-]{1,200}$/;
+export const clientIdPattern = /^[\w.:@-]{1,200}$/;
 
 /**
  * PD applications (consumers) through the admin API: list, read, register or change (suspend by

@@ -10,10 +10,12 @@ import { adminJson } from './admin-bodies.ts';
 import { approveRoles, auditSourceOf, editRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const ajv = new Ajv({ allErrors: false });
-/** What each action's body must carry; an action not listed takes an empty body or none. */
-const actionBodies: Partial<Record<LifecycleAction, ReturnType<typeof ajv.compile>>> = {
-  approve: ajv.compile({
+/**
+ * What each action's body must carry; an action not listed takes an empty body or none. Also the
+ * request bodies of the admin API's OpenAPI document (admin-openapi/).
+ */
+export const actionBodySchemas = {
+  approve: {
     type: 'object',
     required: ['recommendation'],
     additionalProperties: false,
@@ -26,11 +28,15 @@ const actionBodies: Partial<Record<LifecycleAction, ReturnType<typeof ajv.compil
         properties: { number: { type: 'string', minLength: 1, maxLength: 200 }, date, note: { type: 'string', maxLength: 4000 } },
       },
     },
-  }),
-  reject: ajv.compile({ type: 'object', required: ['note'], additionalProperties: false, properties: { note: { type: 'string', minLength: 1, maxLength: 4000 } } }),
-  deprecate: ajv.compile({ type: 'object', required: ['sunset'], additionalProperties: false, properties: { sunset: date } }),
-  retire: ajv.compile({ type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 4000 } } }),
-};
+  },
+  reject: { type: 'object', required: ['note'], additionalProperties: false, properties: { note: { type: 'string', minLength: 1, maxLength: 4000 } } },
+  deprecate: { type: 'object', required: ['sunset'], additionalProperties: false, properties: { sunset: date } },
+  retire: { type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 4000 } } },
+} as const satisfies Partial<Record<LifecycleAction, object>>;
+const ajv = new Ajv({ allErrors: false });
+const actionBodies: Partial<Record<LifecycleAction, ReturnType<typeof ajv.compile>>> = Object.fromEntries(
+  Object.entries(actionBodySchemas).map(([action, schema]) => [action, ajv.compile(schema)]),
+);
 
 /** Which roles may run each action: editors move their versions along, approvers judge them. */
 const actionRoles: Record<LifecycleAction, readonly string[]> = {

@@ -18,7 +18,8 @@ type PartnerBody = Omit<Partner, 'id'>;
 type AgreementBody = Omit<Agreement, 'number'>;
 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const partnerSchema = {
+/** A partner's body; also the admin API's OpenAPI document (admin-openapi/). */
+export const partnerSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['legalName', 'type'],
@@ -32,7 +33,8 @@ const partnerSchema = {
     status: { type: 'string', enum: ['active', 'suspended'], default: 'active' },
   },
 } as const;
-const agreementSchema = {
+/** An agreement's body; also the admin API's OpenAPI document. */
+export const agreementSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['title', 'partnerId', 'contracts', 'maxClassification', 'validFrom', 'validUntil'],

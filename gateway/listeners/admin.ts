@@ -13,6 +13,7 @@ import { contractAdminRouter } from './admin-contracts.ts';
 import { consumerAdminRouter } from './admin-consumers.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 import { bodyProblem } from './admin-bodies.ts';
+import { adminDocsRouter } from './admin-openapi/index.ts';
 import { auditSourceOf, editRoles, opsActionRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
 import { opsActionStates, type Delivery, type DeliveryState, type OpsAction } from '../delivery/outbox.ts';
@@ -151,6 +152,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.use(partnerAdminRouter({ store, registry: ctx.registry, tls, upstreams: ctx.config.upstreams, read: requireRole(ctx, readRoles), write: requireRole(ctx, editRoles) }));
   app.use(contractAdminRouter(ctx, store));
   app.use(consumerAdminRouter(ctx, store));
+  app.use(adminDocsRouter(ctx));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.

@@ -8,13 +8,17 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 
 /**
- * `GET /docs`: Swagger UI over the caller's own `/openapi.json` (docs/decisions/0006). Static: the
+ * `GET /docs`: Swagger UI over the caller's own `/openapi.json` (docs/decisions/0006), or on the
+ * admin listener over the admin API's document (served there by express). Static: the
  * page, swagger-ui-dist's bundle and the page's script, served from memory, never an exchange (no
- * caller is identified here; the document the page loads is an exchange, with its credentials).
+ * caller is identified here; the document the page loads asks for the caller's credentials).
  */
 
 /** How the page's calls authenticate: a bearer token typed into the page, or the browser's client certificate. */
 export type DocsAuth = 'bearer' | 'mutualTLS';
+
+/** Whose document the page shows: a caller's own (exchange listeners) or the admin API's (admin listener). */
+export type DocsAudience = 'caller' | 'admin';
 
 interface Asset { type: string; body: Buffer; gzipped?: Promise<Buffer> }
 
@@ -50,36 +54,48 @@ const commonHeaders = {
   'x-frame-options': 'DENY',
 };
 
+/** The token field: the page keeps what is typed in memory only (docs/decisions/0006). */
+const tokenForm = (button: string, note = '') => `<form id="token-form" class="token-form">
+    <label for="token">Token akses SSO (Bearer)</label>
+    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required>
+    <button type="submit">${button}</button>
+  </form>
+  <p class="note">Token hanya disimpan di memori halaman ini (hilang saat dimuat ulang) dan hanya dikirim ke gateway ini,
+  juga untuk <em>Try it out</em>.${note}</p>`;
+
 const intro: Record<DocsAuth, string> = {
   bearer: `<p>Halaman ini menampilkan layanan yang boleh dipanggil aplikasi Anda: dokumen <code>openapi.json</code>
   dibaca dengan token akses SSO aplikasi Anda (client credentials), menurut scope dan klasifikasinya.</p>
-  <form id="token-form" class="token-form">
-    <label for="token">Token akses SSO (Bearer)</label>
-    <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required>
-    <button type="submit">Tampilkan layanan</button>
-  </form>
-  <p class="note">Token hanya disimpan di memori halaman ini (hilang saat dimuat ulang) dan hanya dikirim ke gateway ini,
-  juga untuk <em>Try it out</em>.</p>`,
+  ${tokenForm('Tampilkan layanan')}`,
   mutualTLS: `<p>Halaman ini menampilkan layanan yang dicakup perjanjian kerja sama (PKS) Anda yang berlaku hari ini. Peramban
   mengirim sertifikat klien yang didaftarkan Dinas untuk Anda; tanpa sertifikat itu dokumen tidak dapat dibaca.</p>`,
 };
 
-function page(auth: DocsAuth, version: string): string {
+const adminIntro = `<p>Halaman ini menampilkan API admin Penghubung: dokumen <code>openapi.json</code> dibaca dengan token akses SSO
+  Anda yang memegang peran <code>penghubung-ops</code>, <code>penghubung-admin</code> atau <code>penghubung-approver</code>;
+  setiap operasi menyebut peran yang boleh memanggilnya.</p>
+  ${tokenForm('Tampilkan API admin', ' <em>Try it out</em> pada operasi yang mengubah data benar-benar mengubahnya.')}`;
+
+/** The security scheme each document names: the page hands the token to Swagger UI under it. */
+const schemeOf = (auth: DocsAuth, audience: DocsAudience) => (audience === 'admin' ? 'bearerAuth' : auth === 'bearer' ? 'sso' : 'mutualTLS');
+
+function page(auth: DocsAuth, audience: DocsAudience, version: string): string {
   const asset = (name: string) => `docs/assets/${version}/${name}`;
+  const title = audience === 'admin' ? 'Dokumentasi API Admin Penghubung' : 'Dokumentasi API Penghubung';
   return `<!DOCTYPE html>
 <html lang="id">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Dokumentasi API Penghubung</title>
+<title>${title}</title>
 <link rel="icon" type="image/png" href="${asset('favicon-32x32.png')}">
 <link rel="stylesheet" href="${asset('swagger-ui.css')}">
 <link rel="stylesheet" href="${asset('penghubung-docs.css')}">
 </head>
-<body data-auth="${auth}">
+<body data-auth="${auth}" data-scheme="${schemeOf(auth, audience)}">
 <header class="penghubung">
-  <h1>Dokumentasi API Penghubung</h1>
-  ${intro[auth]}
+  <h1>${title}</h1>
+  ${audience === 'admin' ? adminIntro : intro[auth]}
   <p id="status" class="status" role="status"></p>
 </header>
 <main id="swagger-ui"></main>
@@ -130,7 +146,14 @@ async function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset
 
 const notFound = Buffer.from('Tidak ditemukan / not found\n');
 
-export function docsPage(auth: DocsAuth): DocsPage {
+/** The page as express middleware (the admin listener): what it does not answer goes on to the routes. */
+export function docsMiddleware(docs: DocsPage): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  return (req, res, next) => {
+    if (!docs.serve(req, res)) next();
+  };
+}
+
+export function docsPage(auth: DocsAuth, audience: DocsAudience = 'caller'): DocsPage {
   let html: Buffer | undefined;
   return {
     serve(req, res) {
@@ -138,7 +161,7 @@ export function docsPage(auth: DocsAuth): DocsPage {
       const path = (req.url ?? '/').split('?', 1)[0]!;
       if (path === '/docs') {
         const { version } = load();
-        html ??= Buffer.from(page(auth, version));
+        html ??= Buffer.from(page(auth, audience, version));
         send(req, res, 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }, html);
         return true;
       }

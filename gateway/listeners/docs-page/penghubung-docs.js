@@ -5,6 +5,8 @@
 (function () {
   'use strict';
   var auth = document.body.getAttribute('data-auth');
+  // The document's security scheme: `sso` on the exchange listeners, `bearerAuth` on the admin one.
+  var scheme = document.body.getAttribute('data-scheme');
   var specUrl = new URL('openapi.json', document.baseURI).href;
   var status = document.getElementById('status');
 
@@ -39,7 +41,7 @@
       },
       onComplete: function () {
         // Swagger UI's own Authorize dialog then shows the token as set.
-        if (token) ui.preauthorizeApiKey('sso', token);
+        if (token) ui.preauthorizeApiKey(scheme, token);
       },
     });
   }
