@@ -91,6 +91,13 @@ module.exports = {
       to: { path: '^(adapters/|gateway/(?!(config|errors|store|limits)/))' },
     },
     {
+      name: 'admin-cli-over-http',
+      severity: 'error',
+      comment: 'The admin CLI is a client of the running gateway: it goes through the admin API (roles, four eyes, audit), never the store, registry functions or listeners. It may load the configuration and import the types of what the API answers, and the classifications.',
+      from: { path: '^gateway/admin-cli/' },
+      to: { path: '^(adapters/|gateway/(?!(admin-cli|config)/))', pathNot: '^gateway/registry/contract[.]ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-test-code-in-production',
       severity: 'error',
       from: { pathNot: '^test/' },

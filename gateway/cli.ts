@@ -12,6 +12,7 @@ import { applyContracts, planApply } from './registry/apply.ts';
 import { readSnapshot, upsertConsumers } from './registry/repository.ts';
 import { cliSource } from './audit/audit.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
+import { registerAdminCommands } from './admin-cli/index.ts';
 import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from './adapter-api/model.ts';
 import { withStore } from './store/open.ts';
@@ -170,6 +171,8 @@ async function gatewayCertificatesInUse(file: string | undefined): Promise<Certi
   }
   return found;
 }
+
+registerAdminCommands(program);
 
 registerCertsCommands(program, { pkiDir: (file) => join(dataDirFrom(file), 'pki'), certificatesInUse: gatewayCertificatesInUse });
 
