@@ -93,9 +93,9 @@ module.exports = {
     {
       name: 'admin-cli-over-http',
       severity: 'error',
-      comment: 'The admin CLI is a client of the running gateway: it goes through the admin API (roles, four eyes, audit), never the store, registry functions or listeners. It may load the configuration and import the types of what the API answers, and the classifications.',
+      comment: 'The admin CLI is a client of the running gateway: it goes through the admin API (roles, four eyes, audit), never the store, registry functions or listeners. It may load the configuration and import the types of what the API answers, the classifications, and the pure contract diff apply shares.',
       from: { path: '^gateway/admin-cli/' },
-      to: { path: '^(adapters/|gateway/(?!(admin-cli|config)/))', pathNot: '^gateway/registry/contract[.]ts$', dependencyTypesNot: ['type-only'] },
+      to: { path: '^(adapters/|gateway/(?!(admin-cli|config)/))', pathNot: '^gateway/registry/contract(-diff)?[.]ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-test-code-in-production',

@@ -3,7 +3,7 @@ import type { ContractVersionRecord } from '../registry/contract-versions.ts';
 import type { AdminApi } from './client.ts';
 import { adminCommand, apiCommand, runAdmin } from './connection.ts';
 import { contractDocumentFromFile } from './contract-document.ts';
-import { diffContracts, renderDiff } from './contract-diff.ts';
+import { diffContracts, renderDiff } from '../registry/contract-diff.ts';
 import { print, printJson, shortTime, table, usageError } from './output.ts';
 
 /** A contract in `GET /admin/v1/contracts`; `dataOwner` where the gateway reports it. */

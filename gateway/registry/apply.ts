@@ -2,6 +2,7 @@ import { recordAudit, type AuditSource } from '../audit/audit.ts';
 import { Problem } from '../errors/problem.ts';
 import type { Queryable, Store } from '../store/store.ts';
 import { majorVersion, type ContractDefinition } from './contract.ts';
+import { diffContracts } from './contract-diff.ts';
 import { digestOf } from './contract-versions.ts';
 import { routingStates, type VersionState } from './lifecycle.ts';
 import type { LoadedContract } from './load-contracts.ts';
@@ -28,18 +29,16 @@ export interface ApplyPlanEntry {
 
 export interface ApplySummary { created: string[]; updated: string[]; unchanged: string[]; revision: number; plan: ApplyPlanEntry[] }
 
-/** Top-level fields and operations that differ between two definitions of one version. */
+/** What differs between the stored version and the file, one short phrase each (`diffContracts`). */
 export function definitionChanges(before: ContractDefinition, after: ContractDefinition): string[] {
-  const changes: string[] = [];
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => key !== 'operations'));
-  for (const key of [...keys].sort()) {
-    if (JSON.stringify(before[key as keyof ContractDefinition]) !== JSON.stringify(after[key as keyof ContractDefinition])) changes.push(`${key} changed`);
-  }
-  const ops = (definition: ContractDefinition) => new Map(definition.operations.map((op) => [op.id, JSON.stringify(op)]));
-  const [was, is] = [ops(before), ops(after)];
-  for (const [id, op] of is) changes.push(...(!was.has(id) ? [`operation ${id} added`] : was.get(id) !== op ? [`operation ${id} changed`] : []));
-  for (const id of was.keys()) if (!is.has(id)) changes.push(`operation ${id} removed`);
-  return changes;
+  const json = (definition: ContractDefinition) => definition as unknown as Record<string, unknown>;
+  const diff = diffContracts(after.id, { version: before.version, definition: json(before) }, { version: after.version, definition: json(after) });
+  return [
+    ...[...new Set(diff.fields.map((change) => change.path.split(/[.[]/, 1)[0]!))].map((field) => `${field} changed`),
+    ...diff.operations.changed.map((op) => `operation ${op.id} changed`),
+    ...diff.operations.added.map((op) => `operation ${op.id} added`),
+    ...diff.operations.removed.map((op) => `operation ${op.id} removed`),
+  ];
 }
 
 /** What applying the files would do, version by version, without doing it (`apply --dry-run`). */
