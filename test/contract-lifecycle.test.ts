@@ -1,8 +1,12 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractDocumentFromFile } from '../gateway/admin-cli/contract-document.ts';
-import { sandboxContracts, startHarness, type Harness } from './support/harness.ts';
+import { cliSource } from '../gateway/audit/audit.ts';
+import { exportBackup, restoreBackup } from '../gateway/registry/backup.ts';
+import { openStore } from '../gateway/store/open.ts';
+import { sandboxContracts, startHarness, tempDir, type Harness } from './support/harness.ts';
 
 /**
  * Issue 24: contracts through the admin API, their lifecycle (draft -> submitted -> approved ->
@@ -157,4 +161,23 @@ describe('contracts through the admin API', () => {
     // The first: the harness's start, which applies the contract files as written (bootstrap).
     expect(actions).toEqual(['contract.bootstrap', 'contract.create', 'contract.change', 'contract.submit', 'contract.reject', 'contract.submit', 'contract.approve', 'contract.activate', 'contract.deprecate', 'contract.retire']);
   });
+
+  it('backs up every version with its approval: export, restore into a fresh store, export again gives the same versions', async () => {
+    const backup = await exportBackup(h.gateway.store);
+    const versions = backup.tables.contracts;
+    expect(versions.find((row) => row.version === '1.1.0')).toMatchObject({ state: 'retired', approved_by: 'dinas-approver', recommendation, rejection_note: 'Lengkapi contoh.' });
+    const dir = tempDir('lifecycle-backup-');
+    const store = await openStore({ dataDir: dir, store: { url: null } });
+    try {
+      await restoreBackup(store, backup, cliSource());
+      const again = await exportBackup(store);
+      expect(again.tables.contracts).toEqual(versions);
+      // The audit trail too, with the restore's own row after it (rows are never replaced).
+      expect(again.tables.audit_log.slice(0, -1)).toEqual(backup.tables.audit_log);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
