@@ -18,7 +18,19 @@ export interface CertsCliOptions {
   certificatesInUse?: (configFile?: string) => Promise<CertificateInUse[]> | CertificateInUse[];
   /** Where output goes (tests capture it); process.stdout by default. */
   write?: (text: string) => void;
+  /** Told of every change to the PKI once it is made: the gateway records it in its audit trail. */
+  onChange?: (change: PkiChange) => Promise<void> | void;
   now?: () => Date;
+}
+
+/** A change to the PKI: the CA made, a certificate issued or revoked, a CRL signed. */
+export interface PkiChange {
+  action: 'ca.init' | 'certificate.issue' | 'certificate.revoke' | 'ca.crl';
+  /** The certificate's serial, or the CA's; the CRL's number. */
+  objectId: string;
+  details: Record<string, unknown>;
+  /** The configuration file the command was given, if any. */
+  config?: string;
 }
 
 interface Common {
@@ -53,6 +65,12 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const now = options.now ?? (() => new Date());
   const dirOf = (common: Common) => common.dir ?? options.pkiDir(common.config);
+  const changed = async (common: Common, change: Omit<PkiChange, 'config'>) => options.onChange?.({ ...change, ...(common.config ? { config: common.config } : {}) });
+  const issuedChange = (common: Common, issued: IssuedCertificate) => changed(common, {
+    action: 'certificate.issue',
+    objectId: issued.record.serial,
+    details: { kind: issued.record.kind, subject: issued.record.subject, partnerId: issued.record.partnerId ?? null, notAfter: issued.record.notAfter, fingerprint256: issued.record.fingerprint256 },
+  });
   const withCommon = (command: Command) => command
     .addOption(new Option('-c, --config <file>', 'configuration file (default: ./penghubung.yaml); the PKI directory is <dataDir>/pki'))
     .addOption(new Option('--dir <pkiDir>', 'PKI directory (overrides the configuration)'));
@@ -79,6 +97,7 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
       const dir = dirOf(o);
       const ca = await initCa(dir, { commonName: o.cn, organization: o.org, days: o.days, keySize: Number(o.keySize) as RsaKeySize, crlDays: o.crlDays, now: now() });
       write(`CA created in ${dir}\n  certificate  ${ca.certFile}\n  key          ${ca.keyFile} (mode 0600)\n  CRL          ${ca.crlFile}\n  serial       ${ca.serial}\n  SHA-256      ${ca.fingerprint256}\n  valid until  ${ca.notAfter.toISOString()}\n`);
+      await changed(o, { action: 'ca.init', objectId: ca.serial, details: { commonName: o.cn, organization: o.org, fingerprint256: ca.fingerprint256, notAfter: ca.notAfter.toISOString() } });
     });
 
   withCommon(certs.command('issue-server').description('issue a TLS server certificate (serverAuth) with subjectAltNames'))
@@ -88,9 +107,11 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
     .addOption(keySizeOption())
     .addOption(crlUrlOption())
     .action(async (o: Common & Validity & { san: string[]; cn?: string }) => {
-      printIssued('server certificate', await issueServer(dirOf(o), {
+      const issued = await issueServer(dirOf(o), {
         sans: o.san, commonName: o.cn, days: o.days, keySize: Number(o.keySize) as RsaKeySize, crlUrl: o.crlUrl, now: now(),
-      }));
+      });
+      printIssued('server certificate', issued);
+      await issuedChange(o, issued);
     });
 
   withCommon(certs.command('issue-client').description('issue a partner client certificate (clientAuth) with a key generated here'))
@@ -101,9 +122,11 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
     .addOption(keySizeOption())
     .addOption(crlUrlOption())
     .action(async (o: Common & Validity & { partner: string; cn?: string; org?: string }) => {
-      printIssued('client certificate', await issueClient(dirOf(o), {
+      const issued = await issueClient(dirOf(o), {
         partnerId: o.partner, commonName: o.cn, legalName: o.org, days: o.days, keySize: Number(o.keySize) as RsaKeySize, crlUrl: o.crlUrl, now: now(),
-      }));
+      });
+      printIssued('client certificate', issued);
+      await issuedChange(o, issued);
     });
 
   withCommon(certs.command('sign-csr').description('sign a partner CSR with the client profile (the partner keeps its private key)'))
@@ -111,9 +134,10 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
     .requiredOption('--partner <id>', 'partner id the certificate belongs to')
     .addOption(daysOption('365'))
     .addOption(crlUrlOption())
-    .action((file: string, o: Common & Validity & { partner: string }) => {
+    .action(async (file: string, o: Common & Validity & { partner: string }) => {
       const issued = signCsr(dirOf(o), readFileSync(file, 'utf8'), { partnerId: o.partner, days: o.days, crlUrl: o.crlUrl, now: now() });
       printIssued('client certificate', issued);
+      await issuedChange(o, issued);
       if (issued.record.commonName !== o.partner) {
         write(`  note: the CSR's CN "${issued.record.commonName}" differs from partner id "${o.partner}"; the gateway identifies the partner by the SHA-256 fingerprint registered to it\n`);
       }
@@ -123,7 +147,7 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
     .argument('<target>', 'serial (hex) or certificate file')
     .addOption(new Option('--reason <reason>', 'CRL reason code').choices([...revocationReasons]))
     .addOption(crlDaysOption())
-    .action((target: string, o: Common & { reason?: RevocationReason; crlDays?: number }) => {
+    .action(async (target: string, o: Common & { reason?: RevocationReason; crlDays?: number }) => {
       const result = revoke(dirOf(o), target, { reason: o.reason, crlDays: o.crlDays, now: now() });
       if (result.alreadyRevoked || !result.crl) {
         write(`serial ${result.record.serial} was already revoked at ${result.record.revokedAt}; CRL unchanged\n`);
@@ -131,13 +155,15 @@ export function registerCertsCommands(program: Command, options: CertsCliOptions
       }
       write(`serial ${result.record.serial} (${result.record.subject}) revoked${o.reason ? ` (${o.reason})` : ''}\n`
         + `  CRL #${result.crl.crlNumber} written to ${result.crl.file} (next update ${result.crl.nextUpdate.toISOString()})\n`);
+      await changed(o, { action: 'certificate.revoke', objectId: result.record.serial, details: { subject: result.record.subject, reason: o.reason ?? null, crlNumber: result.crl.crlNumber } });
     });
 
   withCommon(certs.command('crl').description('sign a fresh CRL (new thisUpdate/nextUpdate); run it before nextUpdate, e.g. daily'))
     .addOption(crlDaysOption())
-    .action((o: Common & { crlDays?: number }) => {
+    .action(async (o: Common & { crlDays?: number }) => {
       const crl = refreshCrl(dirOf(o), { crlDays: o.crlDays, now: now() });
       write(`CRL #${crl.crlNumber} written to ${crl.file} (next update ${crl.nextUpdate.toISOString()})\n`);
+      await changed(o, { action: 'ca.crl', objectId: String(crl.crlNumber), details: { nextUpdate: crl.nextUpdate.toISOString() } });
     });
 
   withCommon(certs.command('list').description('list the certificates issued by this CA'))

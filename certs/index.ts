@@ -1,7 +1,7 @@
 /** PKI tooling of Penghubung (issue 5): the functions the gateway and the CLI use. */
 export { assertCaUsable, hasCa, initCa, loadCa, defaultCaDays, type CaMaterial, type InitCaOptions, type InitCaResult } from './ca.ts';
 export { certificatesInUse, checkExpiry, crlProblem, type CertificateInUse, type ExpiryFinding, type InUseOptions } from './check.ts';
-export { registerCertsCommands, type CertsCliOptions } from './cli.ts';
+export { registerCertsCommands, type CertsCliOptions, type PkiChange } from './cli.ts';
 export {
   buildCrl, parseCrl, defaultCrlDays, reasonCodes, revocationReasons,
   type BuildCrlOptions, type CrlReason, type ParseCrlOptions, type ParsedCrl, type RevocationReason, type RevokedEntry,

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeCertificate, describePemBundle, registerCertsCommands, type CertificateInUse } from '../certs/index.ts';
+import { describeCertificate, describePemBundle, registerCertsCommands, type CertificateInUse, type PkiChange } from '../certs/index.ts';
 import { registeredCertificatePems } from './registry/partners.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load.ts';
@@ -10,7 +10,7 @@ import { renderErrorsDoc } from './errors/render-doc.ts';
 import { ContractLoadError, loadContracts } from './registry/load-contracts.ts';
 import { applyContracts, planApply } from './registry/apply.ts';
 import { readSnapshot, upsertConsumers } from './registry/repository.ts';
-import { cliSource } from './audit/audit.ts';
+import { cliSource, recordAudit } from './audit/audit.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
 import { registerAdminCommands } from './admin-cli/index.ts';
 import { BackupRefused } from './registry/backup.ts';
@@ -174,7 +174,21 @@ async function gatewayCertificatesInUse(file: string | undefined): Promise<Certi
 
 registerAdminCommands(program);
 
-registerCertsCommands(program, { pkiDir: (file) => join(dataDirFrom(file), 'pki'), certificatesInUse: gatewayCertificatesInUse });
+/**
+ * A change to the PKI, in the audit trail of the store the configuration names. Without a
+ * configuration (`--dir` alone) there is no store to record in: the command says so.
+ */
+async function auditPkiChange(change: PkiChange): Promise<void> {
+  if (!change.config && !existsSync('penghubung.yaml')) {
+    process.stderr.write(`penghubung: ${change.action} ${change.objectId} not recorded in an audit trail: no configuration (--config) names the gateway's store\n`);
+    return;
+  }
+  await withStore(configFrom(change.config), (store) => store.transaction((tx) => recordAudit(tx, {
+    ...cliSource(), action: change.action, objectType: 'pki', objectId: change.objectId, before: null, after: change.details,
+  })));
+}
+
+registerCertsCommands(program, { pkiDir: (file) => join(dataDirFrom(file), 'pki'), certificatesInUse: gatewayCertificatesInUse, onChange: auditPkiChange });
 
 const services: CliServices = {
   async activeContracts({ config: file, directories }) {

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeCertificate, listCertificates, pkiPaths, registerCertsCommands, type CertificateInUse } from '../certs/index.ts';
+import { loadConfig } from '../gateway/config/load.ts';
+import { withStore } from '../gateway/store/open.ts';
 
 const dayMs = 86_400_000;
 
@@ -150,3 +152,38 @@ describe('penghubung certs (commander)', () => {
     expect(readFileSync(pkiPaths(dir).index, 'utf8')).toBe(index);
   });
 });
+
+describe('penghubung certs: changes in the audit trail', () => {
+  it('records the CA made, certificates issued and revoked, and CRLs signed, in the store the configuration names', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'certs-audit-'));
+    try {
+      const config = join(work, 'penghubung.yaml');
+      writeFileSync(config, `dataDir: ${join(work, 'data')}\nsso:\n  issuer: https://sso.example.go.id/realms/pemda\n  audience: penghubung\n`);
+      const penghubung = (...args: string[]) => spawnSync(process.execPath, ['bin/penghubung.js', 'certs', ...args, '--config', config], { encoding: 'utf8', timeout: 60_000 });
+      expect(penghubung('init-ca').status).toBe(0);
+      expect(penghubung('issue-client', '--partner', 'bank-a', '--days', '30').status).toBe(0);
+      const serial = listCertificates(join(work, 'data', 'pki')).find((record) => record.partnerId === 'bank-a')!.serial;
+      expect(penghubung('revoke', serial, '--reason', 'keyCompromise').status).toBe(0);
+      expect(penghubung('crl').status).toBe(0);
+      const rows = await withStore(loadConfig({ file: config, env: {} }), (store) => store.db.selectFrom('audit_log').select(['action', 'object_type', 'object_id', 'actor_subject', 'after']).orderBy('seq').execute());
+      expect(rows.map((row) => row.action)).toEqual(['ca.init', 'certificate.issue', 'certificate.revoke', 'ca.crl']);
+      expect(rows.every((row) => row.object_type === 'pki' && row.actor_subject.startsWith('cli:'))).toBe(true);
+      expect(rows[2]).toMatchObject({ object_id: serial });
+      expect(JSON.parse(rows[2]!.after!)).toMatchObject({ reason: 'keyCompromise' });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('says so when no configuration names a store to record in (--dir alone)', () => {
+    const work = mkdtempSync(join(tmpdir(), 'certs-noaudit-'));
+    try {
+      const made = spawnSync(process.execPath, [join(process.cwd(), 'bin/penghubung.js'), 'certs', 'init-ca', '--dir', join(work, 'pki')], { encoding: 'utf8', timeout: 60_000, cwd: work });
+      expect(made.status).toBe(0);
+      expect(made.stderr).toMatch(/ca\.init .* not recorded in an audit trail: no configuration \(--config\) names the gateway's store/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
