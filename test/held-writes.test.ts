@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HeldWrites } from '../gateway/store/held-writes.ts';
-import { StoreUnavailable } from '../gateway/store/unavailable.ts';
+import { StoreUnavailable } from '../gateway/errors/store-unavailable.ts';
 import { LogCapture, tempDir } from './support/harness.ts';
 
 interface Receipt { id: string; tracking: string }

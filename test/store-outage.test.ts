@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProblemDocument } from '../gateway/errors/problem.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
-import { storeFailure, StoreUnavailable } from '../gateway/store/unavailable.ts';
+import { storeFailure, StoreUnavailable } from '../gateway/errors/store-unavailable.ts';
 import { adminClient, asyncSandboxContracts, exampleLetter } from './support/async-sandbox.ts';
 import type { DeliveryStatus } from './support/delivery-answers.ts';
 import { startHarness, type Harness, type HarnessOptions } from './support/harness.ts';

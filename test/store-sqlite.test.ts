@@ -11,7 +11,7 @@ import { openEmbeddedStore } from '../gateway/store/embedded.ts';
 import { migrate } from '../gateway/store/migrate.ts';
 import { embeddedStoreFile } from '../gateway/store/open.ts';
 import type { Store } from '../gateway/store/store.ts';
-import { StoreUnavailable } from '../gateway/store/unavailable.ts';
+import { StoreUnavailable } from '../gateway/errors/store-unavailable.ts';
 import { trafficBulkColumns, trafficValues, type TrafficRow } from '../gateway/traffic/row.ts';
 import { storePerTest } from './support/store-per-test.ts';
 import { until } from './support/until.ts';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { problemCatalogue, problemType, type ProblemCode } from './catalogue.ts';
-import { StoreUnavailable } from '../store/unavailable.ts';
+import { StoreUnavailable } from './store-unavailable.ts';
 
 /** RFC 9457 problem details, with the gateway's stable `code` and any extension members. */
 export interface ProblemDocument {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Problem } from '../errors/problem.ts';
 import type { KeyClaim, Outcome, StoredAnswer } from '../idempotency/store.ts';
-import { StoreUnavailable } from '../store/unavailable.ts';
+import { StoreUnavailable } from '../errors/store-unavailable.ts';
 import { readBody } from './body.ts';
 import type { PipelineContext } from './context.ts';
 import { withinExchangeTime } from './store-deadline.ts';

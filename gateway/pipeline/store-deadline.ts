@@ -1,4 +1,4 @@
-import { StoreUnavailable } from '../store/unavailable.ts';
+import { StoreUnavailable } from '../errors/store-unavailable.ts';
 import type { Exchange } from './exchange.ts';
 
 /**

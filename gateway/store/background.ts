@@ -6,7 +6,7 @@ import type { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import type { BackgroundNews, BackgroundRequest } from './background-worker.ts';
 import { sqliteFailure, sqliteValue } from './sqlite-dialect.ts';
-import { StoreUnavailable } from './unavailable.ts';
+import { StoreUnavailable } from '../errors/store-unavailable.ts';
 
 export interface BackgroundOptions {
   /** How often the WAL is checkpointed (ms). */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { PassFailures } from './pass-failures.ts';
 import { SpoolDir } from './spool-dir.ts';
-import { StoreUnavailable } from './unavailable.ts';
+import { StoreUnavailable } from '../errors/store-unavailable.ts';
 
 export interface HeldWritesOptions<T> {
   /** What one write is, for the log ("delivery outcome"). */

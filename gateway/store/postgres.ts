@@ -3,7 +3,7 @@ import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClien
 import { columnArrays, unnestInsert } from './bulk.ts';
 import type { Database } from './schema.ts';
 import type { Queryable, Store, StoreSql } from './store.ts';
-import { StoreUnavailable, storeFailure } from './unavailable.ts';
+import { StoreUnavailable, storeFailure } from '../errors/store-unavailable.ts';
 
 /**
  * Values as schema.ts has them, the same as the embedded store gives: 64-bit integers (counts,

@@ -4,7 +4,7 @@ import {
   CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
   type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings,
 } from 'kysely';
-import { StoreUnavailable } from './unavailable.ts';
+import { StoreUnavailable } from '../errors/store-unavailable.ts';
 
 /**
  * A Kysely dialect over Node's built-in `node:sqlite` (Kysely's own SQLite dialect is written for
