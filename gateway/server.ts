@@ -7,6 +7,7 @@ import { createInternalServer } from './listeners/internal.ts';
 import { listen, type Listening } from './listeners/serve.ts';
 import type { PipelineContext } from './pipeline/context.ts';
 import { Forwarder } from './pipeline/forwarder.ts';
+import { GatewayMetrics } from './metrics/metrics.ts';
 import { loadContracts } from './registry/load-contracts.ts';
 import { Registry } from './registry/registry.ts';
 import { applyContracts } from './registry/apply.ts';
@@ -115,7 +116,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     purge.unref();
     const outbox = new Outbox(store);
     const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }), config.dataDir);
-    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations };
+    const metrics = new GatewayMetrics({ breakers, traffic, registry, store });
+    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations, metrics };
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;

@@ -103,8 +103,11 @@ function documentedAnswer(operation: Operation, answer: Answer): string | null {
   const response = operation.responses[String(answer.status)];
   if (!response) return `status ${answer.status} not documented (${JSON.stringify(answer.body).slice(0, 160)})`;
   if (!response.content) return null;
-  const media = response.content[answer.status >= 400 ? 'application/problem+json' : 'application/json'];
+  const mediaType = answer.status >= 400 ? 'application/problem+json' : (answer.type ?? '').split(';')[0]!.trim();
+  const media = response.content[mediaType];
   if (!media) return `status ${answer.status}: no schema for ${answer.type}`;
+  // A text answer (Prometheus metrics) is a string its schema takes as such.
+  if (!/json/.test(mediaType)) return null;
   const problem = validate(media.schema, answer.body);
   return problem ? `status ${answer.status} ${JSON.stringify(answer.body.code)}: ${problem}` : null;
 }

@@ -63,6 +63,13 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     next(hasOneHost(req) ? undefined : oneHostOnly());
   });
   app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res, { detail: true }));
+  // Prometheus scrapes without a token: the admin listener is on loopback or the management
+  // network, and no metric carries a caller's identity, a path or a request id.
+  app.get('/metrics', (_req, res, next) => {
+    const metrics = ctx.metrics;
+    if (!metrics) return next(new Problem('NOT_FOUND', 'This gateway keeps no metrics.'));
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).set('cache-control', 'no-store').send(text), next);
+  });
 
   // The traffic log holds personal data (paths with NIKs, who called whom): who searched it, for
   // what, is audited. The row is written before the page is sent, so no page leaves unrecorded.

@@ -49,6 +49,16 @@ export function record(ex: Exchange, ctx: PipelineContext): void {
   const row = trafficRowOf(ex, status, true);
   // An accepted delivery's row was written in the outbox's transaction; the store keeps that one.
   if (ex.deliveryId === undefined) ctx.traffic.enqueue(row);
+  ctx.metrics?.observe({
+    listener: ex.listener,
+    contract: route?.contract.id ?? 'none',
+    operation: route?.operation.id ?? 'none',
+    caller: ex.consumer ? 'consumer' : ex.partner ? 'partner' : ex.listener === 'public' ? 'public' : 'unidentified',
+    status,
+    errorCode: row.errorCode,
+    totalMs: row.totalMs,
+    ...(route && ex.upstream.ms !== undefined ? { upstream: { name: route.contract.upstream?.name ?? route.contract.forwarding, ms: ex.upstream.ms } } : {}),
+  });
   // Every exchange is in the traffic log; a pino line per exchange costs ~20 µs, so by default
   // only refusals and failures get one (log.exchanges).
   const lines = ctx.config.log.exchanges;

@@ -11,6 +11,7 @@ import type { IdempotencyStore } from '../idempotency/store.ts';
 import type { Outbox } from '../delivery/outbox.ts';
 import type { DeliveryWorker } from '../delivery/worker.ts';
 import type { Store } from '../store/store.ts';
+import type { GatewayMetrics } from '../metrics/metrics.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -33,4 +34,6 @@ export interface PipelineContext {
   /** Revoked client certificates, from the CRLs of the trusted CAs. */
   revocations: RevocationIndex;
   traffic: TrafficLog;
+  /** Prometheus metrics (`GET /metrics` on the admin listener); fed by `record`. */
+  metrics?: GatewayMetrics;
 }

@@ -31,6 +31,8 @@ export const neededPackages: NeededPackage[] = [
   { name: 'mount', present: onPath('mount') },
   // The docs page rendered under its Content-Security-Policy (test/docs-page-browser.test.ts).
   { name: 'chromium', present: onPath('chromium') },
+  // `promtool check metrics` on GET /metrics (test/metrics.test.ts).
+  { name: 'prometheus', present: onPath('promtool') },
 ];
 
 export function missingPackages(packages: readonly NeededPackage[] = neededPackages): string[] {

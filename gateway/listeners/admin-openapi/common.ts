@@ -35,7 +35,7 @@ export interface RequestBody {
   alternatives?: Record<string, { schema: unknown; example: unknown }>;
 }
 
-export interface Answer { description: string; schema?: unknown; example?: unknown; headers?: Record<string, unknown> }
+export interface Answer { description: string; schema?: unknown; example?: unknown; headers?: Record<string, unknown>; /** Default `application/json`. */ mediaType?: string }
 
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const pageOf = (item: string, description: string) => ({
@@ -146,7 +146,7 @@ export function operationObject(operation: AdminOperation): Record<string, unkno
       ...Object.fromEntries(Object.entries(operation.answers).map(([status, answer]) => [status, {
         description: answer.description,
         ...(answer.headers ? { headers: answer.headers } : {}),
-        ...(answer.schema === undefined ? {} : { content: { 'application/json': { schema: answer.schema, example: answer.example } } }),
+        ...(answer.schema === undefined ? {} : { content: { [answer.mediaType ?? 'application/json']: { schema: answer.schema, example: answer.example } } }),
       }])),
       ...problemResponses(operation),
     },

@@ -205,6 +205,19 @@ export const operations: AdminOperation[] = [
     },
   },
   {
+    method: 'get', path: '/metrics', id: 'metrics', tag: 'health', roles: null,
+    summary: 'Metrik Prometheus / Prometheus metrics',
+    description: 'Exchanges and their latency by contract, operation, caller class and status class; upstream latency; limit refusals; breaker states; the traffic log\'s queue and spool; deliveries by state; days to each certificate\'s and agreement\'s expiry. No label carries a caller\'s identity, a path or a request id, so Prometheus scrapes it without a token.',
+    answers: {
+      '200': {
+        description: 'Format teks Prometheus / Prometheus text format.',
+        mediaType: 'text/plain',
+        schema: { type: 'string' },
+        example: '# HELP penghubung_exchanges_total Exchanges answered, by contract, operation, caller class and status class.\n# TYPE penghubung_exchanges_total counter\npenghubung_exchanges_total{listener="internal",contract="bkn-siasn",operation="getEmployee",caller="consumer",status_class="2xx"} 1290\n',
+      },
+    },
+  },
+  {
     method: 'get', path: '/admin/v1/traffic', id: 'searchTraffic', tag: 'traffic', roles: readRoles,
     summary: 'Cari log lalu lintas / search the traffic log',
     description: 'The traffic log holds personal data (paths with NIKs and NIPs, who called whom): each search is recorded in the audit trail (`traffic.read`, with its filters and the number of rows) before the page is sent.',
