@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import express, { type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { classifications } from '../registry/contract.ts';
@@ -8,7 +8,7 @@ import { findConsumer, listConsumers, saveConsumer } from '../registry/consumers
 import type { ConsumerInput } from '../registry/repository.ts';
 import type { Store } from '../store/store.ts';
 import { adminJson } from './admin-bodies.ts';
-import { auditSourceOf, editRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
+import { auditSourceOf, editRoles, handle, readRoles, requireRole } from './admin-roles.ts';
 
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 const rate = { type: 'object', required: ['rps', 'burst'], additionalProperties: false, properties: { rps: { type: 'number', exclusiveMinimum: 0 }, burst: { type: 'integer', minimum: 1 } } } as const;
@@ -42,9 +42,6 @@ export const clientIdPattern = /^[\w.:@-]{1,200}$/;
  */
 export function consumerAdminRouter(ctx: PipelineContext, store: Store): Router {
   const router = express.Router();
-  const handle = (work: (req: AdminRequest, res: Response) => Promise<void>) => (req: AdminRequest, res: Response, next: (error?: unknown) => void) => {
-    work(req, res).catch(next);
-  };
 
   router.get('/admin/v1/consumers', requireRole(ctx, readRoles), handle(async (_req, res) => {
     res.json({ items: await listConsumers(store) });

@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import express, { type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { Problem } from '../errors/problem.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import { changeDraft, contractVersions, createDraft, listContracts, runAction, versionDefinition, type ActionInput } from '../registry/contract-versions.ts';
@@ -7,7 +7,7 @@ import { isLifecycleAction, type LifecycleAction } from '../registry/lifecycle.t
 import { contractFromDocument } from '../registry/load-contracts.ts';
 import type { Store } from '../store/store.ts';
 import { adminJson } from './admin-bodies.ts';
-import { approveRoles, auditSourceOf, editRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
+import { approveRoles, auditSourceOf, editRoles, handle, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
 
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 /**
@@ -67,9 +67,6 @@ function inputOf(action: LifecycleAction, body: unknown): ActionInput {
 export function contractAdminRouter(ctx: PipelineContext, store: Store): Router {
   const router = express.Router();
   const json = adminJson('1mb');
-  const handle = (work: (req: AdminRequest, res: Response) => Promise<void>) => (req: AdminRequest, res: Response, next: (error?: unknown) => void) => {
-    work(req, res).catch(next);
-  };
   const definitionOf = (body: unknown) => contractFromDocument(body, 'api', ctx.adapters.descriptors);
 
   router.get('/admin/v1/contracts', requireRole(ctx, readRoles), handle(async (_req, res) => {

@@ -1,9 +1,9 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { GatewayConfig } from '../config/schema.ts';
 import { Problem } from '../errors/problem.ts';
 import { adminJson, adminText } from './admin-bodies.ts';
-import { auditSourceOf } from './admin-roles.ts';
+import { auditSourceOf, handle } from './admin-roles.ts';
 import { certificatesInUse } from '../partners/certificates-in-use.ts';
 import type { TlsMaterial } from '../partners/tls-material.ts';
 import { classifications } from '../registry/contract.ts';
@@ -61,9 +61,6 @@ function invalid(errors: ErrorObject[] | null | undefined, what: string): Proble
     errors: (errors ?? []).map((e) => ({ in: 'body', pointer: e.instancePath || '/', message: e.message ?? e.keyword })),
   });
 }
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-const handle = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => void fn(req, res).catch(next);
 
 export interface PartnerAdminDeps {
   store: Store;

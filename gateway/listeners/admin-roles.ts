@@ -24,6 +24,11 @@ export const opsActionRoles: readonly string[] = [roles.ops, roles.admin];
 /** An admin API request: its request id (set first), and its verified token once `requireRole` passed. */
 export type AdminRequest = Request & { requestId?: string; token?: VerifiedToken };
 
+/** An async route whose failure goes to the error handler (problem+json), as every admin route's does. */
+export const handle = (work: (req: AdminRequest, res: Response) => Promise<void>) => (req: AdminRequest, res: Response, next: NextFunction) => {
+  work(req, res).catch(next);
+};
+
 /** Verifies the bearer token and lets the request on only with one of `allowed`: 401, else 403 `FORBIDDEN_ROLE`. */
 export function requireRole(ctx: Pick<PipelineContext, 'verifier'>, allowed: readonly string[]) {
   return async (req: AdminRequest, _res: Response, next: NextFunction) => {
