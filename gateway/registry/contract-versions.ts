@@ -4,7 +4,7 @@ import { recordAudit, type AuditSource } from '../audit/audit.ts';
 import { Problem } from '../errors/problem.ts';
 import type { ContractsTable, Database } from '../store/schema.ts';
 import type { Queryable, Store } from '../store/store.ts';
-import { majorVersion, routePrefix, type ContractDefinition } from './contract.ts';
+import { majorVersion, routeKeys, type ContractDefinition } from './contract.ts';
 import { checkFourEyes, routingStates, stateConflict, transitions, type LifecycleAction, type Recommendation, type VersionState } from './lifecycle.ts';
 import { bumpRevision } from './revision.ts';
 
@@ -131,14 +131,11 @@ export async function changeDraft(store: Store, definition: ContractDefinition, 
 /** What an action may carry: the recommendation of an approval, the note of a rejection or retirement, the sunset of a deprecation. */
 export interface ActionInput { recommendation?: Recommendation; note?: string; sunsetAt?: string }
 
-/** Method and path template with its parameter names left out: two templates that match the same paths. */
-const routeKeysOf = (contract: ContractDefinition) => contract.operations.map((op) => `${op.method} ${routePrefix(contract)}${op.path.replace(/\{\w+\}/g, '{}')}`);
-
 /** Routes of other contracts' routing versions that the version to activate would clash with. */
 async function routeConflicts(tx: Queryable, definition: ContractDefinition): Promise<string[]> {
-  const mine = new Set(routeKeysOf(definition));
+  const mine = new Set(routeKeys(definition));
   const others = await tx.db.selectFrom('contracts').select(['id', 'definition']).where('state', 'in', [...routingStates]).where('id', '!=', definition.id).execute();
-  return others.flatMap((other) => routeKeysOf(JSON.parse(other.definition) as ContractDefinition).filter((key) => mine.has(key)).map((key) => `${key} (contract ${other.id})`));
+  return others.flatMap((other) => routeKeys(JSON.parse(other.definition) as ContractDefinition).filter((key) => mine.has(key)).map((key) => `${key} (contract ${other.id})`));
 }
 
 /**

@@ -97,6 +97,12 @@ export function routePrefix(contract: Pick<ContractDefinition, 'integration' | '
   return `/${contract.integration}/v${majorVersion(contract.version)}`;
 }
 
+/** Method and path template of each operation, parameter names left out: two contracts with a key in common claim the same requests. */
+export function routeKeys(contract: Pick<ContractDefinition, 'integration' | 'version' | 'operations'>): string[] {
+  const prefix = routePrefix(contract);
+  return contract.operations.map((op) => `${op.method} ${prefix}${op.path.replace(/\{\w+\}/g, '{}')}`);
+}
+
 /**
  * Request headers no contract can have forwarded (`forwardHeaders`): those of one connection
  * (RFC 9110 §7.6.1) and the framing, the caller's credentials (for the gateway only), what the

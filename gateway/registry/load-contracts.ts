@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { Ajv, type AnySchema } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { contractFileSchema } from './contract-file-schema.ts';
-import { type ContractDefinition, type OperationSpec, type ParameterSpec, type ResponseSpec, type SchemaRef, reservedRequestHeader, routePrefix } from './contract.ts';
+import { type ContractDefinition, type OperationSpec, type ParameterSpec, type ResponseSpec, type SchemaRef, reservedRequestHeader, routeKeys } from './contract.ts';
 import { createSchemaCompiler } from './schema-compiler.ts';
 import { Problem } from '../errors/problem.ts';
 import { defaultBreakerSettings } from '../resilience/breakers.ts';
@@ -263,11 +263,6 @@ function definitionOf(raw: unknown, file: string, adapters: ReadonlyMap<string, 
   };
 }
 
-/** Route key of an operation, used to refuse two contracts claiming the same method and path. */
-function routeKeys(contract: ContractDefinition): string[] {
-  const prefix = routePrefix(contract);
-  return contract.operations.map((op) => `${op.method} ${prefix}${op.path.replace(/\{\w+\}/g, '{}')}`);
-}
 
 /** The breaker a contract asks for, defaults filled in, as comparable text. */
 function breakerSettingsOf(contract: ContractDefinition): string {
