@@ -1,5 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { problemCatalogue, problemType, type ProblemCode } from './catalogue.ts';
+import { problemCatalogueId } from './catalogue-id.ts';
+import { fillDetail } from './detail-template.ts';
+import { languageHeaders, preferredLanguage, type ProblemLanguage } from './language.ts';
 import { StoreUnavailable } from './store-unavailable.ts';
 
 /** RFC 9457 problem details, with the gateway's stable `code` and any extension members. */
@@ -29,13 +32,18 @@ export class Problem extends Error {
     this.headers = headers;
   }
 
-  /** `exchangeId`: the gateway's own id of the exchange refused (the traffic log's key), when there is one. */
-  toDocument(requestId: string, exchangeId?: string): ProblemDocument {
+  /**
+   * `exchangeId`: the gateway's own id of the exchange refused (the traffic log's key), when there
+   * is one. `language`: the caller's (`preferredLanguage`); in Indonesian, `title` and `detail`
+   * are the code's own texts, as the throw sites' specific details are English.
+   */
+  toDocument(requestId: string, exchangeId?: string, language: ProblemLanguage = 'en'): ProblemDocument {
+    const indonesian = language === 'id' ? problemCatalogueId[this.code] : undefined;
     return {
       type: problemType(this.code),
-      title: problemCatalogue[this.code].title,
+      title: indonesian?.title ?? problemCatalogue[this.code].title,
       status: this.status,
-      detail: this.message,
+      detail: indonesian ? fillDetail(indonesian.detail, this.extensions) : this.message,
       instance: requestId,
       code: this.code,
       ...(exchangeId === undefined ? {} : { exchangeId }),
@@ -51,14 +59,19 @@ export function asProblem(error: unknown): Problem {
   return new Problem('INTERNAL_ERROR', 'The gateway could not complete the request.');
 }
 
-/** Writes the problem as the whole response. Returns the serialized body for the traffic log. */
+/**
+ * Writes the problem as the whole response, in the language the request's `Accept-Language`
+ * prefers. Returns the serialized body for the traffic log.
+ */
 export function sendProblem(res: ServerResponse, problem: Problem, requestId: string): Buffer {
-  const body = Buffer.from(JSON.stringify(problem.toDocument(requestId)));
+  const language = preferredLanguage(res.req.headers['accept-language']);
+  const body = Buffer.from(JSON.stringify(problem.toDocument(requestId, undefined, language)));
   if (res.headersSent) {
     res.destroy();
     return body;
   }
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(languageHeaders(language, res.getHeader('vary')))) res.setHeader(name, value);
   res.statusCode = problem.status;
   res.setHeader('content-type', 'application/problem+json');
   res.setHeader('content-length', body.length);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { languageHeaders, preferredLanguage } from '../errors/language.ts';
 import type { Problem } from '../errors/problem.ts';
 
 /** An answer on its way to the caller, as the response filters see it. */
@@ -118,15 +119,18 @@ export class Reply {
   }
 
   /**
-   * The refusal as an RFC 9457 problem document. Once the status line is out the caller got that
-   * answer (cut off), not the problem: the connection is cut.
+   * The refusal as an RFC 9457 problem document, in the language the request's `Accept-Language`
+   * prefers (read here, as only a refusal is written in a language). Once the status line is out
+   * the caller got that answer (cut off), not the problem: the connection is cut.
    */
   problem(problem: Problem): void {
     if (this.res.headersSent) {
       this.cut();
       return;
     }
-    this.send(problem.status, { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' }, Buffer.from(JSON.stringify(problem.toDocument(this.ids.requestId, this.ids.exchangeId))));
+    const language = preferredLanguage(this.res.req.headers['accept-language']);
+    const headers = { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...languageHeaders(language, problem.headers.vary ?? this.res.getHeader('vary')) };
+    this.send(problem.status, headers, Buffer.from(JSON.stringify(problem.toDocument(this.ids.requestId, this.ids.exchangeId, language))));
   }
 
   /** The head of a streamed answer (the upstream's status and headers); its body follows by `write`. */
