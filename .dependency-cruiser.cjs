@@ -98,6 +98,27 @@ module.exports = {
       to: { path: '^(adapters/|gateway/(?!(admin-cli|config)/))', pathNot: '^gateway/registry/contract(-diff)?[.]ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'console-below-the-admin-listener',
+      severity: 'error',
+      comment: 'The ops console is pages over the registry, traffic, audit and report functions: the admin listener mounts it, it never reaches a listener, the pipeline stages or the server.',
+      from: { path: '^gateway/console/' },
+      to: { path: '^(adapters/|gateway/(listeners|pipeline/[0-9]|delivery|adapter-host|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
+      name: 'report-reads-only',
+      severity: 'error',
+      comment: 'The SPBE report reads the store (traffic rollups, registry, deliveries) and renders: the CLI and the console call it, it calls neither.',
+      from: { path: '^gateway/report/' },
+      to: { path: '^(adapters/|gateway/(console|listeners|pipeline|delivery|adapter-host|demo|server[.]ts|cli[.]ts))' },
+    },
+    {
+      name: 'html-stands-alone',
+      severity: 'error',
+      comment: 'The escaping template tag is used by the console, the report and the demo SSO page: it imports nothing of theirs.',
+      from: { path: '^gateway/html/' },
+      to: { path: '^(adapters|gateway)/', pathNot: '^gateway/html/' },
+    },
+    {
       name: 'no-test-code-in-production',
       severity: 'error',
       from: { pathNot: '^test/' },

@@ -22,13 +22,13 @@ export default tseslint.config(
     },
   },
   {
-    // The docs page's browser script, served as written (no build step): browser globals, no types.
-    files: ['gateway/listeners/docs-page/*.js'],
+    // The docs page's and the console's browser scripts, served as written (no build step): browser globals, no types.
+    files: ['gateway/listeners/docs-page/*.js', 'gateway/console/static/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { program: null, project: false, projectService: false },
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', URL: 'readonly', SwaggerUIBundle: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', URL: 'readonly', SwaggerUIBundle: 'readonly', EventSource: 'readonly', Intl: 'readonly', uPlot: 'readonly' },
     },
   },
   {

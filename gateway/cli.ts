@@ -12,6 +12,7 @@ import { applyContracts, planApply } from './registry/apply.ts';
 import { readSnapshot, upsertConsumers } from './registry/repository.ts';
 import { cliSource, recordAudit } from './audit/audit.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
+import { registerReportCommand } from './report/cli.ts';
 import { registerAdminCommands } from './admin-cli/index.ts';
 import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from './adapter-api/model.ts';
@@ -69,6 +70,7 @@ program.command('demo')
       `  internal gateway  ${demo.gateway.internal.url}    (OpenAPI: ${demo.gateway.internal.url}/openapi.json)`,
       `  partner listener  ${demo.gateway.external!.url}   (mutual TLS; demo bank files in ${demo.gateway.config.dataDir}/demo/partners/)`,
       `  admin API         ${demo.gateway.admin.url}    (clients diskominfo-noc: reads, diskominfo-admin: changes, diskominfo-approver: approvals)`,
+      `  ops console       ${demo.consoleUrl}/    (sign in as ${Object.entries(demo.people).map(([user, password]) => `${user} / ${password}`).join(', ')}; kept in ${demo.peopleFile})`,
       `  SSO (OIDC)        ${demo.sso.issuer}`,
       ...Object.entries(demo.sandboxes).map(([name, s]) => `  simulator ${name.padEnd(8)}${s.url}`),
       `  public feeds      ${demo.gateway.public?.url ?? "(off)"}`,
@@ -128,6 +130,7 @@ program.command('consumer')
   });
 
 registerBackupCommands(program, configOption, configFrom);
+registerReportCommand(program, configOption, configFrom);
 
 program.command('check-config')
   .description('validate the configuration file and print the effective configuration')
@@ -210,6 +213,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync();
 } catch (error) {
+  if (error instanceof Problem && error.code === 'BAD_REQUEST') {
+    process.stderr.write(`penghubung: ${error.message}\n`);
+    process.exit(2);
+  }
   if (error instanceof Problem && error.code === 'CONTRACT_STATE_CONFLICT') {
     process.stderr.write(`penghubung: ${error.message}\n`);
     process.exit(1);

@@ -17,6 +17,7 @@ import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { TokenVerifier } from './sso/token-verifier.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
+import { TrafficRollup } from './traffic/rollup.ts';
 import { discoverAdapters } from '../adapters/index.ts';
 import type { AdapterDescriptor } from './adapter-api/model.ts';
 import { AdapterHost } from './adapter-host/adapter-host.ts';
@@ -40,6 +41,8 @@ export interface Gateway {
   registry: Registry;
   verifier: TokenVerifier;
   traffic: TrafficLog;
+  /** The traffic log's rollups (services view, reports), made in the background. */
+  rollup: TrafficRollup;
   adapters: AdapterHost;
   deliveries: { outbox: Outbox; worker: DeliveryWorker };
   internal: Listening;
@@ -107,6 +110,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await verifier.start();
     const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
     traffic.start();
+    const rollup = new TrafficRollup(store, log.child({ component: 'traffic-rollup' }));
+    rollup.start();
     const forwarder = new Forwarder(config.limits.bodyBytes, new UpstreamPools((name) => upstreamTlsOf(config.upstreams, name)));
     const idempotency = new IdempotencyStore(store, config.idempotency.retentionHours, { dataDir: config.dataDir, log });
     await idempotency.start();
@@ -117,7 +122,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const outbox = new Outbox(store);
     const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }), config.dataDir);
     const metrics = new GatewayMetrics({ breakers, traffic, registry, store });
-    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, revocations: noRevocations, metrics };
+    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, rollup, revocations: noRevocations, metrics };
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
@@ -134,7 +139,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, adapters, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
+      config, log, store, registry, verifier, traffic, rollup, adapters, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
       tls: { internal: internalTls, external: externalTls },
       close() {
         closing ??= (async () => {
@@ -148,6 +153,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           await idempotency.close();
           registry.stop();
           verifier.stop();
+          await rollup.stop();
           await traffic.close();
           forwarder.close();
           await adapters.close();

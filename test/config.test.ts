@@ -41,6 +41,8 @@ describe('configuration', () => {
       idempotency: { retentionHours: 24, inFlightGraceSeconds: 60 },
       timezone: 'Asia/Jakarta',
       admin: { host: '127.0.0.1', port: 9090 },
+      console: { clientId: 'penghubung-console', clientSecret: null, publicUrl: null, sessionIdleMinutes: 30, sessionMaxHours: 8 },
+      region: { name: 'Pemerintah Kabupaten Contoh', agency: 'Dinas Komunikasi dan Informatika', city: 'Contoh', head: { title: 'Kepala Dinas Komunikasi dan Informatika', name: '(nama Kepala Dinas)', nip: '' } },
       sso: {
         issuer: 'https://sso.example.go.id/realms/pemda', audience: 'penghubung', algorithms: ['ES256', 'RS256', 'PS256', 'EdDSA'],
         jwksRefreshSeconds: 300, jwksCooldownSeconds: 30, clockToleranceSeconds: 5, tokenCacheSize: 10000, roleClaims: ['roles', 'realm_access.roles'],

@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Browserless } from './support/console.ts';
 import { tempDir } from './support/harness.ts';
 import { discoverSandboxes } from '../adapters/index.ts';
 import { mergeDemoClients } from '../gateway/demo/profile.ts';
@@ -59,6 +60,13 @@ describe('the demo profile', () => {
     // The demo's own registration of its bank is in the audit trail, which the admin reads too.
     const trail = await admin('diskominfo-admin', 'GET', '/admin/v1/audit?objectId=bpd-demo');
     expect(trail.body.items?.map((row) => row.action)).toEqual(['partner.create']);
+
+    // The console's demo people: printed with their passwords, kept beside clients.json, and one signs in.
+    const people = JSON.parse(readFileSync(join(dataDir, 'demo', 'people.json'), 'utf8')) as Record<string, string>;
+    expect(Object.keys(people).sort()).toEqual(['admin', 'approver', 'ops']);
+    for (const [user, password] of Object.entries(people)) expect(output).toContain(`${user} / ${password}`);
+    const { res: home } = await new Browserless().signIn('http://127.0.0.1:9090', 'ops', people.ops!);
+    expect(await home.text()).toContain('Operator NOC Diskominfo');
 
     // The demo bank over mutual TLS, with the files the demo wrote under data/demo/partners/.
     const partnerCurl = /As the demo bank, over mutual TLS:\n(curl [^\n]+)/.exec(output)?.[1];

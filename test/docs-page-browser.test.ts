@@ -1,81 +1,54 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Browser as PlaywrightBrowser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, tempDir, type Harness } from './support/harness.ts';
+import { launchChromium } from './support/browser.ts';
+import { startHarness, type Harness } from './support/harness.ts';
 import { until } from './support/until.ts';
 
 const holds = (probe: () => boolean | Promise<boolean>, timeoutMs: number, what: string) => until(probe, (value) => value, { timeoutMs, what });
 
-/** A page in headless Chromium, driven over the DevTools protocol (Node's WebSocket; no browser package). */
-interface CdpEvent { method: string; params: { entry?: { text: string }; request?: { url: string; headers: Record<string, string> } } }
-
+/**
+ * A page in Debian's Chromium through playwright-core, with the few things these tests read: an
+ * expression's value, the Content-Security-Policy refusals it logged, the requests it made.
+ */
 class Browser {
-  readonly events: CdpEvent[] = [];
-  private nextId = 0;
-  private readonly pending = new Map<number, (result: unknown) => void>();
-  private readonly process: ChildProcess;
-  private readonly profile: string;
-  private readonly socket: WebSocket;
+  private readonly refusals: string[] = [];
+  private readonly made: { url: string; authorization?: string }[] = [];
+  private readonly chromium: PlaywrightBrowser;
+  readonly page: Page;
 
-  private constructor(chromium: ChildProcess, profile: string, socket: WebSocket) {
-    this.process = chromium;
-    this.profile = profile;
-    this.socket = socket;
-    socket.addEventListener('message', (message) => {
-      const data = JSON.parse(String(message.data));
-      if (data.id !== undefined) this.pending.get(data.id)?.(data.result ?? { error: data.error });
-      else this.events.push(data);
+  private constructor(chromium: PlaywrightBrowser, page: Page) {
+    this.chromium = chromium;
+    this.page = page;
+    page.on('console', (message) => {
+      if (/Content Security Policy/.test(message.text())) this.refusals.push(message.text());
     });
+    page.on('request', (request) => this.made.push({ url: request.url(), authorization: request.headers().authorization }));
   }
 
   static async launch(): Promise<Browser> {
-    const profile = tempDir('chromium-');
-    // The flags that keep Chromium off the network it has no business with (updates, sync, metrics).
-    const chromium = spawn('/usr/bin/chromium', [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank',
-    ], { stdio: 'ignore', detached: true });
-    const portFile = join(profile, 'DevToolsActivePort');
-    await holds(() => existsSync(portFile) && readFileSync(portFile, 'utf8').includes('\n'), 20_000, 'Chromium to listen');
-    const port = readFileSync(portFile, 'utf8').split('\n')[0]!;
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
-    const socket = new WebSocket(targets.find((target) => target.type === 'page')!.webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => {
-      socket.addEventListener('open', resolve);
-      socket.addEventListener('error', reject);
-    });
-    const browser = new Browser(chromium, profile, socket);
-    for (const domain of ['Log', 'Runtime', 'Page', 'Network']) await browser.send(`${domain}.enable`);
-    return browser;
+    const chromium = await launchChromium();
+    return new Browser(chromium, await chromium.newPage());
   }
 
-  send(method: string, params: object = {}): Promise<unknown> {
-    const id = ++this.nextId;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.socket.send(JSON.stringify({ id, method, params }));
-    });
+  async navigate(url: string): Promise<void> {
+    await this.page.goto(url);
   }
 
-  async evaluate<T>(expression: string): Promise<T> {
-    const { result } = (await this.send('Runtime.evaluate', { expression, returnByValue: true })) as { result: { value: T } };
-    return result.value;
+  evaluate<T>(expression: string): Promise<T> {
+    return this.page.evaluate<T>(expression);
   }
 
   /** Lines Chromium logs for refusals of the page's Content-Security-Policy. */
   cspViolations(): string[] {
-    return this.events.flatMap((e) => (e.method === 'Log.entryAdded' && /Content Security Policy/.test(e.params.entry!.text) ? [e.params.entry!.text] : []));
+    return [...this.refusals];
   }
 
   requests(): { url: string; authorization?: string }[] {
-    return this.events.flatMap((e) => (e.method === 'Network.requestWillBeSent' ? [{ url: e.params.request!.url, authorization: e.params.request!.headers.Authorization }] : []));
+    return [...this.made];
   }
 
-  close(): void {
-    this.socket.close();
-    if (this.process.pid) process.kill(-this.process.pid, 'SIGKILL');
-    rmSync(this.profile, { recursive: true, force: true });
+  async close(): Promise<void> {
+    await this.chromium.close();
   }
 }
 
@@ -92,12 +65,12 @@ describe('the /docs page in Chromium', () => {
     browser = await Browser.launch();
   }, 60_000);
   afterAll(async () => {
-    browser?.close();
+    await browser?.close();
     await h?.close();
   });
 
   it('shows the caller\'s operations once given its token, calls one, and breaks no rule of its CSP', async () => {
-    await browser.send('Page.navigate', { url: `${h.url}/docs` });
+    await browser.navigate(`${h.url}/docs`);
     await holds(() => browser.evaluate<boolean>('document.readyState === "complete" && typeof SwaggerUIBundle === "function"'), 10_000, 'the page and Swagger UI loaded');
     expect(await browser.evaluate<string>('document.title')).toBe('Dokumentasi API Penghubung');
     // Nothing loaded before the token: the document needs it.
@@ -135,7 +108,7 @@ describe('the /docs page in Chromium', () => {
   it('shows the admin API on the admin listener once given an admin token, marked as authorized, within its CSP', async () => {
     const refusedBefore = browser.cspViolations().length;
     const requestsBefore = browser.requests().length;
-    await browser.send('Page.navigate', { url: `${h.adminUrl}/docs` });
+    await browser.navigate(`${h.adminUrl}/docs`);
     await holds(() => browser.evaluate<boolean>('document.readyState === "complete" && typeof SwaggerUIBundle === "function"'), 10_000, 'the admin page and Swagger UI loaded');
     expect(await browser.evaluate<string>('document.title')).toBe('Dokumentasi API Admin Penghubung');
 

@@ -127,6 +127,35 @@ export const configSchema = Type.Object({
   /** The region's time zone: agreements run by its calendar days. */
   timezone: Type.String({ minLength: 1, default: 'Asia/Jakarta' }),
   admin: listener('127.0.0.1', 9090),
+  /**
+   * The ops console on the admin listener (`/`): people sign in through the SSO (authorization
+   * code with PKCE) as the confidential client `clientId`. Off until a client secret is given.
+   */
+  console: section({
+    clientId: Type.String({ minLength: 1, default: 'penghubung-console' }),
+    clientSecret: NullableString({ pattern: credentialReferencePattern, default: null }),
+    /**
+     * The admin listener's URL as browsers reach it (a TLS proxy in front): the redirect URI
+     * registered at the SSO is `<publicUrl>/masuk/kembali`. Null: `http://<admin.host>:<admin.port>`.
+     */
+    publicUrl,
+    /** A session ends after this long without a request, and in any case after `sessionMaxHours`. */
+    sessionIdleMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
+    sessionMaxHours: Type.Integer({ minimum: 1, maximum: 24, default: 8 }),
+  }),
+  /** Who the console and the SPBE report speak for: the region, its Dinas and the head who signs. */
+  region: section({
+    name: Type.String({ minLength: 1, default: 'Pemerintah Kabupaten Contoh' }),
+    agency: Type.String({ minLength: 1, default: 'Dinas Komunikasi dan Informatika' }),
+    /** The town written above the signature ("Contoh, 7 Desember 2026"). */
+    city: Type.String({ minLength: 1, default: 'Contoh' }),
+    head: section({
+      title: Type.String({ minLength: 1, default: 'Kepala Dinas Komunikasi dan Informatika' }),
+      name: Type.String({ minLength: 1, default: '(nama Kepala Dinas)' }),
+      /** The head's NIP, printed under the name; empty leaves the line out. */
+      nip: Type.String({ default: '' }),
+    }),
+  }),
   sso: Type.Object({
     issuer: Type.String({ format: 'uri' }),
     audience: Type.String({ minLength: 1 }),

@@ -6,7 +6,7 @@ import type { JWK } from 'jose';
 import { discoverSandboxes } from '../../adapters/index.ts';
 import type { DemoClient, DemoRequest, RunningSandbox, SandboxModule } from '../adapter-api/model.ts';
 import { loadConfig } from '../config/load.ts';
-import { roles } from '../listeners/admin-roles.ts';
+import { roles } from '../sso/roles.ts';
 import { freePort } from '../listeners/free-port.ts';
 import { preparePartnerDemo, registerDemoPartner } from './partners.ts';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -27,6 +27,13 @@ const dinasClients: Omit<SsoClient, 'secret'>[] = [
   { clientId: 'diskominfo-admin', scopes: [], roles: [roles.admin] },
   { clientId: 'diskominfo-approver', scopes: [], roles: [roles.approver] },
   { clientId: 'diskominfo-noc', scopes: [], roles: [roles.ops] },
+];
+
+/** The Dinas' people who sign in to the console, one role each: user names, display names. */
+const demoPeople = [
+  { username: 'ops', name: 'Operator NOC Diskominfo', roles: [roles.ops] },
+  { username: 'admin', name: 'Admin Integrasi Diskominfo', roles: [roles.admin] },
+  { username: 'approver', name: 'Kepala Bidang Aplikasi Informatika', roles: [roles.approver] },
 ];
 
 /** One PD application may call several integrations: its scopes are the union, its clearance the highest asked. */
@@ -56,6 +63,11 @@ export interface Demo {
   sandboxes: Record<string, RunningSandbox>;
   clients: Record<string, string>;
   clientsFile: string;
+  /** The console's demo people: user name to password (random, made on first run). */
+  people: Record<string, string>;
+  peopleFile: string;
+  /** The ops console, signed in to through the demo SSO. */
+  consoleUrl: string;
   curlExample: string;
   /** The demo bank's call over mutual TLS (its certificate, key and the CA under `<dataDir>/demo/partners/`). */
   partnerCurlExample: string;
@@ -74,12 +86,18 @@ function keptSecret(file: string): string {
   return value;
 }
 
+/** Random values by name, made on first run for names not yet in `file` (0600 JSON): client secrets, passwords. */
+function keptValues(file: string, names: readonly string[], bytes: number): Record<string, string> {
+  const values = readJson<Record<string, string>>(file) ?? {};
+  for (const name of names) values[name] ??= randomBytes(bytes).toString('base64url');
+  writeFileSync(file, `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+  return values;
+}
+
 /** Secrets and the SSO signing key are made on first run and kept under `<dataDir>/demo/` (git-ignored). */
 async function demoMaterial(dir: string, clientIds: string[]): Promise<{ secrets: Record<string, string>; key: JWK }> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const secrets = readJson<Record<string, string>>(join(dir, 'clients.json')) ?? {};
-  for (const clientId of clientIds) secrets[clientId] ??= randomBytes(18).toString('base64url');
-  writeFileSync(join(dir, 'clients.json'), `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  const secrets = keptValues(join(dir, 'clients.json'), clientIds, 18);
   const keyFile = join(dir, 'sso-signing-key.json');
   const key = readJson<JWK>(keyFile) ?? (await generateSigningKey(`demo-${randomBytes(4).toString('hex')}`));
   writeFileSync(keyFile, JSON.stringify(key), { mode: 0o600 });
@@ -128,10 +146,18 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
   const { secrets, key } = await demoMaterial(demoDir, [...demoClients, ...dinasClients].map((c) => c.clientId));
   const partnerFiles = await preparePartnerDemo(probe.dataDir);
 
+  const passwords = keptValues(join(demoDir, 'people.json'), demoPeople.map((person) => person.username), 9);
+  // The console's redirect URI is registered at the SSO before the gateway listens: settle the admin port first.
+  const adminPort = ports.admin === 0 ? await freePort() : ports.admin;
+  const consoleUrl = `http://127.0.0.1:${adminPort}`;
+  const consoleSecret = join(demoDir, 'console-client-secret');
+  keptSecret(consoleSecret);
   const sso = await startSsoProvider({
     port: ports.sso,
     audience: demoAudience,
     keys: [key],
+    people: demoPeople.map((person) => ({ ...person, password: passwords[person.username]! })),
+    webClients: [{ clientId: 'penghubung-console', secret: keptSecret(consoleSecret), redirectUris: [`${consoleUrl}/masuk/kembali`], postLogoutRedirectUris: [`${consoleUrl}/`] }],
     clients: [
       ...demoClients.map((client) => ({ clientId: client.clientId, scopes: client.scopes, secret: secrets[client.clientId]! })),
       ...dinasClients.map((client) => ({ ...client, secret: secrets[client.clientId]! })),
@@ -156,7 +182,8 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
       overrides: {
         dataDir: probe.dataDir,
         internal: { host: '127.0.0.1', port: ports.internal },
-        admin: { host: '127.0.0.1', port: ports.admin },
+        admin: { host: '127.0.0.1', port: adminPort },
+        console: { clientId: 'penghubung-console', clientSecret: `file:${consoleSecret}`, publicUrl: consoleUrl },
         public: { enabled: true, host: '127.0.0.1', port: publicPort },
         external: { enabled: true, host: '127.0.0.1', port: ports.external, tls: partnerFiles.tls },
         sso: { issuer: sso.issuer, audience: demoAudience },
@@ -186,6 +213,9 @@ export async function startDemo(options: { configFile?: string; ports?: Partial<
     sandboxes,
     clients: secrets,
     clientsFile,
+    people: Object.fromEntries(demoPeople.map((person) => [person.username, passwords[person.username]!])),
+    peopleFile: join(demoDir, 'people.json'),
+    consoleUrl,
     curlExample,
     partnerCurlExample,
     async close() {

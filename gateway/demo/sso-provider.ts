@@ -1,7 +1,11 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { signInPages, signOutPage, type SsoPerson } from './sso-login.ts';
+
+export type { SsoPerson } from './sso-login.ts';
 
 /** A client of the sandbox SSO: a PD application, or an ops tool with roles. */
 export interface SsoClient {
@@ -13,9 +17,19 @@ export interface SsoClient {
   roles?: string[];
 }
 
+/** A web application people sign in to with the authorization code flow (the ops console). */
+export interface SsoWebClient {
+  clientId: string;
+  secret: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+}
+
 export interface SsoProviderOptions {
   host?: string;
   port?: number;
+  people?: SsoPerson[];
+  webClients?: SsoWebClient[];
   /** Resource indicator put in `aud` of every access token. */
   audience: string;
   clients: SsoClient[];
@@ -36,8 +50,9 @@ export interface SsoProvider {
 interface Artifact { payload: Record<string, unknown>; expiresAt: number }
 
 /**
- * Storage for the provider's artifacts. JWT access tokens are self-contained, so nothing here has
- * to survive a restart; an explicit in-memory adapter says so (and keeps the provider from warning).
+ * Storage for the provider's artifacts. JWT access tokens are self-contained and sign-in sessions
+ * may end with the demo, so nothing here has to survive a restart; an explicit in-memory adapter
+ * says so (and keeps the provider from warning).
  */
 class MemoryAdapter {
   private static readonly stores = new Map<string, Map<string, Artifact>>();
@@ -60,7 +75,11 @@ class MemoryAdapter {
   }
 
   findByUserCode(): Promise<undefined> { return Promise.resolve(undefined); }
-  findByUid(): Promise<undefined> { return Promise.resolve(undefined); }
+  /** Sessions are looked up by uid when a code is redeemed (the code is bound to the session). */
+  findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+    for (const [id, entry] of this.store) if (entry.payload.uid === uid) return this.find(id);
+    return Promise.resolve(undefined);
+  }
   consume(id: string): Promise<void> {
     const entry = this.store.get(id);
     if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
@@ -70,7 +89,10 @@ class MemoryAdapter {
     this.store.delete(id);
     return Promise.resolve();
   }
-  async revokeByGrantId(): Promise<void> { /* client credentials have no grants */ }
+  revokeByGrantId(grantId: string): Promise<void> {
+    for (const [id, entry] of this.store) if (entry.payload.grantId === grantId) this.store.delete(id);
+    return Promise.resolve();
+  }
 }
 
 export async function generateSigningKey(kid: string): Promise<JWK> {
@@ -97,26 +119,69 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
   const port = (server.address() as AddressInfo).port;
   const issuer = `http://${host}:${port}`;
 
+  const people = new Map((options.people ?? []).map((person) => [person.username, person]));
+  const webClients = options.webClients ?? [];
+  const webClientIds = new Set(webClients.map((c) => c.clientId));
   const provider = new Provider(issuer, {
     adapter: MemoryAdapter,
-    clients: options.clients.map((c) => ({
+    clients: [...options.clients.map((c) => ({
       client_id: c.clientId,
       client_secret: c.secret,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
       ...(c.scopes.length ? { scope: c.scopes.join(' ') } : {}),
-      id_token_signed_response_alg: 'ES256',
-    })),
+      id_token_signed_response_alg: 'ES256' as const,
+    })), ...webClients.map((c) => ({
+      client_id: c.clientId,
+      client_secret: c.secret,
+      grant_types: ['authorization_code'],
+      response_types: ['code' as const],
+      redirect_uris: c.redirectUris,
+      post_logout_redirect_uris: c.postLogoutRedirectUris,
+      id_token_signed_response_alg: 'ES256' as const,
+    }))],
     jwks: { keys },
+    // Signs the provider's own session and interaction cookies; a restart signs people out.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    findAccount: (_ctx, id) => {
+      const person = people.get(id);
+      return person && { accountId: id, claims: () => ({ sub: id, name: person.name, preferred_username: id, roles: person.roles }) };
+    },
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], roles: ['roles'] },
+    // The console reads the person's roles from the ID token: put the granted claims there.
+    conformIdTokenClaims: false,
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // The console is the Dinas' own application: no consent screen, its scopes are granted at sign-in.
+    async loadExistingGrant(ctx) {
+      const clientId = ctx.oidc.client!.clientId;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session!.grantIdFor(clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      if (!webClientIds.has(clientId)) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId, accountId: ctx.oidc.session!.accountId });
+      grant.addOIDCScope('openid profile roles');
+      await grant.save();
+      return grant;
+    },
     scopes: allScopes,
-    ttl: { ClientCredentials: options.accessTokenTtlSeconds ?? 3600 },
+    ttl: {
+      ClientCredentials: options.accessTokenTtlSeconds ?? 3600,
+      AccessToken: 600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      // A working day: the console's own session ends sooner (console.sessionMaxHours).
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+    },
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true, logoutSource: signOutPage },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => options.audience,
+        // A web client signs people in (ID token); only machine clients get the gateway's audience.
+        defaultResource: (_ctx, client) => (client && webClientIds.has(client.clientId) ? undefined : options.audience),
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: allScopes.join(' '),
@@ -142,7 +207,11 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
     return save.apply(this, args);
   };
   const handleRequest = provider.callback();
-  server.on('request', (req, res) => void handleRequest(req, res));
+  const signIn = signInPages(provider, people);
+  server.on('request', (req, res) => {
+    if (req.url?.startsWith('/interaction/')) void signIn(req, res);
+    else void handleRequest(req, res);
+  });
 
   return {
     issuer,

@@ -55,6 +55,21 @@ export function localDay(now: Date, timeZone: string): LocalDay {
   return { date, msToMidnight: Math.max(1, midnight - instant) };
 }
 
+/**
+ * The instant a wall-clock time (`2026-12-07T10:00`, `2026-12-07`: midnight) names in `timeZone`,
+ * or null when `wall` is no such time. Corrected twice, as `localDay` is, for zones that shift.
+ */
+export function instantAt(wall: string, timeZone: string): Date | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(wall);
+  if (!match) return null;
+  const [, year, month, day, hour = '0', minute = '0', second = '0'] = match;
+  const asUtc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  if (Number.isNaN(asUtc) || new Date(asUtc).toISOString().slice(0, 10) !== `${year}-${month}-${day}`) return null;
+  let instant = asUtc - (wallClock(asUtc, timeZone) - asUtc);
+  instant = asUtc - (wallClock(instant, timeZone) - instant);
+  return new Date(instant);
+}
+
 /** True when `timeZone` is an IANA time zone name this Node knows. */
 export function isKnownTimeZone(timeZone: string): boolean {
   try {

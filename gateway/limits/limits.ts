@@ -130,6 +130,15 @@ export class Limits {
     };
   }
 
+  /** Calls counted today (calendar day in `timeZone`) against the daily quota `key`, without counting one: for warnings. */
+  async usedToday(key: string, timeZone: string, now: Date = new Date()): Promise<number> {
+    const res = await this.#quotaLimiter.get(`${key}:${localDay(now, timeZone).date}`).catch((error: unknown) => {
+      this.#fault(error);
+      return null;
+    });
+    return res?.consumedPoints ?? 0;
+  }
+
   /**
    * Takes one of `max` in-flight slots for `key` (e.g. `upstream:<name>`) in this process.
    * Returns the release function (idempotent: calling it twice frees one slot), or null at the cap.

@@ -14,10 +14,10 @@ import { consumerAdminRouter } from './admin-consumers.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
 import { bodyProblem } from './admin-bodies.ts';
 import { adminDocsRouter } from './admin-openapi/index.ts';
+import { consoleRouter } from '../console/index.ts';
 import { auditSourceOf, editRoles, opsActionRoles, readRoles, requireRole, type AdminRequest } from './admin-roles.ts';
 import { displayCallbackUrl } from '../delivery/callbacks.ts';
 import { opsActionStates, type Delivery, type DeliveryState, type OpsAction } from '../delivery/outbox.ts';
-import type { BreakerSettings } from '../resilience/breakers.ts';
 
 /** Why an ops action was not done: no such delivery (404), or its state does not allow it (409). */
 function refusal(action: OpsAction, id: string, state: DeliveryState | null): Problem {
@@ -49,7 +49,7 @@ function filterOf<K extends string>(query: Request['query'], names: readonly K[]
   return filter;
 }
 
-const trafficFilters = ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'status', 'code', 'requestId', 'exchangeId', 'limit', 'cursor'] as const;
+const trafficFilters = ['from', 'to', 'consumer', 'partner', 'agreement', 'contract', 'operation', 'listener', 'status', 'code', 'requestId', 'exchangeId', 'limit', 'cursor'] as const;
 const auditFilters = ['from', 'to', 'actor', 'action', 'objectType', 'objectId', 'requestId', 'limit', 'cursor'] as const;
 
 /** The Dinas' admin API (loopback by default): traffic log, audit trail, partners and agreements, certificates, deliveries. */
@@ -96,11 +96,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   // Circuit state and retry budget of every upstream an active contract uses. Reading makes no
   // breaker: one made here would keep today's settings past a contract change made before first use.
   app.get('/admin/v1/upstreams', requireRole(ctx, readRoles), (_req: AdminRequest, res) => {
-    const upstreams = new Map<string, Partial<BreakerSettings>>();
-    for (const { contract } of ctx.registry.current.routes) {
-      if (contract.upstream && !upstreams.has(contract.upstream.name)) upstreams.set(contract.upstream.name, contract.resilience?.breaker ?? {});
-    }
-    res.json({ items: ctx.breakers.overview(upstreams) });
+    res.json({ items: ctx.breakers.overview(ctx.registry.current.upstreamBreakerSettings()) });
   });
 
   // The registry, the adapters' documents and the audit trail, as `penghubung backup` writes them: how a single
@@ -160,6 +156,9 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
   app.use(contractAdminRouter(ctx, store));
   app.use(consumerAdminRouter(ctx, store));
   app.use(adminDocsRouter(ctx));
+  // The ops console has every path the admin API leaves free (pages people read, in HTML).
+  const opsConsole = consoleRouter({ ctx, store });
+  app.use((req, res, next) => (req.path.startsWith('/admin/') ? next() : opsConsole(req, res, next)));
 
   app.use((req: AdminRequest, _res, next) => next(new Problem('NOT_FOUND', `The admin API has no ${req.method} ${req.path}.`)));
   // Express recognises an error handler by its four parameters.

@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TokenVerifier } from '../sso/token-verifier.ts';
 import type { TrafficLog } from '../traffic/traffic-log.ts';
+import type { TrafficRollup } from '../traffic/rollup.ts';
 import type { RevocationIndex } from '../partners/client-certificate.ts';
 import type { AdapterHost } from '../adapter-host/adapter-host.ts';
 import type { Breakers } from '../resilience/index.ts';
@@ -34,6 +35,8 @@ export interface PipelineContext {
   /** Revoked client certificates, from the CRLs of the trusted CAs. */
   revocations: RevocationIndex;
   traffic: TrafficLog;
+  /** The traffic rollups (services view, reports); absent where no gateway runs them (tests' contexts). */
+  rollup?: TrafficRollup;
   /** Prometheus metrics (`GET /metrics` on the admin listener); fed by `record`. */
   metrics?: GatewayMetrics;
 }

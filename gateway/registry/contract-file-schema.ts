@@ -73,6 +73,16 @@ export const contractFileSchema = {
     classification: { enum: [...classifications] },
     /** The wali data: the department that owns the data (Pasal 19(3) of Perbup 000) and sets its confidentiality. */
     dataOwner: { type: 'string', minLength: 1, maxLength: 200 },
+    /** The service level the contract declares (ServiceLevelSpec in contract.ts): availability in percent, p95 latency in ms. */
+    serviceLevel: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        availability: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+        latencyP95Ms: { type: 'integer', minimum: 1, maximum: 600000 },
+      },
+    },
     scopes: scopeList,
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600000 },
     upstream: {

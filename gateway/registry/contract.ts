@@ -11,6 +11,14 @@ export type HttpMethod = (typeof httpMethods)[number];
 /** Sustained requests per second and the burst allowed at once (token bucket). */
 export interface RateRule { rps: number; burst: number }
 
+/**
+ * The service level a contract declares (both parts optional): the share of exchanges not failed
+ * by the service, in percent (99.5: at most one exchange in 200 answered 5xx), and the 95th
+ * percentile of the gateway's total time per exchange, in ms. The ops console's services view and
+ * the periodic report measure the traffic against it (gateway/traffic/service-levels.ts).
+ */
+export interface ServiceLevelSpec { availability?: number; latencyP95Ms?: number }
+
 /** A JSON Schema with the example callers see in the OpenAPI document. */
 export interface SchemaRef { schema: AnySchema; example?: unknown }
 
@@ -59,6 +67,8 @@ export interface ContractDefinition {
   classification: Classification;
   /** The wali data: the department that owns the data the contract exchanges. */
   dataOwner?: string;
+  /** The service level the contract declares; none: the console shows no compliance for it. */
+  serviceLevel?: ServiceLevelSpec;
   scopes: string[];
   timeoutMs: number;
   /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */

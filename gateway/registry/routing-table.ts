@@ -1,4 +1,5 @@
 import type { ValidateFunction } from 'ajv';
+import type { BreakerSettings } from '../resilience/breakers.ts';
 import { type ContractDefinition, type OperationSpec, routePrefix } from './contract.ts';
 import { deprecationHeaders } from './lifecycle.ts';
 import type { PartnerRegistry } from './partners.ts';
@@ -88,6 +89,15 @@ export class RoutingTable {
   private readonly byPrefix = new Map<string, Route[]>();
   /** The same for retired versions whose contract and major version no longer route. */
   private readonly retiredByPrefix = new Map<string, Route[]>();
+
+  /** Each upstream an active contract uses, with its breaker settings (the first contract naming it wins). */
+  upstreamBreakerSettings(): Map<string, Partial<BreakerSettings>> {
+    const upstreams = new Map<string, Partial<BreakerSettings>>();
+    for (const { contract } of this.routes) {
+      if (contract.upstream && !upstreams.has(contract.upstream.name)) upstreams.set(contract.upstream.name, contract.resilience?.breaker ?? {});
+    }
+    return upstreams;
+  }
 
   constructor(snapshot: RegistrySnapshot, upstreams: Record<string, { url?: string }> = {}) {
     this.revision = snapshot.revision;

@@ -31,6 +31,11 @@ function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
+/** The roles in a token's claims: the string arrays at the configured claim paths (`sso.roleClaims`). */
+export function rolesIn(payload: JWTPayload, roleClaims: readonly string[]): string[] {
+  return roleClaims.flatMap((path) => stringList(claimAt(payload, path)));
+}
+
 /**
  * Verifies SSO access tokens against the issuer's JWKS.
  *
@@ -150,7 +155,7 @@ export class TokenVerifier {
     } catch (error) {
       throw this.toProblem(error);
     }
-    const roles = this.sso.roleClaims.flatMap((path) => stringList(claimAt(payload, path)));
+    const roles = rolesIn(payload, this.sso.roleClaims);
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : stringList(payload.scp);
     const verified: VerifiedToken = {
       subject: payload.sub,

@@ -94,6 +94,36 @@ export interface TrafficLogTable {
   cert_fingerprint: string | null;
 }
 
+/**
+ * The traffic rollups (migration 0015, gateway/traffic/rollup.ts): one row per time bucket
+ * (`bucket`: its start in epoch seconds, UTC) and contract ('' for exchanges no contract
+ * answered). `latency` is JSON, histogram bucket and exchanges in pairs, `[31,4,32,17]`
+ * (gateway/traffic/latency-histogram.ts); `error_codes` a JSON object, error code -> exchanges.
+ */
+export interface TrafficRollupTable {
+  bucket: number;
+  contract: string;
+  volume: number;
+  client_errors: number;
+  server_errors: number;
+  total_ms: number;
+  latency: Json;
+  error_codes: Json;
+}
+
+/** The same per hour, caller (a consumer's client id or a partner's id) and contract. */
+export interface TrafficCallerHoursTable extends TrafficRollupTable {
+  caller_kind: 'consumer' | 'partner';
+  caller: string;
+}
+
+/** How far the rollups have read the traffic log: every row with `seq <= rolled_seq` is in them. */
+export interface TrafficRollupStateTable {
+  singleton: Generated<boolean | number>;
+  rolled_seq: number;
+  rolled_at: Timestamp;
+}
+
 export interface AdapterDocumentsTable {
   adapter: string;
   collection: string;
@@ -219,6 +249,10 @@ export interface Database {
   consumers: ConsumersTable;
   registry_revision: RegistryRevisionTable;
   traffic_log: TrafficLogTable;
+  traffic_rollup_state: TrafficRollupStateTable;
+  traffic_minutes: TrafficRollupTable;
+  traffic_hours: TrafficRollupTable;
+  traffic_caller_hours: TrafficCallerHoursTable;
   adapter_documents: AdapterDocumentsTable;
   adapter_collections: AdapterCollectionsTable;
   partners: PartnersTable;

@@ -67,6 +67,11 @@ export const schemas = {
     properties: {
       id: text, integration: text, version: text, title: text, description: text, state: text,
       classification: { enum: classifications }, dataOwner: text, scopes: { type: 'array', items: text }, timeoutMs: { type: 'integer' },
+      serviceLevel: {
+        type: 'object',
+        description: 'The service level the contract declares: availability in percent (exchanges not answered 5xx), p95 of the total time per exchange in ms.',
+        properties: { availability: { type: 'number' }, latencyP95Ms: { type: 'integer' } },
+      },
       upstream: { type: 'object', required: ['name', 'url'], properties: { name: text, url: text } },
       forwarding: text, adapterSettings: { type: 'object' },
       operations: { type: 'array', items: { type: 'object', required: ['id', 'method', 'path', 'scopes', 'pathParams', 'query'], properties: { id: text, method: text, path: text, scopes: { type: 'array', items: text }, pathParams: { type: 'object' }, query: { type: 'object' } } } },
@@ -87,6 +92,7 @@ const exampleDocument = {
   description: 'Data pokok sekolah dasar dan menengah pertama / basic school data.',
   classification: 'publik',
   dataOwner: 'Dinas Pendidikan',
+  serviceLevel: { availability: 99.5, latencyP95Ms: 2000 },
   scopes: ['sekolah.read'],
   timeoutMs: 5000,
   upstream: { name: 'disdik', url: 'https://dapodik.disdik.example.go.id/api' },
@@ -181,7 +187,7 @@ export const operations: AdminOperation[] = [
         description: 'As stored.', schema: ref('ContractDefinition'),
         example: {
           id: 'disdik-sekolah', integration: 'sekolah', version: '1.1.0', title: exampleDocument.title, description: exampleDocument.description, state: 'draft', classification: 'publik',
-          dataOwner: 'Dinas Pendidikan', scopes: ['sekolah.read'], timeoutMs: 5000, upstream: exampleDocument.upstream, forwarding: 'passthrough', adapterSettings: {},
+          dataOwner: 'Dinas Pendidikan', serviceLevel: exampleDocument.serviceLevel, scopes: ['sekolah.read'], timeoutMs: 5000, upstream: exampleDocument.upstream, forwarding: 'passthrough', adapterSettings: {},
           operations: [{ id: 'getSchool', method: 'GET', path: '/sekolah/{npsn}', summary: exampleDocument.operations[0]!.summary, scopes: [], pathParams: exampleDocument.operations[0]!.parameters, query: {}, response: exampleDocument.operations[0]!.response }],
         },
       },
