@@ -44,6 +44,8 @@ export interface Gateway {
   /** The traffic log's rollups (services view, reports), made in the background. */
   rollup: TrafficRollup;
   adapters: AdapterHost;
+  /** Rate limits and daily quotas (shared through Redis when configured). */
+  limits: Limits;
   deliveries: { outbox: Outbox; worker: DeliveryWorker };
   internal: Listening;
   admin: Listening;
@@ -139,7 +141,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, rollup, adapters, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
+      config, log, store, registry, verifier, traffic, rollup, adapters, limits, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
       tls: { internal: internalTls, external: externalTls },
       close() {
         closing ??= (async () => {

@@ -159,6 +159,38 @@ describe('the ops console in Chromium', () => {
     expect(check.unexpected(/status of 403/)).toEqual([]);
   }, 60_000);
 
+  it('shows service levels per contract and upstream over a chosen window, with a uPlot chart drawn from local files', async () => {
+    const { page, check } = await signedIn('ops');
+    await page.getByRole('link', { name: 'Layanan' }).click();
+    await page.selectOption('select[name=rentang]', 'hour');
+    await page.getByRole('button', { name: 'Saring' }).click();
+    await page.waitForURL(/rentang=hour/);
+    const sandbox = page.locator('tr[data-key="sandbox-direktori"]').first();
+    // The calls with a token so far (the one without is refused before it has a contract).
+    expect(Number((await sandbox.locator('td').first().innerText()).replace(/\./g, ''))).toBeGreaterThanOrEqual(3);
+    expect(await sandbox.innerText()).toContain('≥ 99%');
+    await expect.poll(() => page.locator('.chart .uplot canvas').count()).toBeGreaterThanOrEqual(1);
+    expect(check.unexpected()).toEqual([]);
+  }, 60_000);
+
+  it('is readable on a phone: nothing wider than the screen but the tables, which scroll', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    contexts.push(context);
+    const phone = await context.newPage();
+    const check = new PageCheck(phone);
+    await phone.goto(`${h.consoleUrl}/`);
+    await phone.getByTestId('sign-in').click();
+    await phone.fill('#username', 'ops');
+    await phone.fill('#password', consolePeople.find((person) => person.username === 'ops')!.password);
+    await phone.click('button[type=submit]');
+    await phone.waitForURL(`${h.consoleUrl}/`);
+    for (const path of ['/', '/lalu-lintas', '/layanan', '/audit']) {
+      await phone.goto(`${h.consoleUrl}${path}`);
+      expect(await phone.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth'), path).toBeLessThanOrEqual(0);
+    }
+    expect(check.unexpected()).toEqual([]);
+  }, 60_000);
+
   it('has a page check that does catch a console error and a missing asset', async () => {
     const { page, check } = await signedIn('ops');
     await page.evaluate(`console.error('sengaja'); document.body.insertAdjacentHTML('beforeend', '<img src="/static/tidak-ada.png">')`);

@@ -1,3 +1,4 @@
+import { instantAt } from '../limits/calendar.ts';
 import type { PipelineContext } from '../pipeline/context.ts';
 import type { Store } from '../store/store.ts';
 import type { TextKey } from './i18n.ts';
@@ -39,7 +40,8 @@ export async function currentWarnings(ctx: PipelineContext, store: Store, now = 
   }
   const agreements = [...table.partners.agreementsByPartner.values()].flat().filter((agreement) => agreement.status === 'active');
   for (const agreement of agreements) {
-    const daysLeft = (Date.parse(`${agreement.validUntil}T23:59:59Z`) - now.getTime()) / dayMs;
+    // An agreement runs to the end of its last day on the region's calendar.
+    const daysLeft = ((instantAt(agreement.validUntil, ctx.config.timezone)?.getTime() ?? 0) + dayMs - now.getTime()) / dayMs;
     const shown = expiry(daysLeft);
     if (shown) warnings.push({ ...shown, key: daysLeft < 0 ? 'warnAgreementExpired' : 'warnAgreement', values: { agreement: agreement.number, partner: table.partners.partners.get(agreement.partnerId)?.legalName ?? agreement.partnerId } });
   }
