@@ -114,6 +114,14 @@ describe('the ops console in Chromium', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await page.locator(`[data-testid=tail-rows] tr[data-log-id="${whilePaused}"]`).count()).toBe(0);
     expect(await page.getByTestId('tail-toggle').innerText()).toBe('Lanjutkan');
+
+    // Filtered as the page is: only refusals without a token reach this tail.
+    await page.goto(`${h.consoleUrl}/lalu-lintas?code=TOKEN_MISSING`);
+    await expect.poll(() => page.getByTestId('tail-state').innerText(), { timeout: 10_000 }).toBe('tersambung');
+    const answered = await call('konsol-tersaring-ok');
+    const refused = await call('konsol-tersaring-401', false);
+    await expect.poll(() => page.locator(`[data-testid=tail-rows] tr[data-log-id="${refused}"]`).count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.locator(`[data-testid=tail-rows] tr[data-log-id="${answered}"]`).count()).toBe(0);
     expect(check.unexpected()).toEqual([]);
   }, 60_000);
 
