@@ -3,11 +3,11 @@
 // rollups made (gateway/traffic/rollup.ts), then each query timed: one warm-up run, then `--runs`
 // runs, median and max. The traffic searches go through `queryTraffic` as the admin API and the
 // console call it, the services view through `serviceLevels`, the report through `summarisePeriod`.
-// Prints a markdown table and writes it into bench/RESULTS.md ("Console queries over ...").
+// Prints a markdown table and writes it to bench/RESULTS-console.md.
 //
 //   node bench/console-queries.ts [--rows 1000000] [--days 30] [--runs 9] [--stores embedded,postgres]
 //                                 [--store-url postgres://...] [--plans] [--no-write]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,7 +141,7 @@ function markdown(results: StoreRun[]): string {
   return `## Console queries over ${rowCount.toLocaleString('en')} rows
 
 Produced by \`npm run bench:console\` (\`bench/console-queries.ts\`) on ${new Date().toISOString()}, on ${cpu}, ${availableParallelism()} logical CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, kernel ${release()}, Node ${process.version}${results.map((r) => r.server).filter(Boolean).map((s) => `, ${s!}`).join('')}.
-Overwritten by every run of that script; \`npm run bench\` rewrites this whole file, so run it after.
+Overwritten by every run of that script.
 
 - data: ${rowCount.toLocaleString('en')} traffic-log rows over the ${days} days before the run (\`bench/traffic-mix.ts\`: ten contracts of very different popularity, twenty PD applications each calling mostly three of them, three partners (6%), 0.4% unrouted, about 3% 4xx and 1% 5xx with common and rare codes, log-normal latencies per contract, office hours busier than nights, one row in 300 written late), appended with \`store.appendRows\` in batches of 5,000 into a fresh embedded store (SQLite, no \`ANALYZE\`, as the gateway runs it) and a fresh PostgreSQL (\`bench/postgres-server.ts\`: defaults, \`fsync\` off, \`vacuum analyze\` after loading)
 - writing the rows: ${results.map((r) => `${r.kind} ${r.loadSeconds.toFixed(0)} s`).join(', ')}; rollup of all rows by \`TrafficRollup.runOnce\`: ${results.map((r) => `${r.kind} ${r.rollupSeconds.toFixed(1)} s`).join(', ')}
@@ -155,20 +155,9 @@ ${lines.join('\n')}
 `;
 }
 
-function writeSection(section: string): void {
-  const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-  const text = readFileSync(file, 'utf8');
-  const start = text.search(/^## Console queries over /m);
-  if (start < 0) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.slice(start + 3).search(/^## /m);
-  writeFileSync(file, `${text.slice(0, start)}${section}${next < 0 ? '' : `\n${text.slice(start + 3 + next)}`}`);
-}
-
 const results: StoreRun[] = [];
 for (const kind of args.stores.split(',') as ('embedded' | 'postgres')[]) results.push(await benchStore(kind));
 const section = markdown(results);
 console.log(`\n${section}`);
-if (!args['no-write']) writeSection(section);
+// A file of its own: `npm run bench` rewrites RESULTS.md whole.
+if (!args['no-write']) writeFileSync(fileURLToPath(new URL('./RESULTS-console.md', import.meta.url)), `# Benchmark results: console queries\n\n${section}`);
