@@ -227,6 +227,8 @@ export const operations: AdminOperation[] = [
       query('partner', 'Id mitra / partner id.'),
       query('agreement', 'Nomor PKS / agreement number.'),
       query('contract', 'Id kontrak / contract id.', 'bkn-siasn'),
+      query('operation', 'Id operasi (berikan kontraknya juga) / operation id (give its contract too).', 'getEmployee'),
+      { name: 'listener', in: 'query', description: 'Listener yang menerima / the listener that took the exchange.', schema: { type: 'string', enum: ['internal', 'external', 'public'] } },
       { name: 'status', in: 'query', description: 'Status HTTP (`404`) atau kelasnya (`5xx`) / a status or its class.', schema: { type: 'string', pattern: '^([1-5][0-9][0-9]|[1-5]xx)$' }, example: '5xx' },
       query('code', 'Kode masalah / problem code, e.g. `UPSTREAM_TIMEOUT`.'),
       query('requestId', '`X-Request-Id`.'),
