@@ -199,6 +199,20 @@ describe('the ops console in Chromium', () => {
     expect(check.unexpected()).toEqual([]);
   }, 60_000);
 
+  it('signs out of the console and, on request, of the SSO: the console asks for a sign-in again', async () => {
+    const { page, check } = await signedIn('ops');
+    await page.getByRole('button', { name: 'Keluar' }).click();
+    await page.waitForURL((url) => url.origin === h.sso.issuer);
+    await page.getByRole('button', { name: 'Ya, keluar' }).click();
+    await page.waitForURL((url) => url.origin === h.consoleUrl && url.pathname === '/masuk');
+    expect(await page.getByTestId('sign-in').isVisible()).toBe(true);
+    // Signed out of the SSO too: the next sign-in asks for the password again.
+    await page.getByTestId('sign-in').click();
+    await page.waitForURL((url) => url.origin === h.sso.issuer);
+    expect(await page.locator('#password').isVisible()).toBe(true);
+    expect(check.unexpected()).toEqual([]);
+  }, 60_000);
+
   it('has a page check that does catch a console error and a missing asset', async () => {
     const { page, check } = await signedIn('ops');
     await page.evaluate(`console.error('sengaja'); document.body.insertAdjacentHTML('beforeend', '<img src="/static/tidak-ada.png">')`);

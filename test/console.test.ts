@@ -114,7 +114,7 @@ describe('the ops console: sign-in, session and guards', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
   });
 
-  it('refuses an approval by its own author even with the approver role (four eyes), and audits a search of the traffic log', async () => {
+  it('refuses an approval by its own author even with the approver role (four eyes), lets another reject it, shows that in the audit trail, and audits a search of the traffic log', async () => {
     // dua-peran creates and submits a version through the admin API (its token's sub is dua-peran) ...
     const token = await h.sso.token('dua-peran');
     const admin = (path: string, body?: unknown) => fetch(`${h.adminUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
@@ -137,6 +137,25 @@ describe('the ops console: sign-in, session and guards', () => {
     expect(await refused.text()).toContain('prinsip empat mata');
     const record = await (await fetch(`${h.adminUrl}/admin/v1/contracts/sandbox-direktori`, { headers: { authorization: `Bearer ${token}` } })).json() as { versions: { version: string; state: string }[] };
     expect(record.versions.find((v) => v.version === '1.0.1')?.state).toBe('submitted');
+
+    // Another person, the approver, rejects it with a note: a draft again, and the trail shows who and why.
+    const approver = new Browserless();
+    await approver.signIn(h.consoleUrl, 'approver', password('approver'));
+    const page = await (await approver.fetch(`${h.consoleUrl}/persetujuan`)).text();
+    const rejected = await approver.fetch(`${h.consoleUrl}/persetujuan/sandbox-direktori/1.0.1/tolak`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: Browserless.csrf(page), catatan: 'Skema respons belum lengkap.' }).toString(),
+    });
+    expect(rejected.status).toBe(303);
+    expect(await (await approver.fetch(`${h.consoleUrl}${rejected.headers.get('location')!}`)).text()).toContain('ditolak dan kembali menjadi draf');
+    const again = await (await fetch(`${h.adminUrl}/admin/v1/contracts/sandbox-direktori`, { headers: { authorization: `Bearer ${token}` } })).json() as { versions: { version: string; state: string }[] };
+    expect(again.versions.find((v) => v.version === '1.0.1')?.state).toBe('draft');
+    const trail = await (await approver.fetch(`${h.consoleUrl}/audit?action=contract.reject`)).text();
+    expect(trail).toContain('data-testid="audit-row"');
+    expect(trail).toContain('sandbox-direktori@1.0.1');
+    expect(trail).toContain('Skema respons belum lengkap.');
+    expect(trail).toContain('&quot;state&quot;: &quot;submitted&quot;');
 
     await browser.fetch(`${h.consoleUrl}/lalu-lintas?contract=sandbox-direktori`);
     const audit = await (await fetch(`${h.adminUrl}/admin/v1/audit?action=traffic.read&actor=dua-peran`, { headers: { authorization: `Bearer ${token}` } })).json() as { items: { actor: { subject: string; clientId: string }; after: { filter: { contract?: string }; via: string } }[] };
