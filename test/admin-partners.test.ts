@@ -80,6 +80,26 @@ describe('admin API: partners, certificates and agreements', () => {
     expect(JSON.stringify(res.body)).toMatch(detail);
   });
 
+  it('lets a partner that is not a government body cover data above publik only with a recorded exception and its legal basis', async () => {
+    const pks = (classification: string, exception?: object) => ({ title: 'Verifikasi', partnerId: 'bpd-sulsel', contracts: ['sandbox-direktori'], maxClassification: classification, validFrom: day(0), validUntil: day(30), ...(exception ? { classificationException: exception } : {}) });
+    const refused = await api('PUT', '/admin/v1/agreements/PKS-NONPUBLIK-1', admin, pks('terbatas'));
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'AGREEMENT_EXCEPTION_REQUIRED', partnerType: 'bank', maxClassification: 'terbatas' });
+    expect((await api('GET', '/admin/v1/audit?objectId=PKS-NONPUBLIK-1', ops)).body).toMatchObject({ items: [] });
+    // A blank basis is no basis.
+    expect((await api('PUT', '/admin/v1/agreements/PKS-NONPUBLIK-1', admin, pks('rahasia', { legalBasis: '          ' }))).body.code).toBe('AGREEMENT_EXCEPTION_REQUIRED');
+
+    const legalBasis = 'Keputusan Bupati Nomor 100.3.3.2/45/2026';
+    const allowed = await api('PUT', '/admin/v1/agreements/PKS-NONPUBLIK-1', admin, pks('terbatas', { legalBasis }));
+    expect(allowed).toMatchObject({ status: 200, body: { maxClassification: 'terbatas', classificationException: { legalBasis } } });
+    const audit = await api<{ items: { after: { classificationException: unknown } }[] }>('GET', '/admin/v1/audit?objectId=PKS-NONPUBLIK-1', ops);
+    expect(audit.body.items[0]?.after.classificationException).toEqual({ legalBasis });
+
+    // A government body needs none.
+    await api('PUT', '/admin/v1/partners/bpn-kanwil', admin, { legalName: 'Kantor Wilayah BPN', type: 'instansi' });
+    expect((await api('PUT', '/admin/v1/agreements/PKS-INSTANSI-1', admin, { ...pks('rahasia'), partnerId: 'bpn-kanwil' })).status).toBe(200);
+  });
+
   it('refuses a PEM that is not a certificate, and a certificate already registered to another partner', async () => {
     expect((await api('POST', '/admin/v1/partners/bpd-sulsel/certificates', admin, { pem: 'hello' })).body.detail).toMatch(/not a PEM certificate/);
     await api('PUT', '/admin/v1/partners/other-bank', admin, { legalName: 'PT Other', type: 'bank' });

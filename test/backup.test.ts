@@ -24,7 +24,7 @@ const penghubung = (...args: string[]) => {
 };
 
 /** A cooperation agreement with a partner, as the Dinas registers it. */
-const agreement: Agreement = { number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active' };
+const agreement: Agreement = { number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active', classificationException: { legalBasis: 'Keputusan Bupati Nomor 500/12/2026 (uji)' } };
 
 /**
  * The tables a restore replaces, but the feed revisions, which it moves on on purpose (the audit

@@ -215,7 +215,7 @@ describe('embedded store: moving from the earlier embedded store (PGlite)', () =
       const snapshot = await readSnapshot(store);
       expect(snapshot.contracts.map((contract) => contract.id)).toEqual(['sandbox-direktori']);
       expect(snapshot.consumers.get('bkpsdm-simpeg')).toEqual({ clientId: 'bkpsdm-simpeg', name: 'SIMPEG BKPSDM', department: 'BKPSDM', clearance: 'terbatas', status: 'active', limits: { 'sandbox-direktori': { rps: 5, burst: 10 } }, scopes: null, contact: {} });
-      expect(snapshot.agreementsByPartner.get('bank-sumsel')).toEqual([{ number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active' }]);
+      expect(snapshot.agreementsByPartner.get('bank-sumsel')).toEqual([{ number: 'PKS/001/DKISP/2026', title: 'Layanan informasi pajak daerah', partnerId: 'bank-sumsel', contracts: ['sandbox-direktori'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 1000, status: 'active', classificationException: null }]);
       expect(snapshot.partners.get('bank-sumsel')?.contact).toEqual({ email: 'it@banksumselbabel.example' });
       expect(await documentStore(store, 'jdihn').get('dokumen', 'perbup-22-2021')).toMatchObject({ body: { judul: 'Perbup Bangka Selatan 22/2021 tentang SPBE', tahun: 2021 }, version: 1 });
       // Times as this version keeps them: ISO 8601 UTC with milliseconds.

@@ -153,6 +153,11 @@ export const problemCatalogueId: Record<ProblemCode, IndonesianProblemText> = {
     detail: 'Mengaktifkan versi ini akan melayani metode dan path yang sudah dilayani kontrak aktif lain[: {routes}]. Tidak ada yang diubah.',
     description: 'Mengaktifkan versi ini akan melayani metode dan path yang dilayani kontrak aktif lain; `routes` mendaftarnya. Tidak ada yang diubah.',
   },
+  AGREEMENT_EXCEPTION_REQUIRED: {
+    title: 'Pengecualian klasifikasi diperlukan',
+    detail: 'Mitra ini bukan instansi pemerintah: PKS-nya hanya boleh mencakup data publik, kecuali pengecualian dan dasar hukumnya dicatat (classificationException.legalBasis). Tidak ada yang diubah.',
+    description: 'PKS mitra yang bukan instansi pemerintah (jenis selain `instansi`) mencakup data di atas `publik` tanpa pengecualian yang dicatat. Data non publik diperuntukkan bagi Pemerintah Daerah dan sesama instansi pemerintah (Pasal 30 ayat (3) Perbup 33/2020): turunkan `maxClassification`, atau catat `classificationException.legalBasis` (peraturan atau keputusan yang mengizinkannya).',
+  },
   FOUR_EYES_REQUIRED: {
     title: 'Harus disetujui orang lain',
     detail: 'Pembuat atau pengubah terakhir versi kontrak ini[ ({approver})] tidak boleh menyetujuinya sendiri (prinsip empat mata). Minta penyetuju lain untuk menyetujuinya.',

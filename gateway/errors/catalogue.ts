@@ -146,6 +146,11 @@ export const problemCatalogue = {
     title: 'Routes taken by another contract',
     description: 'Activating this version would serve a method and path that another active contract serves; `routes` lists them. Nothing was changed.',
   },
+  AGREEMENT_EXCEPTION_REQUIRED: {
+    status: 422,
+    title: 'Classification exception required',
+    description: 'An agreement of a partner that is not a government body (type other than `instansi`) covers data above `publik` without a recorded exception. Non publik data is for the regional government and fellow government agencies (Pasal 30(3) of Perbup 33/2020): lower `maxClassification`, or record `classificationException.legalBasis` (the regulation or decision allowing it).',
+  },
   FOUR_EYES_REQUIRED: {
     status: 403,
     title: 'Another person must approve',

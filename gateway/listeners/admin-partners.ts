@@ -47,6 +47,11 @@ export const agreementSchema = {
     validUntil: date,
     dailyQuota: { type: 'integer', minimum: 1, nullable: true, default: null },
     status: { type: 'string', enum: [...agreementStates], default: 'active' },
+    // Required (with a legal basis) for a partner that is not a government body and data above publik.
+    classificationException: {
+      type: 'object', nullable: true, default: null, additionalProperties: false, required: ['legalBasis'],
+      properties: { legalBasis: { type: 'string', minLength: 10, maxLength: 1000 }, note: { type: 'string', maxLength: 4000 } },
+    },
   },
 } as const;
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });

@@ -45,7 +45,7 @@ const jsonColumns: Record<TableName, readonly string[]> = {
   consumers: ['limits', 'scopes', 'contact'],
   partners: ['contact'],
   client_certificates: [],
-  agreements: ['contracts'],
+  agreements: ['contracts', 'classification_exception'],
   adapter_collections: [],
   adapter_documents: ['body'],
   audit_log: ['actor_roles', 'before', 'after'],

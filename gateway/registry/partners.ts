@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { describeCertificate } from '../../certs/inventory.ts';
+import { Problem } from '../errors/problem.ts';
 import { recordAudit, type AuditSource } from '../audit/audit.ts';
 import type { AgreementsTable, ClientCertificatesTable, PartnersTable } from '../store/schema.ts';
 import type { Queryable, Store } from '../store/store.ts';
@@ -31,7 +32,18 @@ export interface Agreement {
   validUntil: string;
   dailyQuota: number | null;
   status: AgreementStatus;
+  /**
+   * Why a partner that is not a government body may receive data above `publik`: non publik data
+   * is for the regional government and fellow government agencies (Pasal 30(3) of 004), so such an
+   * agreement records its legal basis or is refused.
+   */
+  classificationException?: ClassificationException | null;
 }
+
+export interface ClassificationException { legalBasis: string; note?: string }
+
+/** The partner type of government bodies: the only partners non publik data may go to without an exception. */
+export const governmentPartnerType: PartnerType = 'instansi';
 
 export interface RegisteredCertificate {
   fingerprint: string;
@@ -58,7 +70,7 @@ export function normalizeFingerprint(fingerprint: string): string {
 
 const partnerColumns = ['id', 'legal_name', 'type', 'contact', 'status'] as const;
 const certificateColumns = ['fingerprint', 'owner_kind', 'owner_id', 'subject', 'issuer', 'serial', 'not_before', 'not_after'] as const;
-const agreementColumns = ['number', 'title', 'partner_id', 'contracts', 'max_classification', 'valid_from', 'valid_until', 'daily_quota', 'status'] as const;
+const agreementColumns = ['number', 'title', 'partner_id', 'contracts', 'max_classification', 'valid_from', 'valid_until', 'daily_quota', 'status', 'classification_exception'] as const;
 
 type PartnerRow = Pick<Selectable<PartnersTable>, (typeof partnerColumns)[number]>;
 type CertificateRow = Pick<Selectable<ClientCertificatesTable>, (typeof certificateColumns)[number]>;
@@ -67,7 +79,7 @@ type AgreementRow = Pick<Selectable<AgreementsTable>, (typeof agreementColumns)[
 const toPartner = (p: PartnerRow): Partner => ({ id: p.id, legalName: p.legal_name, type: p.type as PartnerType, contact: JSON.parse(p.contact) as Partner['contact'], status: p.status });
 const toCertificate = (c: CertificateRow): RegisteredCertificate => ({ fingerprint: c.fingerprint, ownerKind: c.owner_kind, ownerId: c.owner_id, subject: c.subject, issuer: c.issuer, serial: c.serial, notBefore: c.not_before, notAfter: c.not_after });
 // Calendar days come as `YYYY-MM-DD` and times as ISO strings from both stores (schema.ts).
-const toAgreement = (row: AgreementRow): Agreement => ({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: JSON.parse(row.contracts) as string[], maxClassification: row.max_classification, validFrom: row.valid_from, validUntil: row.valid_until, dailyQuota: row.daily_quota, status: row.status });
+const toAgreement = (row: AgreementRow): Agreement => ({ number: row.number, title: row.title, partnerId: row.partner_id, contracts: JSON.parse(row.contracts) as string[], maxClassification: row.max_classification, validFrom: row.valid_from, validUntil: row.valid_until, dailyQuota: row.daily_quota, status: row.status, classificationException: row.classification_exception === null ? null : (JSON.parse(row.classification_exception) as ClassificationException) });
 
 /**
  * A row read as the `before` of a change, locked on PostgreSQL until the change commits, so that
@@ -171,12 +183,17 @@ export async function unregisterCertificate(store: Store, fingerprint: string, b
 /** Registers or changes an agreement; its audit row (`agreement.create` or `agreement.update`) in the same transaction. */
 export async function upsertAgreement(store: Store, agreement: Agreement, by: AuditSource): Promise<number> {
   return store.transaction(async (tx) => {
+    const partner = await tx.db.selectFrom('partners').select(['type', 'legal_name']).where('id', '=', agreement.partnerId).executeTakeFirst();
+    if (partner && partner.type !== governmentPartnerType && agreement.maxClassification !== 'publik' && !agreement.classificationException?.legalBasis.trim()) {
+      throw new Problem('AGREEMENT_EXCEPTION_REQUIRED', `${partner.legal_name} is not a government body (type ${partner.type}): agreement ${agreement.number} may cover data up to publik only, unless it records the exception and its legal basis (classificationException.legalBasis). Nothing was changed.`, { partnerType: partner.type, maxClassification: agreement.maxClassification });
+    }
     const before = await tx.db.selectFrom('agreements').select(agreementColumns).where('number', '=', agreement.number).$call(lockedOnPostgres(tx)).executeTakeFirst();
     await tx.db.insertInto('agreements')
       .values({
         number: agreement.number, title: agreement.title, partner_id: agreement.partnerId, contracts: JSON.stringify(agreement.contracts),
         max_classification: agreement.maxClassification, valid_from: agreement.validFrom, valid_until: agreement.validUntil,
         daily_quota: agreement.dailyQuota, status: agreement.status,
+        classification_exception: agreement.classificationException ? JSON.stringify(agreement.classificationException) : null,
       })
       .onConflict((oc) => oc.column('number').doUpdateSet((eb) => ({
         title: eb.ref('excluded.title'),
@@ -187,6 +204,7 @@ export async function upsertAgreement(store: Store, agreement: Agreement, by: Au
         valid_until: eb.ref('excluded.valid_until'),
         daily_quota: eb.ref('excluded.daily_quota'),
         status: eb.ref('excluded.status'),
+        classification_exception: eb.ref('excluded.classification_exception'),
         updated_at: tx.sql.now(),
       })))
       .execute();

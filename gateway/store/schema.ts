@@ -175,6 +175,8 @@ export interface AgreementsTable {
   valid_until: string;
   daily_quota: number | null;
   status: ColumnType<'active' | 'suspended' | 'terminated', 'active' | 'suspended' | 'terminated' | undefined>;
+  /** JSON `{ legalBasis, note? }`: why a non-government partner may receive data above `publik` (migration 0017). */
+  classification_exception: ColumnType<Json | null, Json | null | undefined, Json | null>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
 }

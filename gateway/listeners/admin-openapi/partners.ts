@@ -69,7 +69,7 @@ export const schemas = {
 };
 
 const examplePartner = { id: 'bank-nagari', legalName: 'PT Bank Pembangunan Daerah Sumatera Barat', type: 'bank', contact: { name: 'Divisi TI', email: 'ti@banknagari.example' }, status: 'active' };
-const exampleAgreement = { number: 'PKS/12/BN/2026', title: 'Verifikasi data kepegawaian', partnerId: 'bank-nagari', contracts: ['bkn-siasn'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 5000, status: 'active' };
+const exampleAgreement = { number: 'PKS/12/BN/2026', title: 'Verifikasi data kepegawaian', partnerId: 'bank-nagari', contracts: ['bkn-siasn'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 5000, status: 'active', classificationException: { legalBasis: 'Keputusan Bupati Nomor 100.3.3.2/45/2026 tentang pemberian akses data kepegawaian kepada Bank Nagari' } };
 // A real certificate (issued by an example Dinas CA), so that "Try it out" registers it as printed.
 const examplePem = [
   '-----BEGIN CERTIFICATE-----\n',
@@ -153,7 +153,7 @@ export const operations: AdminOperation[] = [
     summary: 'Daftarkan atau ubah PKS / register or change an agreement',
     description: 'The partner must be registered and every contract active. A partner\'s calls are covered by an agreement in force (`validFrom` to `validUntil`, `active`) naming the contract, up to `maxClassification`, within `dailyQuota`.',
     parameters: [{ name: 'number', in: 'path', description: 'Nomor PKS / agreement number, 3-120 characters; its slashes URL-encoded (`PKS%2F12%2FBN%2F2026`).', schema: { type: 'string', minLength: 3, maxLength: 120 }, example: exampleAgreement.number }],
-    body: { schema: openApiSchema(agreementSchema), example: { title: exampleAgreement.title, partnerId: 'bank-nagari', contracts: ['bkn-siasn'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 5000 } },
+    body: { schema: openApiSchema(agreementSchema), example: { title: exampleAgreement.title, partnerId: 'bank-nagari', contracts: ['bkn-siasn'], maxClassification: 'terbatas', validFrom: '2026-01-01', validUntil: '2027-12-31', dailyQuota: 5000, classificationException: { legalBasis: 'Keputusan Bupati Nomor 100.3.3.2/45/2026 tentang pemberian akses data kepegawaian kepada Bank Nagari' } } },
     answers: { '200': { description: 'The agreement as stored.', schema: ref('Agreement'), example: exampleAgreement } },
     problems: ['STORE_UNAVAILABLE'],
     problemExamples: { BAD_REQUEST: { detail: 'No active contract bkn-siasn-v2.', unknownContracts: ['bkn-siasn-v2'] } },
