@@ -86,9 +86,9 @@ module.exports = {
     {
       name: 'foundations-import-no-feature',
       severity: 'error',
-      comment: 'config, errors, store and limits are the ground floor: they import nothing above them.',
-      from: { path: '^gateway/(config|errors|store|limits)/' },
-      to: { path: '^(adapters/|gateway/(?!(config|errors|store|limits)/))' },
+      comment: 'config, errors, store, limits and privacy (identifier masking) are the ground floor: they import nothing above them.',
+      from: { path: '^gateway/(config|errors|store|limits|privacy)/' },
+      to: { path: '^(adapters/|gateway/(?!(config|errors|store|limits|privacy)/))' },
     },
     {
       name: 'admin-cli-over-http',
