@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 const onBothStores = [
   'admin', 'admin-partners', 'admin-roles', 'audit', 'backup', 'chaos-idempotency', 'consumers-admin', 'contract-lifecycle', 'contracts', 'delivery', 'delivery-callbacks',
-  'idempotency', 'internal-client-cert', 'partners', 'pipeline', 'report', 'traffic-log', 'traffic-rollup',
+  'idempotency', 'internal-client-cert', 'log-chain', 'partners', 'pipeline', 'report', 'traffic-log', 'traffic-rollup',
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

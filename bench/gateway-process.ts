@@ -8,6 +8,7 @@
 //
 // `node bench/gateway-process.ts --issuer URL --upstreams '{"sandbox":{"url":...}}' --data-dir DIR
 //   [--log-level info] [--log-file F] [--store-url postgres://...]` (PostgreSQL instead of the embedded store)
+//   [--contracts DIR,DIR]` (contract directories instead of the bundled ones)
 // Prints {"pid", "url", "admin", "store"} as one JSON line once ready. Over IPC,
 // {"type": "reset"} starts a measurement window and {"type": "stats"} answers with the traffic
 // log's counters, its longest queue, the event-loop delay seen since the reset, the gateway's own
@@ -24,7 +25,7 @@ import { upsertConsumers } from '../gateway/registry/repository.ts';
 import { startGateway } from '../gateway/server.ts';
 import { benchClient, exitWith, hello, helperOptions } from './helper.ts';
 
-const options = helperOptions(['issuer', 'upstreams', 'data-dir', 'log-level', 'log-file', 'store-url']);
+const options = helperOptions(['issuer', 'upstreams', 'data-dir', 'log-level', 'log-file', 'store-url', 'contracts']);
 if (!options.issuer || !options.upstreams || !options['data-dir']) throw new Error('--issuer, --upstreams and --data-dir are required');
 const bundledContracts = fileURLToPath(new URL('../contracts/', import.meta.url));
 
@@ -35,7 +36,7 @@ const config = loadConfig({
     internal: { host: '127.0.0.1', port: 0 },
     admin: { host: '127.0.0.1', port: 0 },
     sso: { issuer: options.issuer, audience: demoAudience },
-    contracts: { directories: [bundledContracts], bootstrap: true },
+    contracts: { directories: options.contracts ? options.contracts.split(',') : [bundledContracts], bootstrap: true },
     upstreams: JSON.parse(options.upstreams) as GatewayConfig['upstreams'],
     shutdown: { drainSeconds: 1 },
     // The limit stage runs (its cost is measured) but never refuses: the load is the point here.

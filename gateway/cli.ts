@@ -13,6 +13,10 @@ import { readSnapshot, upsertConsumers } from './registry/repository.ts';
 import { cliSource, recordAudit } from './audit/audit.ts';
 import { registerBackupCommands } from './registry/backup-cli.ts';
 import { registerReportCommand } from './report/cli.ts';
+import { registerKeysCommands } from './integrity/keys-cli.ts';
+import { registerLogCommands } from './integrity/log-cli.ts';
+import { registerReceiptCommands } from './integrity/receipt-cli.ts';
+import { SigningKeys } from './integrity/keys.ts';
 import { registerAdminCommands } from './admin-cli/index.ts';
 import { BackupRefused } from './registry/backup.ts';
 import type { CliServices } from './adapter-api/model.ts';
@@ -131,6 +135,7 @@ program.command('consumer')
 
 registerBackupCommands(program, configOption, configFrom);
 registerReportCommand(program, configOption, configFrom);
+registerLogCommands(program, configOption, configFrom, (dataDir) => SigningKeys.publishedIn(dataDir));
 
 program.command('check-config')
   .description('validate the configuration file and print the effective configuration')
@@ -192,6 +197,8 @@ async function auditPkiChange(change: PkiChange): Promise<void> {
 }
 
 registerCertsCommands(program, { pkiDir: (file) => join(dataDirFrom(file), 'pki'), certificatesInUse: gatewayCertificatesInUse, onChange: auditPkiChange });
+registerKeysCommands(program, configOption, dataDirFrom);
+registerReceiptCommands(program, configOption, dataDirFrom);
 
 const services: CliServices = {
   async activeContracts({ config: file, directories }) {

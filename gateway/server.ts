@@ -16,6 +16,9 @@ import { Problem } from './errors/problem.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { TokenVerifier } from './sso/token-verifier.ts';
+import { LogCheckpoints } from './integrity/checkpoints.ts';
+import { SigningKeys } from './integrity/keys.ts';
+import { instanceId } from './store/log-chain.ts';
 import { TrafficLog } from './traffic/traffic-log.ts';
 import { TrafficRollup } from './traffic/rollup.ts';
 import { discoverAdapters } from '../adapters/index.ts';
@@ -44,6 +47,8 @@ export interface Gateway {
   /** The traffic log's rollups (services view, reports), made in the background. */
   rollup: TrafficRollup;
   adapters: AdapterHost;
+  /** Signed checkpoints of the traffic and audit chains (docs/integrity.md). */
+  checkpoints: LogCheckpoints;
   /** Rate limits and daily quotas (shared through Redis when configured). */
   limits: Limits;
   deliveries: { outbox: Outbox; worker: DeliveryWorker };
@@ -110,8 +115,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     registry.onSwap(syncHealthChecks);
     const verifier = new TokenVerifier(config.sso, log);
     await verifier.start();
-    const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log);
-    traffic.start();
+    const traffic = new TrafficLog(store, config.trafficLog, config.dataDir, log, instanceId(config.dataDir, config.integrity.instanceId));
+    await traffic.start();
+    const keys = await SigningKeys.open(config.dataDir, { log: log.child({ component: 'keys' }) });
+    const checkpoints = new LogCheckpoints(store, traffic, keys, config.integrity, log.child({ component: 'log-checkpoints' }));
+    await checkpoints.start();
     const rollup = new TrafficRollup(store, log.child({ component: 'traffic-rollup' }));
     rollup.start();
     const forwarder = new Forwarder(config.limits.bodyBytes, new UpstreamPools((name) => upstreamTlsOf(config.upstreams, name)));
@@ -124,7 +132,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const outbox = new Outbox(store);
     const worker = new DeliveryWorker(outbox, () => ({ table: registry.current, adapters, breakers, limits }), config.delivery, log.child({ component: 'delivery' }), config.dataDir);
     const metrics = new GatewayMetrics({ breakers, traffic, registry, store });
-    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, rollup, revocations: noRevocations, metrics };
+    const ctx: PipelineContext = { config, log, store, verifier, registry, forwarder, adapters, breakers, limits, idempotency, deliveries: { outbox, worker }, traffic, rollup, revocations: noRevocations, metrics, keys };
     worker.start();
     const internalTls = config.internal.tls.cert ? new TlsMaterial(config.internal.tls, log.child({ listener: 'internal' })) : null;
     const externalTls = config.external.enabled ? new TlsMaterial(config.external.tls, log.child({ listener: 'external' })) : null;
@@ -141,7 +149,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
 
     let closing: Promise<void> | undefined;
     return {
-      config, log, store, registry, verifier, traffic, rollup, adapters, limits, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
+      config, log, store, registry, verifier, traffic, rollup, adapters, limits, checkpoints, deliveries: { outbox, worker }, internal, external, admin, public: publicFeeds,
       tls: { internal: internalTls, external: externalTls },
       close() {
         closing ??= (async () => {
@@ -157,6 +165,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
           verifier.stop();
           await rollup.stop();
           await traffic.close();
+          await checkpoints.stop();
           forwarder.close();
           await adapters.close();
           await healthChecks.stop();

@@ -55,6 +55,7 @@ describe('configuration', () => {
       adapters: { directories: [] },
       public: { host: '0.0.0.0', port: 8088, enabled: false },
       trafficLog: { batchSize: 500, flushMs: 200, maxQueue: 20000, replaySeconds: 5 },
+      integrity: { checkpointRows: 1000, checkpointSeconds: 60, instanceId: null },
       shutdown: { drainSeconds: 15 },
       log: { level: 'info', exchanges: 'errors' },
     });

@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { v7 as timeOrderedUuid } from 'uuid';
 import type { VerifiedToken } from '../sso/token-verifier.ts';
+import { storedText } from '../store/log-chain.ts';
 import type { Queryable } from '../store/store.ts';
+import { auditHash, nextAuditPlace, storedJson, type AuditChained } from './chain.ts';
 
 /** Who acted: the SSO subject and client of the token, with the roles it carried then. */
 export interface AuditActor { subject: string; clientId: string; roles: readonly string[] }
@@ -26,28 +28,36 @@ export interface AuditEntry {
  */
 export type AuditSource = Pick<AuditEntry, 'actor' | 'requestId' | 'sourceAddress'>;
 
-const jsonOrNull = (document: unknown) => (document === undefined || document === null ? null : JSON.stringify(document));
+const jsonOrNull = (document: unknown) => (document === undefined || document === null ? null : storedJson(document));
+const textOrNull = (text: string | null) => (text === null ? null : storedText(text));
 
 /**
  * Writes `entry` with `tx`, which must be the transaction of the change it records: the change
  * and its row are then committed together or not at all. The time is the store's clock, the
- * one every instance on a shared PostgreSQL agrees on.
+ * one every instance on a shared PostgreSQL agrees on. The row takes the next place in the
+ * store's audit chain (chain.ts): the chain's head is read under a lock held until `tx` ends,
+ * so `tx` must not be a snapshot transaction. Every writer, the CLI's commands included, writes
+ * into this one chain: it needs no id of its own, and the gateway's checkpoints cover all of it.
  */
 export async function recordAudit(tx: Queryable, entry: AuditEntry): Promise<void> {
-  await tx.db.insertInto('audit_log').values({
+  const place = await nextAuditPlace(tx);
+  const row: AuditChained = {
     id: timeOrderedUuid(),
-    at: tx.sql.now(),
-    actor_subject: entry.actor.subject,
-    actor_client: entry.actor.clientId,
-    actor_roles: JSON.stringify(entry.actor.roles),
-    action: entry.action,
-    object_type: entry.objectType,
-    object_id: entry.objectId,
+    at: place.at,
+    actor_subject: storedText(entry.actor.subject),
+    actor_client: storedText(entry.actor.clientId),
+    actor_roles: storedJson(entry.actor.roles),
+    action: storedText(entry.action),
+    object_type: storedText(entry.objectType),
+    object_id: storedText(entry.objectId),
     before: jsonOrNull(entry.before),
     after: jsonOrNull(entry.after),
-    request_id: entry.requestId,
-    source_address: entry.sourceAddress,
-  }).execute();
+    request_id: textOrNull(entry.requestId),
+    source_address: textOrNull(entry.sourceAddress),
+    chain: place.chain,
+    chain_seq: place.seq,
+  };
+  await tx.db.insertInto('audit_log').values({ ...row, hash: auditHash(place.previous, row) }).execute();
 }
 
 /**

@@ -216,6 +216,18 @@ export const configSchema = Type.Object({
     maxQueue: Type.Integer({ minimum: 1, default: 20000 }),
     replaySeconds: Type.Number({ minimum: 0.05, default: 5 }),
   }),
+  /** Hash chains over the traffic log and the audit trail, and their signed checkpoints (docs/integrity.md). */
+  integrity: section({
+    /** A chain that has grown this many rows since its last checkpoint gets the next one at once... */
+    checkpointRows: Type.Integer({ minimum: 1, default: 1000 }),
+    /** ...and one that has grown at all, within this many seconds. */
+    checkpointSeconds: Type.Number({ minimum: 0.05, default: 60 }),
+    /**
+     * This instance's id: the name of its traffic-log chain. Null: a random one made on the first
+     * run and kept in `<dataDir>/instance-id`. Two instances must never share one.
+     */
+    instanceId: NullableString({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$', default: null }),
+  }),
   shutdown: section({ drainSeconds: Type.Number({ minimum: 0, default: 15 }) }),
   log: section({
     level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { type: 'string', default: 'info' }),

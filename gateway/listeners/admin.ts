@@ -9,6 +9,7 @@ import { queryTraffic, type TrafficFilter } from '../traffic/query.ts';
 import { requestIdOf } from '../pipeline/exchange.ts';
 import { hasOneHost, oneHostOnly } from './exchange-listener.ts';
 import type { Health } from './health.ts';
+import { jwksPath, sendJwks } from './jwks.ts';
 import { contractAdminRouter } from './admin-contracts.ts';
 import { consumerAdminRouter } from './admin-consumers.ts';
 import { partnerAdminRouter, type PartnerAdminDeps } from './admin-partners.ts';
@@ -63,6 +64,7 @@ export function createAdminApp(ctx: PipelineContext, store: Store, health: Healt
     next(hasOneHost(req) ? undefined : oneHostOnly());
   });
   app.get(['/healthz', '/readyz'], (req, res) => void health.respond(req.path, res, { detail: true }));
+  app.get(jwksPath, (_req, res, next) => (ctx.keys ? sendJwks(res, ctx.keys) : next(new Problem('NOT_FOUND', 'This gateway has no signing keys.'))));
   // Prometheus scrapes without a token: the admin listener is on loopback or the management
   // network, and no metric carries a caller's identity, a path or a request id.
   app.get('/metrics', (_req, res, next) => {

@@ -5,6 +5,7 @@ import { createExchange, type Exchange, type ListenerName } from '../pipeline/ex
 import { runExchange, type Pipeline } from '../pipeline/run.ts';
 import { docsPage } from './docs-page.ts';
 import type { Health } from './health.ts';
+import { jwksPath, sendJwks } from './jwks.ts';
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = req.headers['x-forwarded-for'];
@@ -34,8 +35,9 @@ export interface ExchangeListenerOptions {
 }
 
 /**
- * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, the docs
- * page on `/docs` (internal and partner listeners), an Exchange for everything else, refused while
+ * The request handler every exchange listener shares: health on `/healthz` and `/readyz`, the
+ * signing keys on `/.well-known/jwks.json`, the docs page on `/docs` (internal and partner
+ * listeners), an Exchange for everything else, refused while
  * draining or while it could not be recorded, then the listener's pipeline.
  */
 export function exchangeListener(ctx: PipelineContext, health: Health, options: ExchangeListenerOptions): RequestListener {
@@ -47,6 +49,7 @@ export function exchangeListener(ctx: PipelineContext, health: Health, options: 
       void health.respond(url, res, { detail: false });
       return;
     }
+    if (req.method === 'GET' && url === jwksPath && ctx.keys) return sendJwks(res, ctx.keys);
     if (docs?.serve(req, res)) return;
     const ex = createExchange(req, res, options.listener, clientAddress(req, options.trustProxy), ctx.registry.current);
     // Refused before any stage: not an exchange, so not a traffic-log row either.

@@ -1,4 +1,4 @@
-import { type Classification, type ResponseSpec, clearanceCovers, routePrefix } from '../registry/contract.ts';
+import { type Classification, type ResponseSpec, clearanceCovers, givesReceipt, routePrefix } from '../registry/contract.ts';
 import type { Route } from '../registry/routing-table.ts';
 import { problemCatalogue } from '../errors/catalogue.ts';
 
@@ -147,6 +147,21 @@ function successResponses(response: ResponseSpec | undefined): Record<string, un
 
 const problemResponse = { description: 'Refusal by the gateway (RFC 9457).', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 
+const receiptHeaders = {
+  'Penghubung-Receipt': {
+    description: 'Tanda terima bertanda tangan / signed receipt: a compact JWS (EdDSA) over the request id, exchange id, contract, operation, caller, times, status and the SHA-256 of the request body received and of this answer\'s body. Verify it offline against `GET /.well-known/jwks.json` (docs/integrity.md). Refusals given before the caller was identified, authorized and within its rate limit carry none.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' },
+  },
+};
+
+/** Every answer of an operation that gives receipts documents the header. */
+function withReceipt(responses: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(responses).map(([status, response]) => {
+    const { headers, ...rest } = response as { headers?: Record<string, unknown> };
+    return [status, { ...rest, headers: { ...headers, ...receiptHeaders } }];
+  }));
+}
+
 const getDelivery = {
   get: {
     operationId: 'penghubung.getDelivery',
@@ -178,12 +193,14 @@ export function buildOpenApi(routes: readonly Route[], mayCall: (route: Route) =
       ...Object.entries(operation.query).map(([name, spec]) => ({ name, in: 'query', required: spec.required ?? false, schema: spec.schema, example: spec.example, description: spec.description })),
       ...(isAsync ? [callbackParameter] : []),
     ];
-    const responses = { ...(isAsync ? { '202': acceptedResponse(route) } : successResponses(operation.response)), default: problemResponse };
+    const receipt = givesReceipt(contract, operation);
+    const answers = { ...(isAsync ? { '202': acceptedResponse(route) } : successResponses(operation.response)), default: problemResponse };
+    const responses = receipt ? withReceipt(answers) : answers;
     (paths[path] ??= {})[operation.method.toLowerCase()] = {
       operationId: `${contract.id}.${operation.id}`,
       summary: operation.summary ?? operation.id,
       tags: [contract.integration],
-      'x-contract': { id: contract.id, version: contract.version, classification: contract.classification, scopes: route.requiredScopes },
+      'x-contract': { id: contract.id, version: contract.version, classification: contract.classification, scopes: route.requiredScopes, ...(receipt ? { receipt: true } : {}) },
       ...(parameters.length ? { parameters } : {}),
       ...(operation.request ? { requestBody: { required: true, ...json(operation.request.schema, operation.request.example) } } : {}),
       responses,

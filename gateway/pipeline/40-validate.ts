@@ -60,9 +60,12 @@ export async function validate(ex: Exchange, ctx: PipelineContext): Promise<void
     if (!jsonType.test(type)) {
       throw new Problem('UNSUPPORTED_MEDIA_TYPE', `${route.operation.id} takes a JSON body; send Content-Type: application/json.`);
     }
-    ex.body = await readBody(ex.req, limit);
-    ex.bytesIn = ex.body.length;
-    ex.requestHash.update(ex.body);
+    // Already read for a receipt (38-receipt.ts): the stream is spent.
+    if (ex.body === undefined) {
+      ex.body = await readBody(ex.req, limit);
+      ex.bytesIn = ex.body.length;
+      ex.requestHash.update(ex.body);
+    }
     const document = parseJson(ex.body);
     ex.document = document;
     if (!route.validateBody(document)) {

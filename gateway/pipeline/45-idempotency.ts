@@ -45,6 +45,8 @@ function problemAnswer(problem: Problem, ex: Pick<Exchange, 'id' | 'requestId'>)
 const outcomeUnknown = (ex: Pick<Exchange, 'id' | 'requestId'>, why: string) => problemAnswer(new Problem('IDEMPOTENCY_OUTCOME_UNKNOWN', `The first request with this Idempotency-Key reached the upstream, but ${why}; the upstream may have acted. Check with the service before sending it under a new key.`), ex);
 
 function replay(ex: Exchange, answer: StoredAnswer): void {
+  // The kept answer as it was, with the receipt it had (it covers these very bytes): not signed again.
+  ex.reply.sealWith(null);
   ex.reply.send(answer.status, { ...answer.headers, 'idempotent-replayed': 'true' }, answer.body);
 }
 

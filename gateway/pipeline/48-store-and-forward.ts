@@ -1,3 +1,4 @@
+import type { TrafficRow } from '../traffic/row.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { acceptCallback } from '../delivery/callbacks.ts';
 import { Outbox, type StoredRequest } from '../delivery/outbox.ts';
@@ -62,6 +63,7 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
   const owner = callerOf(ex);
   const location = deliveryLocation(ex.pathname, routePrefix(route.contract), id);
   const body = Buffer.from(JSON.stringify({ deliveryId: id, status: 'pending', location }));
+  let early: TrafficRow | undefined;
   const accepted = await ctx.store.transaction(async (tx) => {
     await Outbox.add(tx, { id, owner, contract: route.contract.id, operation: route.operation.id, request, orderKey, maxAttempts: delivery.maxAttempts ?? ctx.config.delivery.defaultMaxAttempts, callbackUrl });
     // A caller that left while the store was slow would never learn the delivery id: without it
@@ -71,13 +73,16 @@ export async function storeAndForward(ex: Exchange, ctx: PipelineContext): Promi
     if (ex.reply.callerGone) throw new CallerLeft();
     // Logged with the answer it is about to get; the exchange counts that answer only once it is
     // accepted (should the transaction fail, the caller gets a problem, hashed as sent).
-    await insertTrafficRows(tx, [{ ...trafficRowOf(ex, 202), bytesOut: body.length, responseSha256: createHash('sha256').update(body).digest('hex') }]);
+    early = { ...trafficRowOf(ex, 202), bytesOut: body.length, responseSha256: createHash('sha256').update(body).digest('hex') };
+    await insertTrafficRows(tx, [early]);
     return true;
   }).catch((error: unknown) => {
     if (error instanceof CallerLeft) return false;
     throw error;
   });
   if (!accepted) return;
+  // Written unchained in the outbox's transaction: the writer gives it its place in the chain.
+  ctx.traffic.chainStored(early!);
   ex.deliveryId = id;
   ex.reply.send(202, { location, 'content-type': 'application/json' }, body);
   void ctx.deliveries.worker.tick();

@@ -13,6 +13,7 @@ import type { Outbox } from '../delivery/outbox.ts';
 import type { DeliveryWorker } from '../delivery/worker.ts';
 import type { Store } from '../store/store.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
+import type { SigningKeys } from '../integrity/keys.ts';
 import type { Forwarder } from './forwarder.ts';
 
 /** The services stages use; built once per gateway, shared by every exchange. */
@@ -39,4 +40,6 @@ export interface PipelineContext {
   rollup?: TrafficRollup;
   /** Prometheus metrics (`GET /metrics` on the admin listener); fed by `record`. */
   metrics?: GatewayMetrics;
+  /** The signing keys: receipts (`receipt`), `GET /.well-known/jwks.json` on every listener; absent in tests' contexts. */
+  keys?: SigningKeys;
 }

@@ -2,6 +2,7 @@ import { identifyPartner } from './12-identify-partner.ts';
 import { route } from './20-route.ts';
 import { authorizeAgreement } from './32-authorize-agreement.ts';
 import { limit } from './35-limit.ts';
+import { receipt } from './38-receipt.ts';
 import { validate } from './40-validate.ts';
 import { idempotency } from './45-idempotency.ts';
 import { storeAndForward } from './48-store-and-forward.ts';
@@ -17,7 +18,7 @@ const filters: readonly ResponseFilter[] = [];
 
 /** The partner listener's pipelines: a registered client certificate instead of a token, an agreement (PKS) instead of scopes. */
 const exchange: Pipeline = {
-  request: [identifyPartner, route, authorizeAgreement, limit, validate, idempotency, storeAndForward, forward],
+  request: [identifyPartner, route, authorizeAgreement, limit, receipt, validate, idempotency, storeAndForward, forward],
   filters,
   after: [record],
 };

@@ -3,6 +3,7 @@ import { bindCertificate } from './11-bind-certificate.ts';
 import { route } from './20-route.ts';
 import { authorize } from './30-authorize.ts';
 import { limit } from './35-limit.ts';
+import { receipt } from './38-receipt.ts';
 import { validate } from './40-validate.ts';
 import { idempotency } from './45-idempotency.ts';
 import { storeAndForward } from './48-store-and-forward.ts';
@@ -23,7 +24,7 @@ const filters: readonly ResponseFilter[] = [];
 export function internalPipelines(requireClientCert: boolean): (ex: Exchange) => Pipeline {
   const identifyCaller = requireClientCert ? [identify, bindCertificate] : [identify];
   const exchange: Pipeline = {
-    request: [...identifyCaller, route, authorize, limit, validate, idempotency, storeAndForward, forward],
+    request: [...identifyCaller, route, authorize, limit, receipt, validate, idempotency, storeAndForward, forward],
     filters,
     after: [record],
   };

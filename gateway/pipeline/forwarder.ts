@@ -73,7 +73,10 @@ class UpstreamAttempt implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     const { ex } = this;
     this.timer.refresh();
-    if (!ex.reply.write(chunk) && !this.waitingForDrain) {
+    if (ex.reply.write(chunk)) return;
+    // An answer held whole for its receipt outgrew the bound: nothing of it went out yet.
+    if (ex.reply.overflow) return this.fail(ex.reply.overflow);
+    if (!this.waitingForDrain) {
       this.waitingForDrain = true;
       controller.pause();
       ex.reply.onDrain(() => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { languageHeaders, preferredLanguage } from '../errors/language.ts';
-import type { Problem } from '../errors/problem.ts';
+import { Problem } from '../errors/problem.ts';
 
 /** An answer on its way to the caller, as the response filters see it. */
 export interface OutgoingAnswer {
@@ -17,6 +17,15 @@ export interface ExchangeIds { requestId: string; exchangeId: string }
 
 /** Sees each answer before it is written: the response phase's filters (the field classification filter of DESIGN.md). */
 export type AnswerFilter = (answer: OutgoingAnswer) => void;
+
+/**
+ * Seals a whole answer (filtered, as it will be sent) before its head goes out: returns the
+ * headers to add, a signed receipt over the body. Never rejects: a seal that fails adds nothing.
+ */
+export type AnswerSeal = (answer: OutgoingAnswer & { body: Buffer }) => Promise<OutgoingHttpHeaders>;
+
+/** A streamed answer held whole until it can be sealed. */
+interface HeldAnswer { status: number; headers: OutgoingHttpHeaders; statusMessage: string | undefined; chunks: Buffer[]; bytes: number }
 
 /**
  * The answer of one exchange (fastify's reply): the only writer of the caller's response. Every
@@ -36,6 +45,12 @@ export class Reply {
   private keptBytes = 0;
   private keepLimit = 0;
   private keptOverflow = false;
+  private seal: { sign: AnswerSeal; holdLimit: number } | null = null;
+  private held: HeldAnswer | null = null;
+  /** A sealed answer is being signed: it is the answer, though not one byte of it is out yet. */
+  private sealing = false;
+  /** Why the held answer cannot be sent: it outgrew the bound (the upstream feeding it should stop). */
+  overflow: Problem | undefined;
 
   private readonly ids: ExchangeIds;
 
@@ -61,9 +76,9 @@ export class Reply {
     return this.res.writableFinished;
   }
 
-  /** A response was ended (written whole, or its stream ended): no further stage answers. */
+  /** A response was ended (written whole, or its stream ended, or being sealed): no further stage answers. */
   get ended(): boolean {
-    return this.res.writableEnded;
+    return this.sealing || this.res.writableEnded;
   }
 
   /** The caller closed its connection before the answer was complete. */
@@ -100,17 +115,29 @@ export class Reply {
     return () => void this.res.off('close', then);
   }
 
-  /** A whole answer: filtered, counted, hashed, written. */
-  send(status: number, headers: OutgoingHttpHeaders, body: Buffer): void {
+  /**
+   * From here on every answer is sealed (`sign`) before its head goes out: a streamed one is held
+   * whole, up to `holdLimit` bytes, and sent once it is complete. Null: answers go out as they come
+   * (an idempotent replay resends the kept answer with the receipt it had).
+   */
+  sealWith(sign: AnswerSeal | null, holdLimit = 0): void {
+    this.seal = sign ? { sign, holdLimit } : null;
+  }
+
+  /** A whole answer: filtered, sealed when asked, counted, hashed, written. */
+  send(status: number, headers: OutgoingHttpHeaders, body: Buffer, statusMessage?: string): void {
     const answer: OutgoingAnswer = { status, headers, body };
     for (const filter of this.filters) filter(answer);
-    const bytes = answer.body ?? Buffer.alloc(0);
-    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) this.res.setHeader(name, value);
-    this.res.statusCode = answer.status;
-    // Node leaves the body out itself on a HEAD answer and on 204/304; it is counted as answered.
-    if (answer.status !== 304 && answer.status !== 204) this.res.setHeader('content-length', bytes.length);
-    this.count(bytes);
-    this.res.end(bytes);
+    const whole = { ...answer, body: answer.body ?? Buffer.alloc(0) };
+    if (!this.seal) return this.writeWhole(whole, statusMessage);
+    this.sealing = true;
+    this.seal.sign(whole).catch((): OutgoingHttpHeaders => ({})).then((added) => {
+      // The caller may have left while it was signed: nothing is written, nothing counted.
+      if (!this.res.destroyed) this.writeWhole({ ...whole, headers: { ...whole.headers, ...added } }, statusMessage);
+    }).catch(() => {
+      // A header Node refuses: after the fact, as after a status line, the caller learns it by the cut.
+      if (!this.res.writableFinished) this.res.destroy();
+    });
   }
 
   /** A JSON document the gateway built itself, never cached. */
@@ -124,17 +151,26 @@ export class Reply {
    * the caller got that answer (cut off), not the problem: the connection is cut.
    */
   problem(problem: Problem): void {
-    if (this.res.headersSent) {
+    if (this.res.headersSent || this.sealing) {
       this.cut();
       return;
     }
+    this.held = null;
     const language = preferredLanguage(this.res.req.headers['accept-language']);
     const headers = { ...problem.headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...languageHeaders(language, problem.headers.vary ?? this.res.getHeader('vary')) };
     this.send(problem.status, headers, Buffer.from(JSON.stringify(problem.toDocument(this.ids.requestId, this.ids.exchangeId, language))));
   }
 
-  /** The head of a streamed answer (the upstream's status and headers); its body follows by `write`. */
+  /**
+   * The head of a streamed answer (the upstream's status and headers); its body follows by `write`.
+   * A sealed answer is held instead, and passes the filters whole at `end`.
+   */
   start(status: number, headers: OutgoingHttpHeaders, statusMessage?: string): void {
+    if (this.seal) {
+      this.held = { status, headers, statusMessage, chunks: [], bytes: 0 };
+      this.overflow = undefined;
+      return;
+    }
     const answer: OutgoingAnswer = { status, headers, body: null };
     for (const filter of this.filters) filter(answer);
     for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) this.res.setHeader(name, value);
@@ -142,8 +178,23 @@ export class Reply {
     else this.res.writeHead(answer.status);
   }
 
-  /** A chunk of a streamed answer; false when the caller's socket is full (wait for `onDrain`). */
+  /**
+   * A chunk of a streamed answer; false when the caller's socket is full (wait for `onDrain`), or
+   * when a held answer outgrew its bound (`overflow` says why: stop, and answer that instead).
+   */
   write(chunk: Buffer): boolean {
+    const held = this.held;
+    if (held) {
+      held.bytes += chunk.length;
+      if (this.overflow) return false;
+      if (held.bytes > this.seal!.holdLimit) {
+        this.overflow = new Problem('UPSTREAM_INVALID_RESPONSE', `The answer is longer than ${this.seal!.holdLimit} bytes, the most an answer with a receipt may be (it is held whole to be signed); nothing of it was sent.`);
+        held.chunks = [];
+        return false;
+      }
+      held.chunks.push(chunk);
+      return true;
+    }
     this.count(chunk);
     return this.res.write(chunk);
   }
@@ -153,11 +204,22 @@ export class Reply {
   }
 
   end(): void {
-    this.res.end();
+    const held = this.held;
+    if (!held) return void this.res.end();
+    this.held = null;
+    if (this.overflow) return this.problem(this.overflow);
+    this.send(held.status, held.headers, Buffer.concat(held.chunks, held.bytes), held.statusMessage);
   }
 
-  /** Cuts the connection: the caller learns of a failure after the status line only this way. */
+  /**
+   * Cuts the connection: the caller learns of a failure after the status line only this way. A
+   * held answer, of which nothing was sent, is dropped instead, so a problem can take its place.
+   */
   cut(): void {
+    if (this.held) {
+      this.held = null;
+      return;
+    }
     if (!this.res.writableFinished) this.res.destroy();
   }
 
@@ -171,6 +233,17 @@ export class Reply {
   kept(): Buffer | null {
     if (this.keptOverflow || !this.keptChunks) return null;
     return Buffer.concat(this.keptChunks, this.keptBytes);
+  }
+
+  private writeWhole(answer: OutgoingAnswer & { body: Buffer }, statusMessage: string | undefined): void {
+    const { body } = answer;
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) this.res.setHeader(name, value);
+    this.res.statusCode = answer.status;
+    if (statusMessage) this.res.statusMessage = statusMessage;
+    // Node leaves the body out itself on a HEAD answer and on 204/304; it is counted as answered.
+    if (answer.status !== 304 && answer.status !== 204) this.res.setHeader('content-length', body.length);
+    this.count(body);
+    this.res.end(body);
   }
 
   private count(bytes: Buffer): void {

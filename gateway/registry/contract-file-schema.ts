@@ -83,6 +83,8 @@ export const contractFileSchema = {
         latencyP95Ms: { type: 'integer', minimum: 1, maximum: 600000 },
       },
     },
+    /** Signed receipts (`Penghubung-Receipt`, docs/integrity.md) on every answer of its operations, unless an operation says otherwise. */
+    receipt: { type: 'boolean' },
     scopes: scopeList,
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600000 },
     upstream: {
@@ -155,6 +157,8 @@ export const contractFileSchema = {
           response: responseRef,
           /** `required`: POST/PATCH without an Idempotency-Key are refused (IDEMPOTENCY_KEY_MISSING). */
           idempotency: { enum: ['optional', 'required'] },
+          /** Signed receipts on this operation's answers, over the contract's `receipt`. */
+          receipt: { type: 'boolean' },
           /** Store-and-forward: accepted with 202, delivered by the worker with retries. */
           delivery: {
             type: 'object',

@@ -54,6 +54,8 @@ export interface OperationSpec {
   idempotency?: 'optional' | 'required';
   /** `async`: accepted with 202 and delivered by the worker (store-and-forward). */
   delivery?: { mode: 'sync' | 'async'; orderKey?: string; maxAttempts?: number };
+  /** Signed receipts for this operation; absent: the contract's `receipt` decides. */
+  receipt?: boolean;
 }
 
 /** A contract as stored: schema file references already resolved to the schemas themselves. */
@@ -69,6 +71,8 @@ export interface ContractDefinition {
   dataOwner?: string;
   /** The service level the contract declares; none: the console shows no compliance for it. */
   serviceLevel?: ServiceLevelSpec;
+  /** Every answer of its operations carries a signed receipt (`Penghubung-Receipt`), unless an operation says otherwise. */
+  receipt?: boolean;
   scopes: string[];
   timeoutMs: number;
   /** Required for passthrough; adapters that keep their data at the gateway (JDIHN) have none. */
@@ -96,6 +100,11 @@ const classificationRank: Record<Classification, number> = { publik: 0, terbatas
 
 export function clearanceCovers(clearance: Classification, classification: Classification): boolean {
   return classificationRank[clearance] >= classificationRank[classification];
+}
+
+/** Whether the operation's answers carry a signed receipt: its own `receipt`, else its contract's. */
+export function givesReceipt(contract: Pick<ContractDefinition, 'receipt'>, operation: Pick<OperationSpec, 'receipt'>): boolean {
+  return operation.receipt ?? contract.receipt ?? false;
 }
 
 export function majorVersion(version: string): number {

@@ -120,6 +120,7 @@ interface RawOperation {
   request?: { schema: string | object; example?: unknown }; response?: RawResponse;
   idempotency?: 'optional' | 'required';
   delivery?: OperationSpec['delivery'];
+  receipt?: boolean;
 }
 interface RawContract extends Omit<ContractDefinition, 'operations' | 'scopes' | 'timeoutMs' | 'forwarding' | 'title' | 'description' | 'adapterSettings'> {
   title?: string; description?: string; scopes?: string[]; timeoutMs?: number; forwarding?: string; adapter?: Record<string, unknown>; operations: RawOperation[];
@@ -152,6 +153,7 @@ function toOperation(file: string, raw: RawOperation): OperationSpec {
   if (raw.summary !== undefined) operation.summary = raw.summary;
   if (raw.idempotency !== undefined) operation.idempotency = raw.idempotency;
   if (raw.delivery !== undefined) operation.delivery = raw.delivery;
+  if (raw.receipt !== undefined) operation.receipt = raw.receipt;
   const request = resolveRef(file, raw.request, `${where} request`, true);
   if (request) operation.request = request;
   const response = toResponse(file, raw.response, where, raw.delivery?.mode === 'async');
@@ -252,6 +254,8 @@ function definitionOf(raw: unknown, file: string, adapters: ReadonlyMap<string, 
     classification: contract.classification,
     ...(contract.dataOwner ? { dataOwner: contract.dataOwner } : {}),
     ...(contract.serviceLevel ? { serviceLevel: contract.serviceLevel } : {}),
+    // Only when written: definitions without it keep their digest, so applying them again changes nothing.
+    ...(contract.receipt !== undefined ? { receipt: contract.receipt } : {}),
     scopes: contract.scopes ?? [],
     timeoutMs: contract.timeoutMs ?? 10000,
     ...(contract.upstream ? { upstream: contract.upstream } : {}),

@@ -92,6 +92,10 @@ export interface TrafficLogTable {
   partner: string | null;
   agreement: string | null;
   cert_fingerprint: string | null;
+  /** The hash chain (migration 0016; docs/integrity.md); null on rows written before it. */
+  chain: string | null;
+  chain_seq: number | null;
+  hash: string | null;
 }
 
 /**
@@ -238,6 +242,31 @@ export interface AuditLogTable {
   after: Json | null;
   request_id: string | null;
   source_address: string | null;
+  /** The store's audit chain (migration 0016; docs/integrity.md); null on rows written before it. */
+  chain: string | null;
+  chain_seq: number | null;
+  hash: string | null;
+}
+
+/** The store's own id (migration 0016): the name of its audit chain. */
+export interface StoreIdentityTable {
+  singleton: Generated<boolean | number>;
+  id: string;
+}
+
+/**
+ * Signed statements of a chain's head (migration 0016, gateway/integrity/checkpoints.ts): a
+ * compact JWS over `{ log, chain, chain_seq, hash, at }`; `timestamp_token` an RFC 3161 token
+ * (DER) over the JWS, once there is a time-stamping authority to ask.
+ */
+export interface LogCheckpointsTable {
+  log: 'traffic' | 'audit';
+  chain: string;
+  chain_seq: number;
+  hash: string;
+  at: Timestamp;
+  jws: string;
+  timestamp_token: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
 }
 
 export interface SchemaMigrationsTable {
@@ -263,5 +292,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   deliveries: DeliveriesTable;
   audit_log: AuditLogTable;
+  store_identity: StoreIdentityTable;
+  log_checkpoints: LogCheckpointsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -27,6 +27,13 @@ export interface TrafficRow {
   partner?: string | null;
   agreement?: string | null;
   certFingerprint?: string | null;
+  /**
+   * The row's place in its instance's hash chain (gateway/traffic/chain.ts), set by the writer
+   * when the row joins a batch; absent on a row not yet chained, null on one written before chains.
+   */
+  chain?: string | null;
+  chainSeq?: number | null;
+  hash?: string | null;
 }
 
 /** Column name and Postgres array type of each field, in insert order. */
@@ -55,12 +62,24 @@ export const trafficColumns: [keyof TrafficRow, string, string][] = [
   ['certFingerprint', 'cert_fingerprint', 'text'],
 ];
 
+/**
+ * The chain's columns: written with every row, but not part of what a search shows (the exchange),
+ * which is why they are not in `trafficColumns`.
+ */
+export const trafficChainColumns: [keyof TrafficRow, string, string][] = [
+  ['chain', 'chain', 'text'],
+  ['chainSeq', 'chain_seq', 'int8'],
+  ['hash', 'hash', 'text'],
+];
+
+const writtenColumns = [...trafficColumns, ...trafficChainColumns];
+
 /** The columns as the store's bulk writes take them. */
-export const trafficBulkColumns: readonly BulkColumn[] = trafficColumns.map(([, name, type]) => ({ name, type }));
+export const trafficBulkColumns: readonly BulkColumn[] = writtenColumns.map(([, name, type]) => ({ name, type }));
 
 /** A row's values in `trafficBulkColumns` order. */
-export const trafficValues = (row: TrafficRow): unknown[] => trafficColumns.map(([field]) => row[field] ?? null);
+export const trafficValues = (row: TrafficRow): unknown[] => writtenColumns.map(([field]) => row[field] ?? null);
 
 /** A row as the query layer inserts it. */
 export const trafficRecord = (row: TrafficRow): Insertable<TrafficLogTable> =>
-  Object.fromEntries(trafficColumns.map(([field, column]) => [column, row[field] ?? null])) as unknown as Insertable<TrafficLogTable>;
+  Object.fromEntries(writtenColumns.map(([field, column]) => [column, row[field] ?? null])) as unknown as Insertable<TrafficLogTable>;

@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import { setImmediate as yieldToExchanges } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
+import { instanceId } from '../store/log-chain.ts';
 import { PassFailures } from '../store/pass-failures.ts';
 import { SpoolDir } from '../store/spool-dir.ts';
 import type { Queryable, Store } from '../store/store.ts';
+import { laterHead, spooledTrafficHead, storedTrafficHead, TrafficChain } from './chain.ts';
 import { trafficBulkColumns as columns, trafficRecord, trafficValues as valuesOf, type TrafficRow } from './row.ts';
 
 const uniqueViolation = '23505';
@@ -13,14 +15,23 @@ const uniqueViolation = '23505';
 const rowsPerInsert = 1000;
 
 /**
- * Writes rows, idempotent on log_id (a row already there is left as it is): spool replays, and
- * exchanges logged in their own transaction.
+ * Writes rows, idempotent on log_id: spool replays, and exchanges logged in their own transaction.
+ * A row already there keeps what it holds, except that one written unchained (an async
+ * delivery's acceptance, in the outbox's transaction) takes its place in the chain from the
+ * writer's copy, which holds the same values.
  */
 export async function insertTrafficRows(db: Queryable, rows: readonly TrafficRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += rowsPerInsert) {
-    await db.db.insertInto('traffic_log').values(rows.slice(i, i + rowsPerInsert).map(trafficRecord)).onConflict((conflict) => conflict.column('log_id').doNothing()).execute();
+    await db.db.insertInto('traffic_log').values(rows.slice(i, i + rowsPerInsert).map(trafficRecord))
+      .onConflict((conflict) => conflict.column('log_id')
+        .doUpdateSet((eb) => ({ chain: eb.ref('excluded.chain'), chain_seq: eb.ref('excluded.chain_seq'), hash: eb.ref('excluded.hash') }))
+        .where('traffic_log.chain', 'is', null))
+      .execute();
   }
 }
+
+/** The place and hash of a chained row, as a checkpoint signs it. */
+export interface TrafficHead { chain: string; seq: number; hash: string }
 
 export interface TrafficLogStats { queued: number; written: number; spooled: number; replayed: number; spoolFiles: number; spoolFailures: number; refused: number }
 
@@ -36,6 +47,11 @@ const spoolRetryMs = 1000;
  * Should the spool fail too (a full disk with the store down), rows stay queued in memory, and
  * once the queue is at `maxQueue` the gateway takes no new exchanges (`accepting`): every exchange
  * it served is recorded, and memory stays bounded by the exchanges in flight.
+ *
+ * Rows join this instance's hash chain (chain.ts) as they leave the queue, in queue order, before
+ * they go to the store or the spool: a spooled batch keeps its places and hashes, and a row the
+ * gateway never got to write (a crash) has none, so the next start goes on from the last row the
+ * store or the spool holds, without a gap. The head is read once, before the first batch.
  */
 export class TrafficLog {
   private queue: TrafficRow[] = [];
@@ -54,20 +70,36 @@ export class TrafficLog {
   private spoolError: { message: string; since: number; triedAt: number } | undefined;
   /** Batches the store refuses while it is down, logged once per outage rather than each. */
   private readonly storeWrites: PassFailures;
+  readonly chainId: string;
+  private chain: TrafficChain | undefined;
+  private chainLoading: Promise<TrafficChain> | undefined;
+  /** Rows an exchange wrote itself, unchained, in its own transaction: the writer only chains them. */
+  private readonly stored = new WeakSet<TrafficRow>();
+  private durableHead: TrafficHead | undefined;
+  private readonly durableListeners: ((head: TrafficHead) => void)[] = [];
 
-  constructor(store: Store, options: GatewayConfig['trafficLog'], dataDir: string, log: Logger) {
+  /** `chainId`: this instance's id (gateway/store/log-chain.ts `instanceId`), by default the data dir's. */
+  constructor(store: Store, options: GatewayConfig['trafficLog'], dataDir: string, log: Logger, chainId = instanceId(dataDir)) {
     this.store = store;
     this.options = options;
     this.log = log;
+    this.chainId = chainId;
     this.storeWrites = new PassFailures(log, 'traffic log writing', 'batches are spooled to disk meanwhile');
     this.spoolDir = new SpoolDir(join(dataDir, 'spool', 'traffic'), '.ndjson');
   }
 
-  start(): void {
+  /** Reads the chain's head, then writes every `flushMs` and replays the spool every `replaySeconds`. */
+  async start(): Promise<void> {
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushMs);
     this.flushTimer.unref();
     this.replayTimer = setInterval(() => void this.replay(), this.options.replaySeconds * 1000);
     this.replayTimer.unref();
+    try {
+      await this.loadChain();
+    } catch (error) {
+      // The store went away since it was opened: the first flush that reaches it reads the head.
+      this.storeWrites.failed(error as Error);
+    }
     void this.replay();
   }
 
@@ -75,19 +107,46 @@ export class TrafficLog {
     this.queue.push(row);
     this.countQueued();
     if (this.queue.length >= this.options.maxQueue) {
-      // The store cannot keep up: park the backlog on disk rather than grow without bound.
-      if (this.mayTrySpool()) this.spool(this.queue.splice(0));
+      // The store cannot keep up: park the backlog on disk rather than grow without bound (once
+      // the chain's head is known: a spooled row has its place).
+      if (this.chain && this.mayTrySpool()) this.spool(this.queue.splice(0));
     } else if (this.queue.length >= this.options.batchSize) {
       void this.flush();
     }
   }
 
   /**
+   * A row an exchange already wrote in its own transaction, unchained (an async delivery's
+   * acceptance): it takes its place in the chain with the rows around it, and the writer sets
+   * its chain columns in the store. `row` must hold exactly what was written.
+   */
+  chainStored(row: TrafficRow): void {
+    this.stored.add(row);
+    this.enqueue(row);
+  }
+
+  /**
+   * The last chained row known to be in the store or a spool file (rows below it may still be in
+   * a spool file): what a checkpoint may sign without ever naming a row a crash could lose.
+   */
+  get durable(): TrafficHead | undefined {
+    return this.durableHead;
+  }
+
+  /** Called after each batch that reached the store or the spool, with the new durable head. */
+  onDurable(listener: (head: TrafficHead) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  /**
    * False while neither the store nor the spool takes rows and the queue is full: an exchange
    * served now could not be recorded, so the listeners refuse new ones (TRAFFIC_LOG_UNAVAILABLE).
+   * Likewise while the chain's head is still unknown (the store gone since the gateway opened it).
    */
   get accepting(): boolean {
-    return this.spoolError === undefined || this.queue.length + this.writing < this.options.maxQueue;
+    const held = this.queue.length + this.writing;
+    if (!this.chain && held >= this.options.maxQueue) return false;
+    return this.spoolError === undefined || held < this.options.maxQueue;
   }
 
   /** An exchange refused because it could not have been recorded (not itself a row: it never started). */
@@ -115,14 +174,24 @@ export class TrafficLog {
   }
 
   private async writeQueued(): Promise<void> {
+    if (this.queue.length === 0) return;
+    let chain: TrafficChain;
+    try {
+      chain = await this.loadChain();
+    } catch (error) {
+      this.storeWrites.failed(error as Error);
+      return;
+    }
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.batchSize);
+      for (const row of batch) chain.seal(row);
       this.writing = batch.length;
       try {
         await this.append(batch);
         this.writing = 0;
         this.stats.written += batch.length;
         this.storeWrites.succeeded();
+        this.madeDurable(batch);
       } catch (error) {
         this.writing = 0;
         this.storeWrites.failed(error as Error);
@@ -145,17 +214,56 @@ export class TrafficLog {
    * exchange that also logged itself early), the idempotent insert writes the batch instead.
    */
   private async append(rows: TrafficRow[]): Promise<void> {
+    const fresh = rows.filter((row) => !this.stored.has(row));
     try {
-      await this.store.appendRows('traffic_log', columns, rows.map(valuesOf));
+      if (fresh.length > 0) await this.store.appendRows('traffic_log', columns, fresh.map(valuesOf));
     } catch (error) {
       if ((error as { code?: unknown }).code !== uniqueViolation) throw error;
-      await insertTrafficRows(this.store, rows);
+      await insertTrafficRows(this.store, fresh);
     }
+    // Written already, unchained: the idempotent insert sets their chain columns.
+    if (fresh.length < rows.length) await insertTrafficRows(this.store, rows.filter((row) => this.stored.has(row)));
   }
 
-  /** Writes rows to a new spool file; when that fails, they go back to the head of the queue. */
+  /**
+   * The chain's head, read once: the later of the last row the spool files hold and the last
+   * the store holds. The spool is read first: a replay moves a file's rows into the store before
+   * it removes the file, so every row is in one of the two whenever each is read.
+   */
+  private loadChain(): Promise<TrafficChain> {
+    if (this.chain) return Promise.resolve(this.chain);
+    this.chainLoading ??= (async () => {
+      const spooled = spooledTrafficHead(this.spoolDir.path, this.chainId);
+      const head = laterHead(spooled, await storedTrafficHead(this.store, this.chainId));
+      this.chain = new TrafficChain(this.chainId, head);
+      if (head.seq > 0) this.durableHead = { chain: this.chainId, ...this.chain.last };
+      return this.chain;
+    })().finally(() => {
+      this.chainLoading = undefined;
+    });
+    return this.chainLoading;
+  }
+
+  /** Rows now in the store or a spool file: the durable head moves on to the highest of them. */
+  private madeDurable(rows: readonly TrafficRow[]): void {
+    let top = this.durableHead;
+    for (const row of rows) {
+      if (row.chain !== this.chainId || !row.chainSeq || !row.hash) continue;
+      if (!top || row.chainSeq > top.seq) top = { chain: this.chainId, seq: row.chainSeq, hash: row.hash };
+    }
+    if (top === this.durableHead || !top) return;
+    this.durableHead = top;
+    for (const listener of this.durableListeners) listener(top);
+  }
+
+  /**
+   * Writes rows to a new spool file; when that fails, they go back to the head of the queue. They
+   * are chained first, unless the chain's head could never be read (the store gone from the
+   * moment the gateway started until it stops): those are replayed unchained.
+   */
   private spool(rows: TrafficRow[]): boolean {
     if (rows.length === 0) return true;
+    if (this.chain) for (const row of rows) this.chain.seal(row);
     this.countQueued();
     try {
       this.spoolDir.write(rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
@@ -168,6 +276,7 @@ export class TrafficLog {
     this.spoolWritable();
     this.stats.spooled += rows.length;
     this.stats.spoolFiles = this.spoolDir.files().length;
+    this.madeDurable(rows);
     return true;
   }
 

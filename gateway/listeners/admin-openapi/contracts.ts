@@ -72,9 +72,16 @@ export const schemas = {
         description: 'The service level the contract declares: availability in percent (exchanges not answered 5xx), p95 of the total time per exchange in ms.',
         properties: { availability: { type: 'number' }, latencyP95Ms: { type: 'integer' } },
       },
+      receipt: { type: 'boolean', description: 'Every answer of its operations carries a signed receipt (`Penghubung-Receipt`, docs/integrity.md), unless an operation says otherwise. Absent: no receipts.' },
       upstream: { type: 'object', required: ['name', 'url'], properties: { name: text, url: text } },
       forwarding: text, adapterSettings: { type: 'object' },
-      operations: { type: 'array', items: { type: 'object', required: ['id', 'method', 'path', 'scopes', 'pathParams', 'query'], properties: { id: text, method: text, path: text, scopes: { type: 'array', items: text }, pathParams: { type: 'object' }, query: { type: 'object' } } } },
+      operations: {
+        type: 'array',
+        items: {
+          type: 'object', required: ['id', 'method', 'path', 'scopes', 'pathParams', 'query'],
+          properties: { id: text, method: text, path: text, scopes: { type: 'array', items: text }, pathParams: { type: 'object' }, query: { type: 'object' }, receipt: { type: 'boolean', description: 'Signed receipts on this operation\'s answers, over the contract\'s `receipt`.' } },
+        },
+      },
     },
   },
 };

@@ -28,6 +28,7 @@ const tags = [
   ['backup', 'Cadangan / backup'],
   ['documentation', 'Dokumen ini / this document'],
   ['health', 'Kesehatan / health'],
+  ['keys', 'Kunci penanda tangan tanda terima / the keys that sign receipts'],
 ] as const;
 
 const documentItself = (path: string, id: string): AdminOperation => ({

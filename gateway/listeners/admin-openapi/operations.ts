@@ -133,6 +133,21 @@ const readiness = {
   },
 };
 
+const jwks = {
+  type: 'object',
+  description: 'RFC 7517: the gateway\'s Ed25519 public keys, the current one first, then the retired ones (what they signed still verifies).',
+  required: ['keys'],
+  properties: {
+    keys: {
+      type: 'array', minItems: 1,
+      items: {
+        type: 'object', required: ['kty', 'crv', 'x', 'kid', 'use', 'alg'],
+        properties: { kty: { const: 'OKP' }, crv: { const: 'Ed25519' }, x: text, kid: { type: 'string', description: 'RFC 7638 thumbprint.' }, use: { const: 'sig' }, alg: { const: 'EdDSA' } },
+      },
+    },
+  },
+};
+
 const backup = {
   type: 'object',
   description: 'As `penghubung backup` writes it; `penghubung restore` takes it.',
@@ -151,7 +166,7 @@ const backup = {
 export const schemas = {
   TrafficRow: trafficRow, TrafficPage: pageOf('TrafficRow', 'Terbaru dahulu / newest first.'),
   AuditRecord: auditRecord, AuditPage: pageOf('AuditRecord', 'Terbaru dahulu / newest first.'),
-  UpstreamStatus: upstreamStatus, Delivery: delivery, Health: health, Readiness: readiness, Backup: backup,
+  UpstreamStatus: upstreamStatus, Delivery: delivery, Health: health, Readiness: readiness, Backup: backup, Jwks: jwks,
 };
 
 const exampleTraffic = {
@@ -214,6 +229,18 @@ export const operations: AdminOperation[] = [
         mediaType: 'text/plain',
         schema: { type: 'string' },
         example: '# HELP penghubung_exchanges_total Exchanges answered, by contract, operation, caller class and status class.\n# TYPE penghubung_exchanges_total counter\npenghubung_exchanges_total{listener="internal",contract="bkn-siasn",operation="getEmployee",caller="consumer",status_class="2xx"} 1290\n',
+      },
+    },
+  },
+  {
+    method: 'get', path: '/.well-known/jwks.json', id: 'jwks', tag: 'keys', roles: null,
+    summary: 'Kunci publik penanda tangan / the public signing keys',
+    description: 'What receipts (`Penghubung-Receipt`) are verified against, offline (docs/integrity.md). Served on every listener without a token, cacheable for five minutes; not an exchange.',
+    answers: {
+      '200': {
+        description: 'JWKS.', schema: ref('Jwks'),
+        headers: { 'Cache-Control': { description: '`public, max-age=300`', schema: text } },
+        example: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k', use: 'sig', alg: 'EdDSA' }] },
       },
     },
   },
