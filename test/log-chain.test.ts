@@ -1,11 +1,11 @@
 // Issue 26, item 1: the traffic log and the audit trail as hash chains with signed checkpoints, and
 // `penghubung log verify` finding what was changed, removed or added.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import { Command, Option } from 'commander';
 import { compactVerify } from 'jose';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliSource, recordAudit } from '../gateway/audit/audit.ts';
@@ -18,15 +18,12 @@ import { chainHash, hashBytes, instanceId } from '../gateway/store/log-chain.ts'
 import { openStore } from '../gateway/store/open.ts';
 import type { Queryable } from '../gateway/store/store.ts';
 import { canonicalTraffic } from '../gateway/traffic/chain.ts';
-import { trafficChainColumns, trafficColumns, type TrafficRow } from '../gateway/traffic/row.ts';
+import type { TrafficRow } from '../gateway/traffic/row.ts';
 import { insertTrafficRows } from '../gateway/traffic/traffic-log.ts';
 import { adminApi, adminClients } from './support/admin-api.ts';
 import { audience, startHarness, tempDir, testClients, type Harness } from './support/harness.ts';
-import { auditorRecompute, dropAuditTriggers, jwksWith, testSigner, whileTampered } from './support/log-chain.ts';
-import { startPostgres } from './support/postgres.ts';
-import { until } from './support/until.ts';
+import { asTrafficRow, auditorRecompute, chainRows, dropAuditTriggers, exchanges, instanceOf, jwksWith, testSigner, whileTampered } from './support/log-chain.ts';
 
-const route = '/sandbox/v1/perangkat-daerah/2.16';
 const silent = pino({ level: 'silent' });
 const integrity = { checkpointRows: 1000, checkpointSeconds: 3600, instanceId: null };
 let sso: SsoProvider;
@@ -37,22 +34,6 @@ beforeAll(async () => {
 });
 afterAll(() => sso?.close());
 
-/** `n` exchanges: ordinary GETs, and every fourth one refused (no token) so rows differ. */
-async function exchanges(h: Harness, prefix: string, n: number): Promise<void> {
-  const token = await h.token('app-reader');
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${h.url}${route}`, { headers: { 'x-request-id': `${prefix}-${i}`, ...(i % 4 === 3 ? {} : { authorization: `Bearer ${token}` }) } });
-    expect(res.status).toBe(i % 4 === 3 ? 401 : 200);
-    await res.arrayBuffer();
-  }
-}
-
-const chainRows = (on: { db: Queryable['db'] }, table: 'traffic_log' | 'audit_log', chain: string) =>
-  (on.db as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(table).selectAll().where('chain', '=', chain).orderBy('chain_seq').execute();
-/** A stored traffic row back in the writer's form. */
-const asTrafficRow = (stored: Record<string, unknown>) =>
-  Object.fromEntries([...trafficColumns, ...trafficChainColumns].map(([field, column]) => [field, stored[column] ?? null])) as unknown as TrafficRow;
-const instanceOf = (h: Harness) => readFileSync(join(h.dataDir, 'instance-id'), 'utf8').trim();
 const chainOf = (reports: LogReport[], log: 'traffic' | 'audit', chain: string): ChainReport => reports.find((r) => r.log === log)!.chains.find((c) => c.chain === chain)!;
 
 describe('the chains over real exchanges and admin changes', () => {
@@ -291,44 +272,6 @@ describe('the traffic chain across restarts and store outages', () => {
     }
   });
 
-  // The store taken away: a PostgreSQL of its own, stopped and started (once, not per store project).
-  it.skipIf(process.env.PENGHUBUNG_TEST_STORE === 'postgres')('keeps the places and hashes of spooled rows, and a restart during the outage goes on after them', async () => {
-    const pg = await startPostgres();
-    const dataDir = tempDir('chain-spool-');
-    const config = { store: { url: pg.url } };
-    try {
-      const first = await startHarness({ sso, dataDir, config });
-      await exchanges(first, 'up', 5);
-      await first.flushTraffic();
-      await pg.stop();
-      await exchanges(first, 'down', 6);
-      await until(() => first.gateway.traffic.stats.spoolFiles, (files) => files > 0, { what: 'rows to be spooled', timeoutMs: 15_000 });
-      await first.close();
-      const spoolDir = join(dataDir, 'spool', 'traffic');
-      const spooled = readdirSync(spoolDir).filter((name) => name.endsWith('.ndjson'))
-        .flatMap((name) => readFileSync(join(spoolDir, name), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrafficRow));
-      expect(spooled.map((row) => row.chainSeq).sort((a, b) => a! - b!)).toEqual([6, 7, 8, 9, 10, 11]);
-      expect(spooled.every((row) => row.chain === instanceOf(first) && /^[0-9a-f]{64}$/.test(row.hash!))).toBe(true);
-
-      await pg.start();
-      const second = await startHarness({ sso, dataDir, config });
-      try {
-        await exchanges(second, 'back', 3);
-        await until(() => readdirSync(spoolDir).filter((name) => name.endsWith('.ndjson')).length, (files) => files === 0, { what: 'the spool to drain', timeoutMs: 15_000 });
-        await second.flushTraffic();
-        const rows = await chainRows(second.gateway.store, 'traffic_log', instanceOf(second));
-        expect(rows.map((row) => row.chain_seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
-        expect(rows.slice(11).map((row) => row.request_id)).toEqual(['back-0', 'back-1', 'back-2']);
-        expect(auditorRecompute(rows)).toBe(0);
-        expect(clean(await verifyLogs(second.gateway.store, { jwks: jwksWith(signer.jwks, dataDir) }))).toBe(true);
-      } finally {
-        await second.close();
-      }
-    } finally {
-      await pg.destroy();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
 });
 
 describe('the audit chain under concurrent writers', () => {

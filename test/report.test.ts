@@ -81,10 +81,10 @@ describe('the periodic SPBE report', () => {
     expect([from.toISOString(), to.toISOString()]).toEqual(['2026-11-30T17:00:00.000Z', '2026-12-31T17:00:00.000Z']);
   });
 
-  // The CLI opens the embedded store beside the running gateway; on PostgreSQL the same code reads the same tables.
-  it.runIf(process.env.PENGHUBUNG_TEST_STORE !== 'postgres')('is made by `penghubung report` from the store the running gateway writes, and refuses bad dates with exit code 2', async () => {
+  it('is made by `penghubung report` from the store the running gateway writes, and refuses bad dates with exit code 2', async () => {
     const configFile = join(h.dataDir, 'report-config.yaml');
-    writeFileSync(configFile, JSON.stringify({ dataDir: h.dataDir, sso: { issuer: h.sso.issuer, audience: 'urn:penghubung:test' }, region }));
+    // The embedded store's file beside the running gateway, or the same PostgreSQL.
+    writeFileSync(configFile, JSON.stringify({ dataDir: h.dataDir, store: { url: h.gateway.config.store.url }, sso: { issuer: h.sso.issuer, audience: 'urn:penghubung:test' }, region }));
     const { stdout } = await run(process.execPath, ['bin/penghubung.js', 'report', '--from', day(0), '--to', day(0), '--format', 'csv', '--config', configFile]);
     expect(csvRows(stdout).find((line) => line[1] === 'sandbox-direktori')?.[3]).toBe('7');
     const refused = await run(process.execPath, ['bin/penghubung.js', 'report', '--from', 'kemarin', '--to', day(0), '--config', configFile]).catch((error: { code: number; stderr: string }) => error);

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import { CompactSign, exportJWK, generateKeyPair, type CryptoKey, type JSONWebKeySet } from 'jose';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { expect } from 'vitest';
+import { trafficChainColumns, trafficColumns, type TrafficRow } from '../../gateway/traffic/row.ts';
+import type { Harness } from './harness.ts';
 import type { CheckpointSigner } from '../../gateway/integrity/checkpoints.ts';
 import { SigningKeys } from '../../gateway/integrity/keys.ts';
 import type { ChainStore } from '../../gateway/integrity/verify.ts';
@@ -69,3 +74,20 @@ export function auditorRecompute(rows: readonly Record<string, unknown>[]): numb
   }
   return 0;
 }
+
+/** `n` exchanges: ordinary GETs, and every fourth one refused (no token) so rows differ. */
+export async function exchanges(h: Harness, prefix: string, n: number): Promise<void> {
+  const token = await h.token('app-reader');
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${h.url}/sandbox/v1/perangkat-daerah/2.16`, { headers: { 'x-request-id': `${prefix}-${i}`, ...(i % 4 === 3 ? {} : { authorization: `Bearer ${token}` }) } });
+    expect(res.status).toBe(i % 4 === 3 ? 401 : 200);
+    await res.arrayBuffer();
+  }
+}
+
+export const chainRows = (on: { db: Queryable['db'] }, table: 'traffic_log' | 'audit_log', chain: string) =>
+  (on.db as unknown as Kysely<Record<string, Record<string, unknown>>>).selectFrom(table).selectAll().where('chain', '=', chain).orderBy('chain_seq').execute();
+/** A stored traffic row back in the writer's form. */
+export const asTrafficRow = (stored: Record<string, unknown>) =>
+  Object.fromEntries([...trafficColumns, ...trafficChainColumns].map(([field, column]) => [field, stored[column] ?? null])) as unknown as TrafficRow;
+export const instanceOf = (h: Harness) => readFileSync(join(h.dataDir, 'instance-id'), 'utf8').trim();
