@@ -52,9 +52,9 @@ export function servicePages(deps: PageDeps): Router {
     const { locale } = req.view;
     const { t } = locale;
     const window: ServiceWindow = typeof req.query.rentang === 'string' && req.query.rentang in windows ? req.query.rentang as ServiceWindow : 'day';
-    const table$ = deps.ctx.registry.current;
-    const levels = await serviceLevels(deps.store, { window, ...servicesOf(table$.routes) });
-    const breakers = new Map(deps.ctx.breakers.overview(table$.upstreamBreakerSettings()).map((status) => [status.upstream, t(breakerWords[status.state])]));
+    const routing = deps.ctx.registry.current;
+    const levels = await serviceLevels(deps.store, { window, ...servicesOf(routing.routes) });
+    const breakers = new Map(deps.ctx.breakers.overview(routing.upstreamBreakerSettings()).map((status) => [status.upstream, t(breakerWords[status.state])]));
     const parkedRows = await deps.store.db.selectFrom('deliveries').select((eb) => ['contract', eb.fn.countAll<number>().as('n')]).where('state', '=', 'failed').groupBy('contract').execute();
     const parked = new Map(parkedRows.map((r) => [r.contract, Number(r.n)]));
     const picker = html`<form method="get" action="/layanan" class="filters no-print"><label>${t('window')}<select name="rentang">${Object.entries(windows).map(([value, key]) => html`<option value="${value}"${value === window ? html` selected` : ''}>${t(key)}</option>`)}</select></label>
