@@ -21,7 +21,10 @@ async function awaitingApproval(deps: PageDeps): Promise<Awaiting[]> {
       let diff: string[] | null = null;
       if (active) {
         const [from, to] = await Promise.all([versionDefinition(deps.store, contract.id, active.version), versionDefinition(deps.store, contract.id, record.version)]);
-        diff = renderDiff(diffContracts(contract.id, { version: active.version, state: active.state, definition: { ...from } }, { version: record.version, state: record.state, definition: { ...to } })).slice(1);
+        const changes = diffContracts(contract.id, { version: active.version, state: active.state, definition: { ...from } }, { version: record.version, state: record.state, definition: { ...to } });
+        const { added, removed, changed } = changes.operations;
+        // The rendering's first line names the two versions, which the card shows already.
+        diff = changes.fields.length + added.length + removed.length + changed.length === 0 ? [] : renderDiff(changes).slice(1);
       }
       awaiting.push({ record, diff, activeVersion: active?.version ?? null });
     }
@@ -34,7 +37,7 @@ function card(view: View, item: Awaiting, today: string): Html {
   const { record } = item;
   const action = (verb: string) => `/persetujuan/${encodeURIComponent(record.id)}/${encodeURIComponent(record.version)}/${verb}`;
   const changes = item.diff === null ? html`<p>${t('newContract')}</p>`
-    : html`<h4>${t('changesFromActive', { version: item.activeVersion ?? '' })}</h4>${item.diff.length === 1 && item.diff[0] === 'no differences in the definitions' ? html`<p>${t('noChanges')}</p>` : html`<pre class="diff">${item.diff.join('\n')}</pre>`}`;
+    : html`<h4>${t('changesFromActive', { version: item.activeVersion ?? '' })}</h4>${item.diff.length === 0 ? html`<p>${t('noChanges')}</p>` : html`<pre class="diff">${item.diff.join('\n')}</pre>`}`;
   return html`<article class="card" data-testid="approval" data-contract="${record.id}" data-version="${record.version}">
 <h3>${record.title} <small>${record.id} · ${t('version')} ${record.version}</small></h3>
 <p>${t('submittedBy')} <strong>${record.submitted?.by ?? '—'}</strong>${record.submitted ? html`, ${view.locale.dateTime(record.submitted.at)}` : ''}</p>
